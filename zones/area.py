@@ -1,0 +1,114 @@
+"""Area of a geometry: planar in EPSG:5186, cross-checked with the geodesic area.
+
+Planar area in a conformal projection is what surveyors and cadastral data use;
+the geodesic area on the GRS80 ellipsoid is independent of any projection. Both
+are reported so a reader can see the projection did not distort the figure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import CRS, Geod
+from shapely.geometry.base import BaseGeometry
+
+from zones.crs import METRIC_CRS, WGS84, transformer
+from zones.units import all_units
+
+GRS80 = Geod(ellps="GRS80")
+METRIC_CRS_NAME = "EPSG:5186"
+
+
+@dataclass(frozen=True)
+class AreaMeasure:
+    """One measured area with the method behind it, so no number travels without its CRS."""
+
+    planar_m2: float
+    geodesic_m2: float
+    crs: str = METRIC_CRS_NAME
+    method: str = "planar EPSG:5186; geodesic GRS80 cross-check"
+
+    @property
+    def m2(self) -> float:
+        return self.planar_m2
+
+    @property
+    def ha(self) -> float:
+        return self.planar_m2 / 10_000.0
+
+    @property
+    def km2(self) -> float:
+        return self.planar_m2 / 1_000_000.0
+
+    @property
+    def pyeong(self) -> float:
+        return all_units(self.planar_m2)["pyeong"]
+
+    @property
+    def planar_vs_geodesic_pct(self) -> float:
+        if self.geodesic_m2 == 0:
+            return 0.0
+        return (self.planar_m2 - self.geodesic_m2) / self.geodesic_m2 * 100.0
+
+
+def to_metric(geom: BaseGeometry, crs: str) -> BaseGeometry:
+    """`geom` (in `crs`) reprojected to EPSG:5186."""
+    if _same_crs(crs, METRIC_CRS):
+        return geom
+    return shapely.transform(geom, _vector_transform(crs, METRIC_CRS.to_string()), interleaved=False)
+
+
+def to_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
+    """`geom` (in `crs`) reprojected to lon/lat."""
+    if _same_crs(crs, WGS84):
+        return geom
+    return shapely.transform(geom, _vector_transform(crs, "EPSG:4326"), interleaved=False)
+
+
+def geodesic_area_m2(geom_lonlat: BaseGeometry) -> float:
+    """Ellipsoidal area of a lon/lat geometry; orientation-independent."""
+    if geom_lonlat.is_empty:
+        return 0.0
+    area, _ = GRS80.geometry_area_perimeter(geom_lonlat)
+    return abs(area)
+
+
+def measure(geom: BaseGeometry, crs: str = METRIC_CRS_NAME) -> AreaMeasure:
+    """Planar (EPSG:5186) and geodesic area of one geometry given in `crs`."""
+    metric = to_metric(geom, crs)
+    lonlat = to_wgs84(geom, crs)
+    return AreaMeasure(planar_m2=float(metric.area), geodesic_m2=_geodesic_sum(lonlat))
+
+
+def planar_areas_m2(geoms_metric: np.ndarray) -> np.ndarray:
+    """Vectorised planar areas of geometries already in EPSG:5186."""
+    return shapely.area(np.asarray(geoms_metric, dtype=object))
+
+
+def _geodesic_sum(geom: BaseGeometry) -> float:
+    # pyproj sums polygon parts itself but counts holes with sign only when the
+    # rings are oriented; normalising to shapely's orient() makes holes subtract.
+    if geom.is_empty:
+        return 0.0
+    parts = getattr(geom, "geoms", [geom])
+    total = 0.0
+    for part in parts:
+        if part.geom_type == "Polygon":
+            total += GRS80.geometry_area_perimeter(shapely.geometry.polygon.orient(part, 1.0))[0]
+        elif part.geom_type in ("MultiPolygon", "GeometryCollection"):
+            total += _geodesic_sum(part)
+    return abs(total)
+
+
+def _vector_transform(src: str, dst: str):
+    tr = transformer(src, dst)
+
+    def apply(x, y):
+        return tr.transform(x, y)
+
+    return apply
+
+
+def _same_crs(crs: str, other: CRS) -> bool:
+    return CRS.from_user_input(crs) == other
