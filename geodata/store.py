@@ -34,6 +34,12 @@ class GeoPackageStore:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
 
+    def require(self) -> "GeoPackageStore":
+        """This store, or a StoreError when its file is absent (a typo in ZONES_STORE, say)."""
+        if not self.path.is_file():
+            raise StoreError(f"no GeoPackage at {self.path}; set ZONES_STORE to an existing .gpkg")
+        return self
+
     def layer_ids(self) -> list[str]:
         if not self.path.exists():
             return []

@@ -14,7 +14,7 @@ from pyproj import CRS, Geod
 from shapely.geometry.base import BaseGeometry
 
 from zones.crs import METRIC_CRS, WGS84, transformer
-from zones.units import all_units
+from zones.units import PYEONG_M2, all_units
 
 GRS80 = Geod(ellps="GRS80")
 METRIC_CRS_NAME = "EPSG:5186"
@@ -112,3 +112,22 @@ def _vector_transform(src: str, dst: str):
 
 def _same_crs(crs: str, other: CRS) -> bool:
     return CRS.from_user_input(crs) == other
+
+
+def area_columns(geoms_metric: np.ndarray, crs: str = METRIC_CRS_NAME) -> dict[str, np.ndarray]:
+    """Per-feature areas in every unit plus the geodesic cross-check, for tables and tooltips.
+
+    Planar areas are vectorised; the geodesic area needs one pyproj call per
+    feature, which is fine for plan layers (tens to thousands of features).
+    """
+    geoms = np.asarray(geoms_metric, dtype=object)
+    planar = planar_areas_m2(geoms) if _same_crs(crs, METRIC_CRS) else np.array(
+        [to_metric(g, crs).area for g in geoms], dtype=float)
+    geodesic = np.array([_geodesic_sum(to_wgs84(g, crs)) if g is not None else np.nan for g in geoms], dtype=float)
+    return {
+        "area_m2": planar,
+        "area_ha": planar / 10_000.0,
+        "area_km2": planar / 1_000_000.0,
+        "area_pyeong": planar / PYEONG_M2,
+        "area_geodesic_m2": geodesic,
+    }

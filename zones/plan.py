@@ -52,7 +52,10 @@ def validate_plan(targets: list[PlanTarget]) -> None:
             raise PlanError(f"plan target {t.id!r}: tolerance_pct must be in [0, 100), got {t.tolerance_pct}")
         if not t.features:
             raise PlanError(f"plan target {t.id!r} names no features to measure")
-        t.planned_m2  # raises on an unknown unit
+        try:
+            t.planned_m2
+        except ValueError as exc:
+            raise PlanError(f"plan target {t.id!r}: {exc}") from None
         for ref in (*t.parts, *([t.within] if t.within else [])):
             if ref not in known:
                 raise PlanError(f"plan target {t.id!r} refers to unknown target {ref!r}")

@@ -1,0 +1,1 @@
+"""HTTP API: OGC API - Features for the layers, plus plan and allocation checks."""

@@ -1,0 +1,36 @@
+"""The FastAPI application: wiring of settings, store, plan and routes."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.problems import install_problem_handlers
+from api.routes import allocations, collections, system
+from api.settings import Settings
+from geodata.plan_file import load_plan
+from geodata.provider import LayerProvider
+from geodata.store import GeoPackageStore
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="Korean industrial zones: planning API",
+        description=(
+            "Layers of the Gwangju Free Economic Zone, the Bitgreen national industrial complex, "
+            "the future-car special complex and the Jeonju industrial sites, with area and "
+            "allocation checks against the gazetted plan. Areas are planar in EPSG:5186 with a "
+            "geodesic (GRS80) cross-check."
+        ),
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.provider = LayerProvider(GeoPackageStore(settings.store_path).require())
+    app.state.plan = load_plan(settings.plan_path)
+    install_problem_handlers(app)
+    app.include_router(system.router)
+    app.include_router(collections.router)
+    app.include_router(allocations.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,60 @@
+"""Errors as RFC 9457 problem details (application/problem+json).
+
+GIS officers read these messages in QGIS logs and scripts, so every error says
+what was wrong with the request in planning terms, never a stack trace.
+"""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geodata.store import UnknownLayer
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    def __init__(self, status: int, title: str, detail: str, **extra):
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+
+def problem_response(status: int, title: str, detail: str, instance: str | None = None, **extra) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return problem_response(exc.status, exc.title, exc.detail, request.url.path, **exc.extra)
+
+    @app.exception_handler(UnknownLayer)
+    async def _unknown_layer(request: Request, exc: UnknownLayer):
+        return problem_response(404, "Unknown collection", str(exc), request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        return problem_response(exc.status_code, title, str(exc.detail), request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [
+            {"where": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{e['where']}: {e['problem']}" for e in errors) or "invalid request"
+        return problem_response(400, "Invalid request", detail, request.url.path, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        return problem_response(500, "Internal error", f"the server failed on this request ({type(exc).__name__})", request.url.path)

@@ -1,0 +1,70 @@
+"""Run the benchmarks, print a table and write it to bench/RESULTS.md.
+
+Each module `bench/bench_*.py` exposes `run() -> list[Row]`; a Row states the
+measured value next to its target so the table says pass or miss by itself.
+Timings are wall-clock on this machine (2 cores); numbers vary by machine, so
+the file records when and where they were taken.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Row:
+    area: str
+    metric: str
+    value: float
+    unit: str
+    target: str = ""
+    passed: bool | None = None
+
+
+def discover(selected: list[str]) -> list[str]:
+    names = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    if selected:
+        names = [n for n in names if any(s in n for s in selected)]
+    return names
+
+
+def render(rows: list[Row]) -> str:
+    header = ("area", "metric", "value", "unit", "target", "result")
+    body = [(r.area, r.metric, f"{r.value:,.3f}".rstrip("0").rstrip("."), r.unit, r.target,
+             "" if r.passed is None else ("pass" if r.passed else "MISS")) for r in rows]
+    widths = [max(len(x[i]) for x in (header, *body)) for i in range(len(header))]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), sep, *[line(b) for b in body]])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="*", help="run only benchmarks whose module name contains one of these")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    rows: list[Row] = []
+    for name in discover(args.only):
+        started = time.perf_counter()
+        module = importlib.import_module(f"bench.{name}")
+        rows.extend(module.run())
+        print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    table = render(rows)
+    print(table)
+    stamp = time.strftime("%Y-%m-%d %H:%M %Z")
+    header = (f"# Benchmark results\n\nMeasured {stamp} on {platform.machine()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}, by `make bench`.\n\n")
+    args.out.write_text(header + table + "\n", encoding="utf-8")
+    return 1 if any(r.passed is False for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Command line: `kizone report`, and the commands behind the Makefile targets."""

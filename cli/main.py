@@ -1,0 +1,65 @@
+"""`kizone`: reports and data management from the terminal."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from geodata import DEFAULT_STORE, PLAN_FILE
+
+
+def _store_path(arg: str | None) -> Path:
+    return Path(arg or os.environ.get("ZONES_STORE") or DEFAULT_STORE)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from cli.report import report_json, report_table
+    from geodata.plan_file import load_plan
+    from geodata.provider import LayerProvider
+    from geodata.store import GeoPackageStore
+    from zones.allocation import check_allocations
+
+    plan = load_plan(Path(args.plan))
+    provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
+    layers = sorted({t.layer for t in plan} & set(provider.layer_ids()))
+    report = check_allocations(plan, provider.geometries(layers))
+    print(report_json(report) if args.format == "json" else report_table(report))
+    return 0
+
+
+def cmd_build_default(args: argparse.Namespace) -> int:
+    from geodata.build_default import build
+
+    for layer, gdf in build(Path(args.out)).items():
+        print(f"{layer:28s} {len(gdf):4d} features")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kizone", description="Korean industrial-zone planning tool")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("report", help="allocation check of the store against the plan")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--store", help="GeoPackage to check (default: $ZONES_STORE or the embedded store)")
+    p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("build-default", help="redraw the schematic default store from geodata/zone_specs.toml")
+    p.add_argument("--out", default=str(DEFAULT_STORE))
+    p.set_defaults(func=cmd_build_default)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (OSError, ValueError, LookupError) as exc:
+        print(f"kizone: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
