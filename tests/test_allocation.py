@@ -85,3 +85,13 @@ def test_invalid_plans_are_refused():
         validate_plan([target("a", ["a"], 1), target("a", ["a"], 2)])
     with pytest.raises(PlanError, match="unknown area unit"):
         validate_plan([target("a", ["a"], 1, unit="acre")])
+
+
+def test_edge_noise_is_not_a_finding_but_a_real_overhang_is():
+    zone = box(0, 0, 1000, 1000)
+    jitter = box(0, 0, 1000.004, 1000)  # 4 mm past the edge: 4 m² along a 1 km side
+    overhang = box(0, 0, 1002, 1000)  # 2 m past the edge
+    for geom, expected in ((jitter, 0), (overhang, 1)):
+        layers = {"l": {"zone": zone, "site": geom}}
+        plan = [target("zone", ["zone"], 1e6), target("site", ["site"], 1e6, within="zone")]
+        assert len(rows_by_id(check_allocations(plan, layers))["site"].findings) == expected
