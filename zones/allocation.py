@@ -22,7 +22,7 @@ Status = Literal["ok", "over", "under", "missing"]
 FindingKind = Literal["overlap", "outside", "parts_sum", "plan_sum", "missing_feature"]
 
 # An overlap or overhang thinner on average than NOISE_WIDTH_M along the boundary of the
-# smaller geometry (and never more than NOISE_M2 in absolute terms for small sites) is
+# smaller geometry (or smaller than NOISE_M2, for small sites) is
 # digitising noise from shared edges, not a planning fault: 1 cm is below any survey.
 NOISE_M2 = 1.0
 NOISE_WIDTH_M = 0.01
