@@ -9,13 +9,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
 import shapely
 
-from api.geojson import features as to_features
+from api.geojson import _plain
 from api.ogc import CRS84, EPSG_4326, EPSG_5186, ServedCrs
 from geodata.provider import LayerData, LayerProvider
 
@@ -59,13 +58,24 @@ def _build(data: LayerData, crs: ServedCrs) -> ServedLayer:
     else:
         gdf = data.metric.to_crs(crs.epsg)
     geoms_xy = np.asarray(gdf.geometry.values, dtype=object)
-    out_geoms = shapely.transform(geoms_xy, lambda c: c[:, ::-1]) if crs.lat_first else geoms_xy
-    out = gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=list(out_geoms), crs=None)
-    feats = to_features(out, crs.decimals)
-    encoded = [orjson.dumps(f, option=orjson.OPT_SERIALIZE_NUMPY) for f in feats]
-    ids = [str(i) for i in gdf["id"]]
+    # Round and (for lat-first CRSs) swap each position in place: same vertices, same order
+    # in every CRS, so a client can compare answers position by position.
+    decimals, swap = crs.decimals, crs.lat_first
+    out_geoms = shapely.transform(geoms_xy, lambda c: np.round(c[:, ::-1] if swap else c, decimals))
     props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
+    records = props.to_dict(orient="records")
+    encoded = [orjson.dumps(_feature(record, geom)) for record, geom in zip(records, out_geoms)]
+    ids = [str(i) for i in gdf["id"]]
     return ServedLayer(
         source=data, crs=crs, ids=ids, index={fid: i for i, fid in enumerate(ids)}, encoded=encoded,
         geoms_xy=geoms_xy, bounds_xy=shapely.bounds(geoms_xy), properties=props,
     )
+
+
+def _feature(record: dict, geom) -> dict:
+    return {
+        "type": "Feature",
+        "id": str(record["id"]),
+        "geometry": shapely.geometry.mapping(geom) if geom is not None and not geom.is_empty else None,
+        "properties": {k: _plain(v) for k, v in record.items()},
+    }

@@ -235,7 +235,7 @@ def _inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def _in_korea(i, fid, xy: np.ndarray, crs: ServedCrs, faults: Faults) -> bool:
     x, y = xy[:, 0], xy[:, 1]
     box = (f"lon {KOREA_LON_RANGE[0]:g}–{KOREA_LON_RANGE[1]:g}, lat {KOREA_LAT_RANGE[0]:g}–{KOREA_LAT_RANGE[1]:g}")
-    if crs.decimals == 7:  # degrees, positions lon, lat
+    if crs.geographic:  # degrees, positions lon, lat
         if _inside(x, y).all():
             return True
         if _inside(y, x).all():

@@ -12,7 +12,7 @@ import numpy as np
 import orjson
 import shapely
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from api import html
 from api.deps import get_provider
@@ -32,8 +32,12 @@ ITEM_PARAMS = {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f"}
 _HTML_200 = {"text/html": {"schema": {"type": "string"}}}
 
 
-class GeoJSONResponse(Response):
+class GeoJSONResponse(JSONResponse):
+    """GeoJSON body already encoded to bytes (a JSONResponse so OpenAPI documents its schema)."""
     media_type = GEOJSON
+
+    def render(self, content) -> bytes:
+        return content if isinstance(content, bytes) else orjson.dumps(content)
 
 
 def get_feature_cache(request: Request) -> FeatureCache:
@@ -99,7 +103,7 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
     mask = np.ones(n, dtype=bool)
     if bbox is not None:
         minx, miny, maxx, maxy = parse_bbox(bbox, bbox_crs)
-        if bbox_crs is not served.crs and not (bbox_crs.decimals == 7 and served.crs.decimals == 7):
+        if bbox_crs is not served.crs and not (bbox_crs.geographic and served.crs.geographic):
             minx, miny, maxx, maxy = transformer(bbox_crs.epsg, served.crs.epsg).transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
             if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
                 raise Problem(400, "Invalid bbox", f"bbox {bbox!r} cannot be expressed in {served.crs.label}", parameter="bbox")
