@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from api import html
-from api.deps import get_provider
 from api.feature_cache import FeatureCache, ServedLayer
 from api.ogc import (CRS84, CRS_URIS, GEOJSON, HTML, JSON, STORAGE_CRS, ServedCrs, base_url, link, parse_bbox,
                      parse_crs, reject_unknown_params, self_and_alternate, wants_html, with_params)
@@ -40,11 +39,16 @@ class GeoJSONResponse(JSONResponse):
         return content if isinstance(content, bytes) else orjson.dumps(content)
 
 
-def get_feature_cache(request: Request) -> FeatureCache:
+async def get_feature_cache(request: Request) -> FeatureCache:
     cache = getattr(request.app.state, "feature_cache", None)
     if cache is None:
         cache = request.app.state.feature_cache = FeatureCache(request.app.state.provider)
     return cache
+
+
+async def provider_of(request: Request) -> LayerProvider:
+    """The app's provider, without a thread-pool hop (these routes are on the hot path)."""
+    return request.app.state.provider
 
 
 CollectionId = Path(description="layer id, see GET /collections", openapi_examples={
@@ -79,7 +83,7 @@ def collection_doc(request: Request, provider: LayerProvider, layer_id: str) -> 
 
 @router.get("/collections", response_model=Collections, responses={200: {"content": _HTML_200}, **problem_responses(400)},
             summary="The layers: FEZ districts, Bitgreen, special complex, core sites, Jeonju, legal dongs")
-def list_collections(request: Request, provider: LayerProvider = Depends(get_provider),
+async def list_collections(request: Request, provider: LayerProvider = Depends(provider_of),
                      f: str | None = Query(None, description="json or html", openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})):
     reject_unknown_params(request, {"f"})
     doc = {"links": self_and_alternate(request, "/collections", html=wants_html(request)),
@@ -90,7 +94,7 @@ def list_collections(request: Request, provider: LayerProvider = Depends(get_pro
 @router.get("/collections/{collection_id}", response_model=Collection,
             responses={200: {"content": _HTML_200}, **problem_responses(400, 404)},
             summary="One layer: titles, extent (CRS84), the CRSs it is served in, storage CRS")
-def get_collection(request: Request, collection_id: str = CollectionId, provider: LayerProvider = Depends(get_provider),
+async def get_collection(request: Request, collection_id: str = CollectionId, provider: LayerProvider = Depends(provider_of),
                    f: str | None = Query(None, description="json or html")):
     reject_unknown_params(request, {"f"})
     doc = collection_doc(request, provider, collection_id)
@@ -133,7 +137,7 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
             responses={200: {"content": _HTML_200, "headers": {"Content-Crs": {"schema": {"type": "string"}, "description": "CRS of the coordinates, e.g. <http://www.opengis.net/def/crs/OGC/1.3/CRS84>"}}},
                        **problem_responses(400, 404)},
             summary="Features of a layer as GeoJSON, with areas; paged, bbox and property filters, crs")
-def items(
+async def items(
     request: Request,
     collection_id: str = CollectionId,
     limit: int = Query(DEFAULT_LIMIT, ge=1, description=f"page size; values above {MAX_LIMIT:,} are clamped to {MAX_LIMIT:,}",
@@ -150,7 +154,7 @@ def items(
                             openapi_examples={"CRS84": {"value": CRS84.uri}, "EPSG:5186": {"value": STORAGE_CRS.uri}}),
     datetime: str | None = Query(None, description="accepted for OGC API compatibility; the layers carry no time, so it filters nothing"),
     f: str | None = Query(None, description="json (GeoJSON) or html"),
-    provider: LayerProvider = Depends(get_provider),
+    provider: LayerProvider = Depends(provider_of),
     cache: FeatureCache = Depends(get_feature_cache),
 ):
     provider.layer(collection_id)  # 404 before anything else
@@ -189,14 +193,14 @@ def items(
 @router.get("/collections/{collection_id}/items/{feature_id}", response_model=Feature, response_class=GeoJSONResponse,
             responses={200: {"content": _HTML_200}, **problem_responses(400, 404)},
             summary="One feature by id, e.g. fez_future_car")
-def item(
+async def item(
     request: Request,
     collection_id: str = CollectionId,
     feature_id: str = Path(description="the feature's id property", openapi_examples={"FEZ future-car district": {"value": "fez_future_car"}}),
     crs: str | None = Query(None, description="CRS of the response coordinates (its own axis order); default CRS84 lon,lat",
                             openapi_examples={"EPSG:5186": {"value": STORAGE_CRS.uri}}),
     f: str | None = Query(None, description="json (GeoJSON) or html"),
-    provider: LayerProvider = Depends(get_provider),
+    provider: LayerProvider = Depends(provider_of),
     cache: FeatureCache = Depends(get_feature_cache),
 ):
     provider.layer(collection_id)

@@ -23,7 +23,7 @@ FORMAT = Query(None, description="json or html", openapi_examples={"JSON": {"val
 
 @router.get("/", response_model=LandingPage, responses={**_HTML_200, **problem_responses(400)},
             summary="Landing page: links to the API description, conformance, the layers and the maps")
-def landing(request: Request, f: str | None = FORMAT):
+async def landing(request: Request, f: str | None = FORMAT):
     reject_unknown_params(request, {"f"})
     as_html = wants_html(request)
     base = base_url(request)
@@ -48,7 +48,7 @@ def landing(request: Request, f: str | None = FORMAT):
 
 @router.get("/conformance", response_model=Conformance, responses={**_HTML_200, **problem_responses(400)},
             summary="The OGC API conformance classes this service implements")
-def conformance(request: Request, f: str | None = FORMAT):
+async def conformance(request: Request, f: str | None = FORMAT):
     reject_unknown_params(request, {"f"})
     doc = {"conformsTo": CONFORMANCE}
     return html.conformance(doc) if wants_html(request) else JSONResponse(doc)
