@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from pyproj import Transformer
 
 from api.app import create_app
+from api.ogc import EPSG_5179
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -95,8 +96,7 @@ def test_crs_5179_is_served_from_a_cached_copy(client):
     northing, easting = a.json()["features"][0]["geometry"]["coordinates"][0][0][0]
     assert 1_700_000 < northing < 1_800_000 and 900_000 < easting < 1_000_000  # Jeonju in Unified CS
     cache = client.app.state.feature_cache
-    assert cache.get("jeonju_sites", __import__("api.ogc", fromlist=["EPSG_5179"]).EPSG_5179) is cache.get(
-        "jeonju_sites", __import__("api.ogc", fromlist=["EPSG_5179"]).EPSG_5179)
+    assert cache.get("jeonju_sites", EPSG_5179) is cache.get("jeonju_sites", EPSG_5179)
 
 
 def test_default_items_carry_content_crs_crs84(client):
