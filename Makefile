@@ -14,6 +14,7 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	sh tools/apt-api.sh
 	touch $(STAMP)
 
 install: $(STAMP)

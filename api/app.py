@@ -4,7 +4,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routes import allocations, collections, system
+from api.limits import BodyLimit
+from api.routes import allocations, collections, landing, plan, system
 from api.settings import Settings
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
@@ -27,6 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.provider = LayerProvider(GeoPackageStore(settings.store_path).require())
     app.state.plan = load_plan(settings.plan_path)
     install_problem_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(landing.router)
+    app.include_router(plan.router)
     app.include_router(system.router)
     app.include_router(collections.router)
     app.include_router(allocations.router)

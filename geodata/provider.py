@@ -20,6 +20,9 @@ from zones.allocation import LayerGeometries
 from zones.area import area_columns
 
 
+_IDS = "\0layer-ids"  # cache key for the ordered layer ids (no layer id contains NUL)
+
+
 @dataclass(frozen=True)
 class LayerData:
     info: LayerInfo | None
@@ -32,7 +35,7 @@ class LayerProvider:
         self.store = store
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
-        self._cache: dict[str, LayerData] = {}
+        self._cache: dict[str, LayerData | list[str]] = {}
 
     @property
     def path(self) -> Path:
@@ -40,10 +43,17 @@ class LayerProvider:
 
     def layer_ids(self) -> list[str]:
         self._refresh()
+        with self._lock:
+            cached = self._cache.get(_IDS)
+        if cached is not None:
+            return list(cached)
         catalog = load_catalog()
         ids = self.store.layer_ids()
         # Catalogue order first (the order planners know), then any imported layers.
-        return [i for i in catalog if i in ids] + sorted(i for i in ids if i not in catalog)
+        ordered = [i for i in catalog if i in ids] + sorted(i for i in ids if i not in catalog)
+        with self._lock:
+            self._cache[_IDS] = ordered  # cleared with the layers when the file changes
+        return list(ordered)
 
     def layer(self, layer_id: str) -> LayerData:
         self._refresh()

@@ -1,9 +1,15 @@
-"""Allocation check of the stored layers against the plan."""
+"""Allocation check of the stored layers against the plan.
+
+The answer depends only on the stored layers and the plan, so it is computed once per state
+of the store (the provider hands out new LayerData objects when the file changes) and served
+as pre-encoded JSON after that.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
 from api.deps import get_plan, get_provider
 from api.models import AllocationReportOut
@@ -16,8 +22,16 @@ router = APIRouter(tags=["plan"])
 
 @router.get("/allocations", response_model=AllocationReportOut,
             summary="Measured areas of the stored layers against the gazetted plan")
-def allocations(provider: LayerProvider = Depends(get_provider),
-                plan: list[PlanTarget] = Depends(get_plan)) -> AllocationReportOut:
+def allocations(request: Request, provider: LayerProvider = Depends(get_provider),
+                plan: list[PlanTarget] = Depends(get_plan)) -> Response:
     layers = sorted({t.layer for t in plan} & set(provider.layer_ids()))
-    report = check_allocations(plan, provider.geometries(layers))
-    return AllocationReportOut(rows=[asdict(r) for r in report.rows], counts=report.counts())
+    sources = tuple(provider.layer(layer) for layer in layers)
+    cached = getattr(request.app.state, "allocations_cache", None)
+    if cached is not None and len(cached[0]) == len(sources) and all(a is b for a, b in zip(cached[0], sources)):
+        body = cached[1]
+    else:
+        report = check_allocations(plan, provider.geometries(layers))
+        out = AllocationReportOut(rows=[asdict(r) for r in report.rows], counts=report.counts())
+        body = out.model_dump_json().encode()
+        request.app.state.allocations_cache = (sources, body)
+    return Response(body, media_type="application/json")

@@ -1,22 +1,66 @@
-"""OGC API - Features: collections and their items."""
+"""OGC API - Features Part 1 (core) and Part 2 (CRS): collections and their items.
+
+Items are served from features pre-encoded per layer and CRS (api.feature_cache), so a page
+is a slice and a byte join. Filters: bbox (+ bbox-crs), simple property equality.
+"""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+import datetime as dt
+import math
+
+import numpy as np
+import orjson
+import shapely
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import get_provider
-from api.geojson import feature_collection
+from api import html
+from api.feature_cache import FeatureCache, ServedLayer
+from api.ogc import (CRS84, CRS_URIS, GEOJSON, HTML, JSON, STORAGE_CRS, ServedCrs, base_url, link, parse_bbox,
+                     parse_crs, reject_unknown_params, self_and_alternate, wants_html, with_params)
+from api.ogc_models import Collection, Collections, Feature, FeatureCollection, problem_responses
+from api.problems import Problem
 from geodata.provider import LayerProvider
+from zones.crs import transformer
 
 router = APIRouter(tags=["features"])
-GEOJSON = "application/geo+json"
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 10_000
+ITEM_PARAMS = {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f"}
+_HTML_200 = {"text/html": {"schema": {"type": "string"}}}
 
 
-def _collection(request: Request, provider: LayerProvider, layer_id: str) -> dict:
+class GeoJSONResponse(JSONResponse):
+    """GeoJSON body already encoded to bytes (a JSONResponse so OpenAPI documents its schema)."""
+    media_type = GEOJSON
+
+    def render(self, content) -> bytes:
+        return content if isinstance(content, bytes) else orjson.dumps(content)
+
+
+async def get_feature_cache(request: Request) -> FeatureCache:
+    cache = getattr(request.app.state, "feature_cache", None)
+    if cache is None:
+        cache = request.app.state.feature_cache = FeatureCache(request.app.state.provider)
+    return cache
+
+
+async def provider_of(request: Request) -> LayerProvider:
+    """The app's provider, without a thread-pool hop (these routes are on the hot path)."""
+    return request.app.state.provider
+
+
+CollectionId = Path(description="layer id, see GET /collections", openapi_examples={
+    "FEZ districts": {"value": "fez_districts"}, "legal dongs": {"value": "admin_dongs"}})
+
+
+def collection_doc(request: Request, provider: LayerProvider, layer_id: str) -> dict:
     data = provider.layer(layer_id)
-    minx, miny, maxx, maxy = (float(v) for v in data.wgs84.total_bounds)
-    base = str(request.base_url).rstrip("/")
+    minx, miny, maxx, maxy = (float(v) for v in data.wgs84.total_bounds) if len(data.wgs84) else (0.0,) * 4
+    base = base_url(request)
     info = data.info
+    url = f"{base}/collections/{layer_id}"
     return {
         "id": layer_id,
         "title": info.title_en if info else layer_id,
@@ -24,27 +68,156 @@ def _collection(request: Request, provider: LayerProvider, layer_id: str) -> dic
         "title_en": info.title_en if info else layer_id,
         "description": info.description if info else "imported layer",
         "itemType": "feature",
-        "extent": {"spatial": {"bbox": [[minx, miny, maxx, maxy]], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+        "extent": {"spatial": {"bbox": [[minx, miny, maxx, maxy]], "crs": CRS84.uri}},
+        "crs": CRS_URIS,
+        "storageCrs": STORAGE_CRS.uri,
         "links": [
-            {"href": f"{base}/collections/{layer_id}/items", "rel": "items", "type": GEOJSON, "title": "Features"},
+            link(f"{url}?f=json", "self", JSON, "this collection"),
+            link(f"{url}?f=html", "alternate", HTML, "this collection as HTML"),
+            link(f"{url}/items?f=json", "items", GEOJSON, "Features as GeoJSON"),
+            link(f"{url}/items?f=html", "items", HTML, "Features as HTML"),
+            link(f"{base}/maps/overview", "related", HTML, "Overview map"),
         ],
     }
 
 
-@router.get("/collections", summary="The layers: FEZ districts, Bitgreen, special complex, core sites, Jeonju, legal dongs")
-def list_collections(request: Request, provider: LayerProvider = Depends(get_provider)) -> dict:
-    base = str(request.base_url).rstrip("/")
-    return {
-        "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
-        "collections": [_collection(request, provider, layer_id) for layer_id in provider.layer_ids()],
-    }
+@router.get("/collections", response_model=Collections, responses={200: {"content": _HTML_200}, **problem_responses(400)},
+            summary="The layers: FEZ districts, Bitgreen, special complex, core sites, Jeonju, legal dongs")
+async def list_collections(request: Request, provider: LayerProvider = Depends(provider_of),
+                     f: str | None = Query(None, description="json or html", openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})):
+    reject_unknown_params(request, {"f"})
+    doc = {"links": self_and_alternate(request, "/collections", html=wants_html(request)),
+           "collections": [collection_doc(request, provider, layer_id) for layer_id in provider.layer_ids()]}
+    return html.collections(doc) if wants_html(request) else JSONResponse(doc)
 
 
-@router.get("/collections/{collection_id}/items", summary="Features of a layer as GeoJSON (lon/lat, with areas)",
-            response_class=JSONResponse)
-def items(collection_id: str, provider: LayerProvider = Depends(get_provider)) -> JSONResponse:
-    data = provider.layer(collection_id)
-    body = feature_collection(data.wgs84)
-    body["numberMatched"] = len(data.wgs84)
-    body["numberReturned"] = len(data.wgs84)
-    return JSONResponse(body, media_type=GEOJSON)
+@router.get("/collections/{collection_id}", response_model=Collection,
+            responses={200: {"content": _HTML_200}, **problem_responses(400, 404)},
+            summary="One layer: titles, extent (CRS84), the CRSs it is served in, storage CRS")
+async def get_collection(request: Request, collection_id: str = CollectionId, provider: LayerProvider = Depends(provider_of),
+                   f: str | None = Query(None, description="json or html")):
+    reject_unknown_params(request, {"f"})
+    doc = collection_doc(request, provider, collection_id)
+    return html.collection(doc) if wants_html(request) else JSONResponse(doc)
+
+
+def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox_crs: ServedCrs) -> np.ndarray:
+    """Row numbers passing the bbox and property filters, in layer order."""
+    n = len(served.ids)
+    mask = np.ones(n, dtype=bool)
+    if bbox is not None:
+        minx, miny, maxx, maxy = parse_bbox(bbox, bbox_crs)
+        if bbox_crs is not served.crs and not (bbox_crs.geographic and served.crs.geographic):
+            minx, miny, maxx, maxy = transformer(bbox_crs.epsg, served.crs.epsg).transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
+            if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+                raise Problem(400, "Invalid bbox", f"bbox {bbox!r} cannot be expressed in {served.crs.label}", parameter="bbox")
+        b = served.bounds_xy
+        mask &= (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
+        candidates = np.flatnonzero(mask)
+        if len(candidates):
+            hit = shapely.intersects(served.geoms_xy[candidates], shapely.box(minx, miny, maxx, maxy))
+            mask[candidates[~hit]] = False
+    props = served.properties
+    for key, value in request.query_params.items():
+        if key in ITEM_PARAMS:
+            continue
+        column = props[key]
+        if column.dtype.kind in "if":
+            try:
+                number = float(value)
+            except ValueError:
+                raise Problem(400, "Invalid property filter", f"{key} is numeric; {value!r} is not a number", parameter=key) from None
+            mask &= np.isclose(column.to_numpy(dtype=float), number, rtol=0, atol=1e-9)
+        else:
+            mask &= column.astype(str).to_numpy() == value
+    return np.flatnonzero(mask)
+
+
+@router.get("/collections/{collection_id}/items", response_model=FeatureCollection, response_class=GeoJSONResponse,
+            responses={200: {"content": _HTML_200, "headers": {"Content-Crs": {"schema": {"type": "string"}, "description": "CRS of the coordinates, e.g. <http://www.opengis.net/def/crs/OGC/1.3/CRS84>"}}},
+                       **problem_responses(400, 404)},
+            summary="Features of a layer as GeoJSON, with areas; paged, bbox and property filters, crs")
+async def items(
+    request: Request,
+    collection_id: str = CollectionId,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, description=f"page size; values above {MAX_LIMIT:,} are clamped to {MAX_LIMIT:,}",
+                       openapi_examples={"ten": {"value": 10}, "hundred": {"value": 100}}),
+    offset: int = Query(0, ge=0, description="features to skip (the next/prev links carry it for you)",
+                        openapi_examples={"first page": {"value": 0}, "second page": {"value": 10}}),
+    bbox: str | None = Query(None, description="minx,miny,maxx,maxy in bbox-crs axis order (default CRS84: lon,lat)",
+                             openapi_examples={"Gwangju, lon/lat": {"value": "126.70,35.05,127.00,35.30"},
+                                               "Gwangju, EPSG:5186 north,east": {"value": "270000,160000,300000,190000"}}),
+    bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox; one of the collection's crs list",
+                                 openapi_examples={"CRS84": {"value": CRS84.uri}, "EPSG:5186": {"value": STORAGE_CRS.uri}}),
+    crs: str | None = Query(None, description="CRS of the response coordinates (axis order of that CRS: EPSG:4326 lat,lon; "
+                            "EPSG:5186/5179 northing,easting); default CRS84 lon,lat",
+                            openapi_examples={"CRS84": {"value": CRS84.uri}, "EPSG:5186": {"value": STORAGE_CRS.uri}}),
+    datetime: str | None = Query(None, description="accepted for OGC API compatibility; the layers carry no time, so it filters nothing"),
+    f: str | None = Query(None, description="json (GeoJSON) or html"),
+    provider: LayerProvider = Depends(provider_of),
+    cache: FeatureCache = Depends(get_feature_cache),
+):
+    provider.layer(collection_id)  # 404 before anything else
+    out_crs = parse_crs(crs, "crs")
+    b_crs = parse_crs(bbox_crs, "bbox-crs")
+    served = cache.get(collection_id, out_crs)
+    queryables = set(served.properties.columns)
+    reject_unknown_params(request, ITEM_PARAMS | queryables,
+                          hint=" (property filters are equality on a property of this collection)")
+    as_html = wants_html(request)
+    rows = _matching_rows(request, served, bbox, b_crs)
+    limit = min(limit, MAX_LIMIT)
+    page = rows[offset:offset + limit]
+    params = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit", "f")}
+    url = f"{base_url(request)}/collections/{collection_id}/items"
+    links = self_and_alternate(request, f"/collections/{collection_id}/items", GEOJSON,
+                               {**params, "limit": str(limit), "offset": str(offset)}, html=as_html)
+    pages = []
+    if offset > 0:
+        pages.append(("prev", max(offset - limit, 0)))
+    if offset + limit < len(rows):
+        pages.append(("next", offset + limit))
+    for rel, start in pages:
+        for fmt, media in (("json", GEOJSON), ("html", HTML)):
+            links.append(link(with_params(url, {**params, "limit": str(limit), "offset": str(start), "f": fmt}), rel, media))
+    links.append(link(f"{base_url(request)}/collections/{collection_id}", "collection", JSON, "the collection"))
+    headers = {"Content-Crs": out_crs.header}
+    tail = orjson.dumps({"numberMatched": int(len(rows)), "numberReturned": int(len(page)),
+                         "timeStamp": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links})
+    body = b'{"type":"FeatureCollection","features":[' + b",".join(served.encoded[i] for i in page) + b"]," + tail[1:]
+    if as_html:
+        return html.items(collection_id, orjson.loads(body), headers)
+    return GeoJSONResponse(body, headers=headers)
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", response_model=Feature, response_class=GeoJSONResponse,
+            responses={200: {"content": _HTML_200}, **problem_responses(400, 404)},
+            summary="One feature by id, e.g. fez_future_car")
+async def item(
+    request: Request,
+    collection_id: str = CollectionId,
+    feature_id: str = Path(description="the feature's id property", openapi_examples={"FEZ future-car district": {"value": "fez_future_car"}}),
+    crs: str | None = Query(None, description="CRS of the response coordinates (its own axis order); default CRS84 lon,lat",
+                            openapi_examples={"EPSG:5186": {"value": STORAGE_CRS.uri}}),
+    f: str | None = Query(None, description="json (GeoJSON) or html"),
+    provider: LayerProvider = Depends(provider_of),
+    cache: FeatureCache = Depends(get_feature_cache),
+):
+    provider.layer(collection_id)
+    reject_unknown_params(request, {"crs", "f"})
+    out_crs = parse_crs(crs, "crs")
+    served = cache.get(collection_id, out_crs)
+    row = served.index.get(feature_id)
+    if row is None:
+        sample = ", ".join(served.ids[:12]) + (" …" if len(served.ids) > 12 else "")
+        raise Problem(404, "Unknown feature", f"no feature {feature_id!r} in collection {collection_id}; ids: {sample}")
+    as_html = wants_html(request)
+    path = f"/collections/{collection_id}/items/{feature_id}"
+    params = {"crs": crs} if crs else {}
+    links = self_and_alternate(request, path, GEOJSON, params, html=as_html) + [
+        link(f"{base_url(request)}/collections/{collection_id}", "collection", JSON, "the collection")]
+    body = served.encoded[row][:-1] + b',"links":' + orjson.dumps(links) + b"}"
+    headers = {"Content-Crs": out_crs.header}
+    if as_html:
+        return html.feature(collection_id, orjson.loads(body), headers)
+    return GeoJSONResponse(body, headers=headers)

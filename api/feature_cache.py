@@ -1,0 +1,81 @@
+"""Features pre-serialised per layer and CRS, so an items request only slices and joins bytes.
+
+A layer's copy in each served CRS is built once (reprojection, axis swap, rounding, JSON
+encoding) and kept until the provider hands out a new LayerData (the store file changed).
+Per request there is no reprojection and no JSON encoding of geometries.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+import pandas as pd
+import shapely
+
+from api.geojson import _plain
+from api.ogc import CRS84, EPSG_4326, EPSG_5186, ServedCrs
+from geodata.provider import LayerData, LayerProvider
+
+
+@dataclass(frozen=True)
+class ServedLayer:
+    source: LayerData
+    crs: ServedCrs
+    ids: list[str]
+    index: dict[str, int]
+    encoded: list[bytes]  # one GeoJSON Feature per row, coordinates in the CRS's axis order
+    geoms_xy: np.ndarray  # shapely geometries in x/y (east, north) order of the CRS, for bbox
+    bounds_xy: np.ndarray  # (n, 4) minx, miny, maxx, maxy
+    properties: pd.DataFrame  # attribute table, for equality filters
+
+
+class FeatureCache:
+    def __init__(self, provider: LayerProvider):
+        self.provider = provider
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str], ServedLayer] = {}
+
+    def get(self, layer_id: str, crs: ServedCrs) -> ServedLayer:
+        data = self.provider.layer(layer_id)
+        key = (layer_id, crs.uri)
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is not None and hit.source is data:
+            return hit
+        served = _build(data, crs)
+        with self._lock:
+            self._cache[key] = served
+        return served
+
+
+def _build(data: LayerData, crs: ServedCrs) -> ServedLayer:
+    if crs in (CRS84, EPSG_4326):
+        gdf = data.wgs84
+    elif crs is EPSG_5186:
+        gdf = data.metric
+    else:
+        gdf = data.metric.to_crs(crs.epsg)
+    geoms_xy = np.asarray(gdf.geometry.values, dtype=object)
+    # Round and (for lat-first CRSs) swap each position in place: same vertices, same order
+    # in every CRS, so a client can compare answers position by position.
+    decimals, swap = crs.decimals, crs.lat_first
+    out_geoms = shapely.transform(geoms_xy, lambda c: np.round(c[:, ::-1] if swap else c, decimals))
+    props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
+    records = props.to_dict(orient="records")
+    encoded = [orjson.dumps(_feature(record, geom)) for record, geom in zip(records, out_geoms)]
+    ids = [str(i) for i in gdf["id"]]
+    return ServedLayer(
+        source=data, crs=crs, ids=ids, index={fid: i for i, fid in enumerate(ids)}, encoded=encoded,
+        geoms_xy=geoms_xy, bounds_xy=shapely.bounds(geoms_xy), properties=props,
+    )
+
+
+def _feature(record: dict, geom) -> dict:
+    return {
+        "type": "Feature",
+        "id": str(record["id"]),
+        "geometry": shapely.geometry.mapping(geom) if geom is not None and not geom.is_empty else None,
+        "properties": {k: _plain(v) for k, v in record.items()},
+    }

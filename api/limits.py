@@ -1,0 +1,70 @@
+"""Request body size limit (413), enforced before any route parses the body.
+
+Checks the declared Content-Length first, then counts the bytes actually received, so a
+client that lies about the length or streams a chunked body cannot get past the limit.
+The body is buffered (it is at most the limit) and replayed to the application.
+"""
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import problem_response
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            try:
+                length = int(declared)
+            except ValueError:
+                await self._reject(scope, send, 400, "Invalid Content-Length", "Content-Length is not a number")
+                return
+            if length > self.max_bytes:
+                await self._too_large(scope, send, f"declared {length:,} bytes")
+                return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._too_large(scope, send, f"more than {self.max_bytes:,} bytes received")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, send: Send, what: str) -> None:
+        await self._reject(scope, send, 413, "Request body too large",
+                           f"the upload is too large ({what}); the limit is {self.max_bytes:,} bytes "
+                           "(ZONES_MAX_BODY_BYTES). Split the drafts or simplify the polygons.")
+
+    @staticmethod
+    async def _reject(scope: Scope, send: Send, status: int, title: str, detail: str) -> None:
+        response = problem_response(status, title, detail, scope.get("path"))
+        await response(scope, _drain, send)
+
+
+async def _drain() -> Message:
+    return {"type": "http.disconnect"}

@@ -1,0 +1,191 @@
+"""OGC API - Features vocabulary: CRS identifiers, axis order, links, paging, formats.
+
+Axis order (decided here, once, for the whole API):
+- Without a `crs` parameter, features come in CRS84: lon, lat, as GeoJSON (RFC 7946) demands.
+- With `crs`, OGC API - Features Part 2 says coordinates follow the axis order the CRS defines.
+  EPSG:4326 is latitude, longitude; EPSG:5186 and EPSG:5179 are northing, easting. GDAL and
+  QGIS swap back by the same rule, so a layer lands in the right place in both.
+- `bbox` is lon, lat (CRS84) unless `bbox-crs` names another CRS; then the four numbers follow
+  that CRS's axis order too (EPSG:4326: minLat, minLon, maxLat, maxLon).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import Request
+
+from api.problems import Problem
+
+OGC_CRS = "http://www.opengis.net/def/crs/"
+
+
+@dataclass(frozen=True)
+class ServedCrs:
+    uri: str
+    epsg: str  # what pyproj understands
+    label: str
+    lat_first: bool  # axis order of the CRS: (north, east) instead of (east, north)
+    decimals: int  # output precision: ~1 mm either way, so a round trip moves areas by < 0.1 m²
+
+    @property
+    def geographic(self) -> bool:
+        """Degrees of longitude/latitude (WGS 84), as opposed to metres."""
+        return self.epsg in ("OGC:CRS84", "EPSG:4326")
+
+    @property
+    def header(self) -> str:
+        return f"<{self.uri}>"
+
+
+CRS84 = ServedCrs(OGC_CRS + "OGC/1.3/CRS84", "OGC:CRS84", "WGS 84 lon/lat (CRS84)", False, 9)
+EPSG_4326 = ServedCrs(OGC_CRS + "EPSG/0/4326", "EPSG:4326", "WGS 84 lat/lon (EPSG:4326)", True, 9)
+EPSG_5186 = ServedCrs(OGC_CRS + "EPSG/0/5186", "EPSG:5186", "Korea 2000 / Central Belt 2010 (EPSG:5186)", True, 3)
+EPSG_5179 = ServedCrs(OGC_CRS + "EPSG/0/5179", "EPSG:5179", "Korea 2000 / Unified CS (EPSG:5179)", True, 3)
+
+SERVED_CRS: tuple[ServedCrs, ...] = (CRS84, EPSG_4326, EPSG_5186, EPSG_5179)
+STORAGE_CRS = EPSG_5186
+CRS_URIS = [c.uri for c in SERVED_CRS]
+
+_ALIASES: dict[str, ServedCrs] = {}
+for _c in SERVED_CRS:
+    code = _c.uri.rsplit("/", 1)[1]
+    auth = "OGC" if code == "CRS84" else "EPSG"
+    for alias in (_c.uri, f"{auth}:{code}", f"[{auth}:{code}]", f"urn:ogc:def:crs:{auth}::{code}",
+                  f"urn:ogc:def:crs:{auth}:1.3:{code}", f"https://www.opengis.net/def/crs/{_c.uri[len(OGC_CRS):]}"):
+        _ALIASES[alias.lower()] = _c
+
+
+def parse_crs(value: str | None, param: str = "crs") -> ServedCrs:
+    """The served CRS named by a request parameter, or a 400 listing the ones we serve."""
+    if value is None or value == "":
+        return CRS84
+    found = _ALIASES.get(value.strip().lower())
+    if found is None:
+        raise Problem(400, "Unsupported CRS",
+                      f"{param}={value!r} is not served; use one of: {', '.join(CRS_URIS)}",
+                      parameter=param, supported=CRS_URIS)
+    return found
+
+
+def parse_bbox(value: str, bbox_crs: ServedCrs) -> tuple[float, float, float, float]:
+    """bbox as (minx, miny, maxx, maxy) in x/y (east, north) order of `bbox_crs`."""
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) not in (4, 6):
+        raise Problem(400, "Invalid bbox",
+                      f"bbox needs 4 numbers (or 6 with heights), got {len(parts)}: {value!r}", parameter="bbox")
+    try:
+        nums = [float(p) for p in parts]
+    except ValueError:
+        raise Problem(400, "Invalid bbox", f"bbox must be comma-separated numbers, got {value!r}",
+                      parameter="bbox") from None
+    if not all(math.isfinite(n) for n in nums):
+        raise Problem(400, "Invalid bbox", f"bbox contains NaN or infinity: {value!r}", parameter="bbox")
+    if len(nums) == 6:
+        nums = [nums[0], nums[1], nums[3], nums[4]]
+    a0, a1, b0, b1 = nums
+    if bbox_crs.lat_first:
+        a0, a1, b0, b1 = a1, a0, b1, b0
+    minx, miny, maxx, maxy = a0, a1, b0, b1
+    if minx > maxx or miny > maxy:
+        order = "minLat,minLon,maxLat,maxLon" if bbox_crs is EPSG_4326 else (
+            "minNorthing,minEasting,maxNorthing,maxEasting" if bbox_crs.lat_first else "minLon,minLat,maxLon,maxLat")
+        raise Problem(400, "Invalid bbox",
+                      f"bbox corners are the wrong way round for {bbox_crs.label}; expected {order}, got {value!r}",
+                      parameter="bbox")
+    if bbox_crs.geographic and not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise Problem(400, "Invalid bbox", f"bbox {value!r} is outside the range of longitude/latitude "
+                      f"for {bbox_crs.label}", parameter="bbox")
+    return minx, miny, maxx, maxy
+
+
+def parse_int(value: str | None, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+    """An integer query parameter; above `maximum` is clamped (OGC API: never fail a large limit)."""
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise Problem(400, f"Invalid {name}", f"{name} must be a whole number, got {value!r}", parameter=name) from None
+    if number < minimum:
+        raise Problem(400, f"Invalid {name}", f"{name} must be at least {minimum}, got {number}", parameter=name)
+    return min(number, maximum) if maximum is not None else number
+
+
+def reject_unknown_params(request: Request, allowed: set[str], hint: str = "") -> None:
+    """OGC API: a query parameter the server does not know is a 400, not silently ignored."""
+    unknown = sorted(set(request.query_params.keys()) - allowed)
+    if unknown:
+        raise Problem(400, "Unknown query parameter",
+                      f"not understood here: {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}{hint}",
+                      parameters=unknown)
+    for key in request.query_params.keys():
+        if len(request.query_params.getlist(key)) > 1:
+            raise Problem(400, "Repeated query parameter", f"{key} is given more than once", parameter=key)
+
+
+# --- formats -------------------------------------------------------------------------------
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.1"
+
+
+def wants_html(request: Request) -> bool:
+    """f=html / f=json win; otherwise the Accept header (a browser prefers text/html)."""
+    f = request.query_params.get("f")
+    if f is not None:
+        f = f.lower()
+        if f == "html":
+            return True
+        if f in ("json", "geojson"):
+            return False
+        raise Problem(400, "Unknown format", f"f={f!r}: use f=json or f=html", parameter="f")
+    accept = request.headers.get("accept", "")
+    best_html, best_json = 0.0, 0.0
+    for part in accept.split(","):
+        fields = [x.strip() for x in part.split(";")]
+        media = fields[0].lower()
+        q = 1.0
+        for p in fields[1:]:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        if media in ("text/html", "application/xhtml+xml"):
+            best_html = max(best_html, q)
+        elif media in (JSON, GEOJSON, "application/*"):
+            best_json = max(best_json, q)
+    return best_html > best_json
+
+
+# --- links ---------------------------------------------------------------------------------
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def link(href: str, rel: str, type_: str, title: str = "") -> dict:
+    out = {"href": href, "rel": rel, "type": type_}
+    if title:
+        out["title"] = title
+    return out
+
+
+def with_params(url: str, params: dict[str, str]) -> str:
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def self_and_alternate(request: Request, path: str, json_type: str = JSON, params: dict[str, str] | None = None,
+                       html: bool = False) -> list[dict]:
+    """`self` in the format served, `alternate` for the other one."""
+    params = {k: v for k, v in (params or {}).items() if k != "f"}
+    url = base_url(request) + path
+    as_json = link(with_params(url, {**params, "f": "json"}), "self", json_type, "this document as JSON")
+    as_html = link(with_params(url, {**params, "f": "html"}), "alternate", HTML, "this document as HTML")
+    if html:
+        as_json["rel"], as_html["rel"] = "alternate", "self"
+    return [as_json, as_html]

@@ -1,0 +1,54 @@
+"""OGC API landing page and conformance declaration: where a client (QGIS, GDAL) starts."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from api import html
+from api.ogc import HTML, JSON, OPENAPI_JSON, base_url, link, reject_unknown_params, self_and_alternate, wants_html
+from api.ogc_models import Conformance, LandingPage, problem_responses
+
+router = APIRouter(tags=["service"])
+_HTML_200 = {200: {"content": {"text/html": {"schema": {"type": "string"}}}}}
+
+# Only what is implemented. The OpenAPI document is 3.1 (FastAPI), so "oas30" is not claimed.
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+]
+FORMAT = Query(None, description="json or html", openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})
+
+
+@router.get("/", response_model=LandingPage, responses={**_HTML_200, **problem_responses(400)},
+            summary="Landing page: links to the API description, conformance, the layers and the maps")
+async def landing(request: Request, f: str | None = FORMAT):
+    reject_unknown_params(request, {"f"})
+    as_html = wants_html(request)
+    base = base_url(request)
+    doc = {
+        "title": request.app.title,
+        "description": "OGC API - Features service for the Korean industrial-zone layers (GeoJSON, CRS84 by default; "
+                       "EPSG:4326, 5186 and 5179 on request), with the plan and allocation checks.",
+        "links": [
+            *self_and_alternate(request, "/", html=as_html),
+            link(f"{base}/openapi.json", "service-desc", OPENAPI_JSON, "API definition (OpenAPI)"),
+            link(f"{base}/docs", "service-doc", HTML, "API documentation"),
+            link(f"{base}/conformance", "conformance", JSON, "Conformance classes implemented"),
+            link(f"{base}/collections", "data", JSON, "The layers (collections)"),
+            link(f"{base}/plan", "related", JSON, "Plan targets with sources"),
+            link(f"{base}/allocations", "related", JSON, "Allocation check of the stored layers"),
+            link(f"{base}/maps/overview", "related", HTML, "Overview map"),
+            link(f"{base}/maps/allocation", "related", HTML, "Allocation map"),
+        ],
+    }
+    return html.landing(doc) if as_html else JSONResponse(doc)
+
+
+@router.get("/conformance", response_model=Conformance, responses={**_HTML_200, **problem_responses(400)},
+            summary="The OGC API conformance classes this service implements")
+async def conformance(request: Request, f: str | None = FORMAT):
+    reject_unknown_params(request, {"f"})
+    doc = {"conformsTo": CONFORMANCE}
+    return html.conformance(doc) if wants_html(request) else JSONResponse(doc)

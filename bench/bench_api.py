@@ -1,0 +1,130 @@
+"""HTTP API under load: the real uvicorn on loopback, 2 workers (one per core), driven by wrk.
+
+Measures items pages (100 legal dongs, ~200 KB of GeoJSON each) per second, GET /allocations
+latency, and POST /allocations/check latency for a 10-feature draft. wrk (Debian) drives the
+throughput run; where it is missing, a bounded asyncio/httpx load generator stands in.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+
+import httpx
+
+from bench.run import Row
+
+WORKERS = 2
+ITEMS = "/collections/admin_dongs/items?limit=100"
+DRAFT_TARGETS = ["fez_future_car", "fez_ai", "fez_smart_energy_1", "fez_smart_energy_2", "bitgreen_gwangju_phase1",
+                 "bitgreen_hampyeong_phase1", "bitgreen_hampyeong_phase2", "fcsc_parts_production", "fcsc_support",
+                 "fcsc_infrastructure"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(WORKERS), "--no-access-log", "--log-level", "warning"])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/health", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("uvicorn did not start")
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _draft(client: httpx.Client, url: str) -> dict:
+    plan = {t["id"]: t for t in client.get(url + "/plan").json()["targets"]}
+    features = []
+    for tid in DRAFT_TARGETS:
+        t = plan[tid]
+        feat = client.get(f"{url}/collections/{t['layer']}/items/{t['features'][0]}").json()
+        features.append({"type": "Feature", "id": f"draft-{tid}", "properties": {"target_id": tid}, "geometry": feat["geometry"]})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _latencies(client: httpx.Client, method: str, url: str, n: int, **kw) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        resp = client.request(method, url, **kw)
+        out.append((time.perf_counter() - t0) * 1000)
+        resp.raise_for_status()
+    return out
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _wrk(url: str, seconds: int = 8) -> float:
+    done = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", url], capture_output=True, text=True, timeout=seconds + 30)
+    match = re.search(r"Requests/sec:\s*([\d.]+)", done.stdout)
+    if not match or "Non-2xx" in done.stdout:
+        raise RuntimeError(f"wrk failed: {done.stdout}{done.stderr}")
+    return float(match.group(1))
+
+
+async def _python_load(url: str, total: int = 4000, concurrency: int = 32, seconds: float = 10.0) -> float:
+    done = 0
+    started = time.perf_counter()
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
+        async def worker():
+            nonlocal done
+            while done < total and time.perf_counter() - started < seconds:
+                done += 1
+                (await client.get(url)).raise_for_status()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done / (time.perf_counter() - started)
+
+
+def run() -> list[Row]:
+    with server() as url, httpx.Client(timeout=30) as client:
+        for _ in range(4 * WORKERS):  # warm both workers' caches
+            client.get(url + ITEMS).raise_for_status()
+            client.get(url + "/allocations").raise_for_status()
+        page = client.get(url + ITEMS)
+        assert json.loads(page.content)["numberReturned"] == 100
+        if shutil.which("wrk"):
+            rps, tool = _wrk(url + ITEMS), "wrk -t2 -c32"
+        else:
+            rps, tool = asyncio.run(_python_load(url + ITEMS)), "python asyncio, 32 connections"
+        alloc = _latencies(client, "GET", url + "/allocations", 200)
+        draft = _draft(client, url)
+        body = json.dumps(draft).encode()
+        _latencies(client, "POST", url + "/allocations/check", 20, content=body, headers={"content-type": "application/geo+json"})
+        check = _latencies(client, "POST", url + "/allocations/check", 300, content=body,
+                           headers={"content-type": "application/geo+json"})
+    kb = len(page.content) / 1024
+    return [
+        Row("api", f"items limit=100 ({kb:,.0f} KB GeoJSON), {tool}, uvicorn {WORKERS} workers", rps, "req/s", "≥ 1,000", rps >= 1000),
+        Row("api", "GET /allocations p50 (sequential, 200 requests)", statistics.median(alloc), "ms"),
+        Row("api", "GET /allocations p99", _pct(alloc, 99), "ms"),
+        Row("api", "POST /allocations/check, 10-feature draft, p50 (300 requests)", statistics.median(check), "ms"),
+        Row("api", "POST /allocations/check, 10-feature draft, p99", _pct(check, 99), "ms", "< 50", _pct(check, 99) < 50),
+    ]
