@@ -83,7 +83,7 @@ def resolve(declared: CRS | None, override: str | None, *, source: str = "file")
     else:
         crs = declared
     epsg, matched_by = identify(crs)
-    if epsg is not None and matched_by != "EPSG code":
+    if epsg is not None and matched_by.startswith(("projection parameters", "ellipsoid")):
         notes.append(f"the CRS {crs.name!r} has no usable EPSG identity; its projection parameters and "
                      f"ellipsoid match EPSG:{epsg} ({CRS.from_epsg(epsg).name}), which was used")
     use = CRS.from_epsg(epsg) if epsg is not None else crs
@@ -108,6 +108,8 @@ def resolve(declared: CRS | None, override: str | None, *, source: str = "file")
 
 def identify(crs: CRS) -> tuple[int | None, str]:
     """(EPSG code, how): by the CRS's own identity, else by parameters among the Korean systems."""
+    if crs.to_authority(min_confidence=90) == ("OGC", "CRS84"):
+        return 4326, "OGC:CRS84 (lon/lat WGS84, as EPSG:4326)"
     code = crs.to_epsg(min_confidence=90)
     if code is not None and (code in KOREAN_EPSG or code in GEOGRAPHIC_EPSG or not _is_bessel(crs)):
         return code, "EPSG code"
