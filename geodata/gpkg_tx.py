@@ -5,8 +5,10 @@ metadata) into a scratch GeoPackage, which is slow and may be killed without
 harm. The store itself is then changed in one short transaction: drop the old
 table, copy the new one over from the attached scratch file, record the
 revision and its content, bump the generation counter, commit. The store runs
-in WAL mode, so readers are never blocked and see the last committed state; a
-process killed before COMMIT leaves a WAL tail SQLite ignores on the next open.
+in WAL mode while it is written, so readers are never blocked and see the last
+committed state; a process killed before COMMIT leaves a WAL tail SQLite
+ignores on the next open. Afterwards the file goes back to the rollback journal
+when it can (see `_checkpoint`).
 """
 from __future__ import annotations
 
@@ -136,10 +138,13 @@ def _common_columns(con: sqlite3.Connection, table: str) -> str:
 
 
 def _checkpoint(con: sqlite3.Connection) -> None:
-    """Fold the WAL back into the .gpkg when no reader holds an old snapshot, so a plain
-    file copy of the store is complete; never wait for readers to do so."""
+    """Fold the WAL back into the .gpkg and return to the rollback journal when no reader is
+    busy, never waiting for readers to do so. Back in rollback mode the file is a plain
+    GeoPackage again: a file copy is complete, and read-only GDAL opens (which cannot
+    create the WAL's shared-memory file) read it with locking instead of unlocked."""
     try:
         con.execute("PRAGMA busy_timeout = 0")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.execute("PRAGMA journal_mode = DELETE")
     except sqlite3.OperationalError:
         pass

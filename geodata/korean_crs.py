@@ -157,20 +157,25 @@ def to_metric(geoms: np.ndarray, crs: CRS) -> np.ndarray:
 
 def lonlat_bounds_check(geoms_metric: np.ndarray, raw_geoms: np.ndarray, crs: CRS) -> list[dict]:
     """Findings for coordinates outside Korea, and whether swapping the axes would fix them."""
-    findings = []
+    geoms_metric = np.asarray(geoms_metric, dtype=object)
+    present = np.flatnonzero(~shapely.is_missing(geoms_metric))
+    if not len(present):
+        return []
+    b = shapely.bounds(geoms_metric[present])
     to_ll = _transformer(CRS.from_user_input(METRIC).to_wkt(), "EPSG:4326")
-    for i, (g, raw) in enumerate(zip(geoms_metric, raw_geoms)):
-        if g is None or g.is_empty:
-            continue
-        x, y = _centre(g)
-        lon, lat = tr_point(to_ll, x, y)
-        if _in_korea(lon, lat):
-            continue
-        rx, ry = _centre(raw)
+    with np.errstate(all="ignore"):
+        lon, lat = to_ll.transform((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2, errcheck=False)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    inside = (np.isfinite(lon) & np.isfinite(lat) & (lon >= KOREA_LON_RANGE[0]) & (lon <= KOREA_LON_RANGE[1])
+              & (lat >= KOREA_LAT_RANGE[0]) & (lat <= KOREA_LAT_RANGE[1]))
+    findings = []
+    for k in np.flatnonzero(~inside):
+        i = int(present[k])
+        rx, ry = _centre(raw_geoms[i])
         swapped = _swap_lands_in_korea(rx, ry, crs)
         findings.append({
-            "index": i, "lon": _finite(lon), "lat": _finite(lat), "swapped": swapped,
-            "message": (f"feature #{i + 1} lies at {_fmt(lon)} E, {_fmt(lat)} N, outside Korea"
+            "index": i, "lon": _finite(float(lon[k])), "lat": _finite(float(lat[k])), "swapped": swapped,
+            "message": (f"feature #{i + 1} lies at {_fmt(lon[k])} E, {_fmt(lat[k])} N, outside Korea"
                         + ("; its coordinates look swapped (lat/lon or northing/easting)" if swapped else "")),
         })
     return findings

@@ -7,9 +7,9 @@ Replacing a layer is one SQLite transaction inside the GeoPackage (see
 GeoPackage, then copied into the store together with the revision record and a
 bump of the store's generation counter, and committed at once. A write killed
 at any moment leaves the store as it was (SQLite rolls the unfinished
-transaction back on the next open); readers in WAL mode keep reading the last
-committed state while a write runs, and `read` retries when the generation
-moved under it, so a reader never returns a mix of old and new.
+transaction back on the next open). Reads go through Python's sqlite3 in one
+read transaction (geodata.gpkg_read), so a reader gets the layer as of one
+committed state, old or new, never a mix, and never shares locks with GDAL.
 
 Building a fresh store (`write_all`) still writes a whole new file and swaps it
 in with an atomic rename.
@@ -30,7 +30,6 @@ from zones.area import METRIC_CRS_NAME
 # Layer ids become SQLite table names and URL path segments.
 LAYER_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED_PREFIXES = ("gpkg_", "rtree_", "zones_", "sqlite_", "trigger_")
-READ_RETRIES = 8
 
 
 class StoreError(LookupError):
@@ -70,8 +69,9 @@ class GeoPackageStore:
         """Feature layers only: the history tables are attribute tables and not layers."""
         if not self.path.exists():
             return []
-        return [str(name) for name, geom_type in pyogrio.list_layers(self.path)
-                if geom_type is not None and not str(name).startswith("zones_")]
+        from geodata.gpkg_read import list_feature_layers
+
+        return list_feature_layers(self.path)
 
     def generation(self) -> int:
         """Counter bumped by every committed write through this module (0 before the first)."""
@@ -83,32 +83,17 @@ class GeoPackageStore:
         return self.read_consistent(layer)[0]
 
     def read_consistent(self, layer: str) -> tuple[gpd.GeoDataFrame, int]:
-        """The layer as of one committed state, with that state's generation.
+        """The layer as of one committed state, with that state's generation (one read transaction)."""
+        from geodata.gpkg_read import read_layer
 
-        GDAL reads the schema and the rows in separate statements; a write
-        committing between them could hand us a mix, so read between two looks
-        at the generation counter and retry when it moved.
-        """
-        last_exc: Exception | None = None
-        for _ in range(READ_RETRIES):
-            before = self.generation()
-            try:
-                known = self.layer_ids()
-                if layer not in known:
-                    raise UnknownLayer(layer, known)
-                gdf = pyogrio.read_dataframe(self.path, layer=layer)
-            except UnknownLayer:
-                if self.generation() == before:
-                    raise
-                continue
-            except Exception as exc:  # a table swapped out under GDAL mid-read
-                last_exc = exc
-                continue
-            if self.generation() == before:
-                if gdf.crs is None:
-                    raise StoreError(f"layer {layer!r} in {self.path.name} has no CRS")
-                return gdf, before
-        raise StoreError(f"layer {layer!r} kept changing while being read ({last_exc or 'concurrent writes'})")
+        if not self.path.exists():
+            raise StoreError(f"no GeoPackage at {self.path}; set ZONES_STORE to an existing .gpkg")
+        gdf, generation, known = read_layer(self.path, layer)
+        if gdf is None:
+            raise UnknownLayer(layer, known)
+        if gdf.crs is None:
+            raise StoreError(f"layer {layer!r} in {self.path.name} has no CRS")
+        return gdf, generation
 
     def write_all(self, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
         """Replace the whole store with `layers` in one atomic swap (used to build a fresh store)."""

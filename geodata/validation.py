@@ -233,9 +233,13 @@ def _overlaps_and_gaps(geoms: np.ndarray, ids: list[str], report: ValidationRepo
             report.add(Finding("overlap", "warning",
                                f"features {ids[i]} and {ids[j]} overlap by {m2:,.1f} m² (counted twice in sums)",
                                ids[i], ids[j], area_m2=float(m2), location=_where(piece)))
-    union = shapely.union_all(g)
-    holes = [shapely.Polygon(ring) for poly in shapely.get_parts(union)
-             for ring in shapely.get_rings(poly)[1:]]
+    # Only features that touch another can enclose a gap between features.
+    touching_any = np.unique(np.concatenate([left, right])) if len(left) else np.array([], dtype=int)
+    if not len(touching_any):
+        return
+    union_parts = shapely.get_parts(shapely.union_all(g[touching_any]))
+    with_holes = union_parts[shapely.get_num_interior_rings(union_parts) > 0]
+    holes = [shapely.Polygon(ring) for poly in with_holes for ring in shapely.get_rings(poly)[1:]]
     for hole in holes:
         if hole.area <= NOISE_M2:
             continue
