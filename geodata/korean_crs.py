@@ -181,6 +181,20 @@ def lonlat_bounds_check(geoms_metric: np.ndarray, raw_geoms: np.ndarray, crs: CR
     return findings
 
 
+def impossible_latitudes(raw_geoms: np.ndarray, crs: CRS) -> list[int]:
+    """Features of a geographic layer with |lat| > 90 whose swap would land in Korea."""
+    if not crs.is_geographic:
+        return []
+    out = []
+    for i, g in enumerate(raw_geoms):
+        if g is None or g.is_empty:
+            continue
+        minx, miny, maxx, maxy = g.bounds
+        if max(abs(miny), abs(maxy)) > 90 and _in_korea((miny + maxy) / 2, (minx + maxx) / 2):
+            out.append(i)
+    return out
+
+
 def tr_point(tr: Transformer, x: float, y: float) -> tuple[float, float]:
     with np.errstate(all="ignore"):
         a, b = tr.transform(x, y, errcheck=False)

@@ -83,6 +83,12 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
         base["notes"].append(id_note)
     dongs = src["dongs"].tolist() if "dongs" in src.columns else None
     fixed, report = validate(metric, ids, dongs)
+    if report.counts.get("non_finite_coordinates"):
+        # lat/lon given as lon/lat puts latitudes past 90°: they cannot even be reprojected
+        for i in korean_crs.impossible_latitudes(raw, crs):
+            report.add(Finding("swapped_coordinates", "error",
+                               f"feature {ids[i]} has latitudes beyond ±90°: the coordinates look swapped "
+                               f"(GeoJSON and EPSG:4326 files here are lon, lat)", ids[i]))
     for f in korean_crs.lonlat_bounds_check(fixed, raw, crs):
         report.add(Finding("swapped_coordinates" if f["swapped"] else "outside_korea", "error", f["message"],
                            ids[f["index"]], location={"lon": f["lon"], "lat": f["lat"]}))
