@@ -218,7 +218,10 @@ def _features_to_gdf(features: list[dict], crs: CRS) -> gpd.GeoDataFrame:
                      for k, v in props.items()})
     import pandas as pd
 
-    frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    frame = pd.DataFrame.from_records(rows)
+    if len(frame) != len(rows):  # features without any property
+        frame = pd.DataFrame.from_records(rows, index=pd.RangeIndex(len(rows)))
+        frame = frame.reindex(pd.RangeIndex(len(rows)))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=crs)
 
 

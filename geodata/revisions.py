@@ -218,9 +218,11 @@ def gpkg_blobs_to_geometries(blobs: list[bytes | None]) -> np.ndarray:
 
 def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFrame:
     """The content of one revision, with the column types it was stored with."""
+    known = [r.revision for r in list_revisions(path, layer)]
+    if revision not in known:
+        raise UnknownRevision(layer, revision, known)
     con = connect(path)
     try:
-        known = [r.revision for r in list_revisions(path, layer)]
         row = con.execute("SELECT columns_json FROM zones_revisions WHERE layer = ? AND revision = ?",
                           (layer, revision)).fetchone()
         if row is None:
