@@ -31,6 +31,10 @@ META_TABLES = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpk
                "gpkg_data_columns", "gpkg_metadata_reference")
 
 
+class WriteProblem(ValueError):
+    """GDAL could not write the layer (a field or geometry it cannot store); nothing changed."""
+
+
 def read_generation(path: Path) -> int:
     """The store's generation counter; 0 for a store no write has gone through yet."""
     if not Path(path).is_file():
@@ -54,7 +58,10 @@ def replace_layer_tx(path: Path, layer: str, gdf_metric: gpd.GeoDataFrame, *, to
     scratch_dir = Path(tempfile.mkdtemp(prefix="kizone-write-"))
     try:
         scratch = scratch_dir / "layer.gpkg"
-        pyogrio.write_dataframe(gdf_metric, scratch, layer=layer, driver="GPKG", promote_to_multi=True)
+        try:
+            pyogrio.write_dataframe(gdf_metric, scratch, layer=layer, driver="GPKG", promote_to_multi=True)
+        except Exception as exc:  # GDAL refusing a field or a geometry: the store is not touched
+            raise WriteProblem(f"the layer could not be written as a GeoPackage table: {exc}") from None
         con = connect(path)
         try:
             con.execute("PRAGMA journal_mode = WAL")

@@ -214,7 +214,8 @@ def _features_to_gdf(features: list[dict], crs: CRS) -> gpd.GeoDataFrame:
         props = dict(feat.get("properties") or {})
         if "id" not in props and feat.get("id") is not None:
             props["id"] = str(feat["id"])
-        rows.append({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+        rows.append({(f"{k}_attr" if k == "geometry" else k):
+                     (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
                      for k, v in props.items()})
     import pandas as pd
 

@@ -103,7 +103,7 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
     if refused:
         return None, base, refused
     keep = np.array([g is not None for g in fixed])
-    props = src.drop(columns=src.geometry.name).copy()
+    props = _safe_columns(src.drop(columns=src.geometry.name).copy(), base["notes"])
     props["id"] = ids
     if "provenance" not in props.columns:
         props["provenance"] = "imported"
@@ -113,6 +113,30 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
     out = gpd.GeoDataFrame(props[keep].reset_index(drop=True),
                            geometry=gpd.GeoSeries(fixed[keep], crs="EPSG:5186"), crs="EPSG:5186")
     return out, base, []
+
+
+RESERVED_COLUMNS = {"fid", "geom", "geometry"}
+
+
+def _safe_columns(props, notes: list[str]):
+    """Attribute names a GeoPackage can hold: no clash with its fid/geometry columns, none empty,
+    none equal to another but for case (SQLite column names ignore case)."""
+    taken: set[str] = set()
+    renamed = {}
+    for col in props.columns:
+        name = str(col).strip() or "unnamed"
+        if name.lower() in RESERVED_COLUMNS:
+            name = f"{name}_attr"
+        base, k = name, 2
+        while name.lower() in taken:
+            name, k = f"{base}_{k}", k + 1
+        taken.add(name.lower())
+        if name != col:
+            renamed[col] = name
+    if renamed:
+        notes.append("attribute columns renamed to fit a GeoPackage: "
+                     + ", ".join(f"{a!r} -> {b!r}" for a, b in renamed.items()))
+    return props.rename(columns=renamed)
 
 
 def _ids(src: gpd.GeoDataFrame) -> tuple[list[str], str | None]:

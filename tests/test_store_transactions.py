@@ -1,6 +1,7 @@
 """The store's write guarantees, tested on real GeoPackages and real processes."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -170,3 +171,35 @@ def test_sigkill_during_import_leaves_layer_exactly_as_before(tmp_path):
         assert revs[-1].checksum == after  # history and layer never disagree
         assert len(store.read("parcels")) in (50, 30_000)
     assert killed >= 4, f"only {killed} of {len(delays)} runs were killed mid-way"
+
+
+READER_SCRIPT = """
+import json, sys, time
+from geodata.store import GeoPackageStore
+store = GeoPackageStore(sys.argv[1])
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    gdf = store.read("parcels")
+    print(json.dumps([len(gdf), sorted(set(gdf["use"]))]), flush=True)
+"""
+
+
+def test_reader_processes_see_old_or_new_never_a_mix(tmp_path):
+    store = GeoPackageStore(store_copy(tmp_path))
+    versions = [_layer(300, "a"), _layer(450, "b")]
+    store.replace_layer("parcels", versions[0])
+    cwd = Path(__file__).resolve().parents[1]
+    readers = [subprocess.Popen([sys.executable, "-c", READER_SCRIPT, str(store.path), "3"], cwd=cwd,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    time.sleep(1.0)  # let the readers start up
+    writes = 0
+    while any(r.poll() is None for r in readers) and writes < 200:
+        store.replace_layer("parcels", versions[(writes + 1) % 2])
+        writes += 1
+    seen = set()
+    for r in readers:
+        out, err = r.communicate(timeout=30)
+        assert r.returncode == 0, err
+        seen |= {tuple(map(str, json.loads(line))) for line in out.splitlines()}
+    assert seen <= {("300", "['a']"), ("450", "['b']")}, seen
+    assert len(seen) == 2 and writes >= 4

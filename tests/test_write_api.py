@@ -129,3 +129,15 @@ def test_upload_limits_and_bad_ids(tmp_path):
     nocrs = client.post("/collections/parcels/import", headers=AUTH, data={"crs": "EPSG:99999999"},
                         files={"file": ("p.geojson", json.dumps(GOOD).encode())})
     _is_problem(nocrs, 422)
+
+
+def test_property_names_that_clash_with_geopackage_columns_are_renamed(tmp_path):
+    client = _client(tmp_path)
+    ring = [(126.69, 35.15), (126.70, 35.15), (126.70, 35.16), (126.69, 35.16), (126.69, 35.15)]
+    props = {"id": "k", "fid": "x", "geom": 1, "geometry": "g", "use": "a", "USE": "b", "": 3, "nested": {"a": [1]}}
+    r = client.put("/collections/parcels/items", json=square_fc(ring, props), headers=AUTH)
+    assert r.status_code == 200, r.text
+    stored = client.get("/collections/parcels/items").json()["features"][0]["properties"]
+    assert {stored["fid_attr"], stored["geom_attr"], stored["geometry_attr"]} == {"x", 1, "g"}
+    assert (stored["use"], stored["USE_2"], stored["unnamed"]) == ("a", "b", 3)
+    assert stored["nested"] == '{"a": [1]}'

@@ -21,6 +21,7 @@ from api.deps import get_provider
 from api.problems import Problem
 from geodata.importers import ImportProblem
 from geodata.korean_crs import CrsProblem
+from geodata.gpkg_tx import WriteProblem
 from geodata.layer_import import ImportOptions, ImportResult, import_file, import_geojson
 from geodata.provider import LayerProvider
 from geodata.revisions import UnknownRevision
@@ -63,6 +64,8 @@ def _run(fn, *args, **kwargs) -> ImportResult:
         return fn(*args, **kwargs)
     except (ImportProblem, CrsProblem) as exc:
         raise Problem(422, "Unreadable or unusable file", str(exc)) from None
+    except WriteProblem as exc:
+        raise Problem(422, "Layer not storable", f"{exc} (the store is unchanged)") from None
     except InvalidLayerId as exc:
         raise Problem(400, "Invalid collection id", str(exc)) from None
 
