@@ -69,8 +69,8 @@ def run() -> list[Row]:
     return [
         Row("import", f"import {N_PARCELS:,} touching parcels (read, CRS, validate, write)", import_s, "s"),
         Row("import", f"replace a 4-feature layer, store of {size_mb:.0f} MB: transaction", tx_ms, "ms",
-            f"< whole-file swap", tx_ms < swap_ms),
-        Row("import", f"same by whole-file copy + rename (previous method)", swap_ms, "ms"),
+            "< whole-file swap", tx_ms < swap_ms),
+        Row("import", "same by whole-file copy + rename (previous method)", swap_ms, "ms"),
         Row("import", f"read the {N_PARCELS:,}-parcel layer (sqlite3 snapshot)", read_ms, "ms"),
-        Row("import", f"same read with pyogrio/GDAL (reference)", gdal_ms, "ms"),
+        Row("import", "same read with pyogrio/GDAL (reference)", gdal_ms, "ms"),
     ]
