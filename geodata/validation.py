@@ -82,6 +82,7 @@ class ValidationReport:
             "fatal": self.fatal, "counts": dict(sorted(self.counts.items())), "repaired": self.repaired,
             "repair_area_change_m2": round(self.repair_area_change_m2, 3), "dropped": self.dropped,
             "findings": [f.as_dict() for f in self.findings],
+            "crs": "areas in m² planar EPSG:5186; locations in EPSG:5186 and lon/lat WGS84",
             "thresholds": {"noise_m2": NOISE_M2, "sliver_thinness": SLIVER_THINNESS,
                            "sliver_max_m2": SLIVER_MAX_M2, "outside_dong_pct": OUTSIDE_DONG_PCT,
                            "note": "tool defaults (assumptions), not survey rules"},
