@@ -6,7 +6,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test report bench install clean-venv
+.PHONY: serve test report bench install clean-venv import export
+
+# ZONES_STORE (your own copy of the store) reaches every target: make serve ZONES_STORE=/path/store.gpkg
+ifdef ZONES_STORE
+export ZONES_STORE
+endif
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +35,14 @@ report: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+import: $(STAMP)
+	@test -n "$(FILE)" -a -n "$(LAYER)" || { echo 'usage: make import FILE=path LAYER=id [ARGS="--crs EPSG:5174 --strict ..."]'; exit 2; }
+	$(VENV)/bin/kizone import "$(FILE)" --layer "$(LAYER)" $(ARGS)
+
+export: $(STAMP)
+	@test -n "$(LAYER)" -a -n "$(OUT)" || { echo 'usage: make export LAYER=id OUT=path.gpkg|.geojson|.shp'; exit 2; }
+	$(VENV)/bin/kizone export --layer "$(LAYER)" --out "$(OUT)"
 
 clean-venv:
 	rm -rf $(VENV)

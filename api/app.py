@@ -5,7 +5,7 @@ from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
 from api.limits import BodyLimit
-from api.routes import allocations, collections, landing, plan, system
+from api.routes import allocations, collections, landing, layer_writes, plan, shares, system
 from api.settings import Settings
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
@@ -28,12 +28,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.provider = LayerProvider(GeoPackageStore(settings.store_path).require())
     app.state.plan = load_plan(settings.plan_path)
     install_problem_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes)
     app.include_router(landing.router)
     app.include_router(plan.router)
     app.include_router(system.router)
     app.include_router(collections.router)
     app.include_router(allocations.router)
+    app.include_router(layer_writes.router)
+    app.include_router(shares.router)
     return app
 
 

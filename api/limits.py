@@ -11,15 +11,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.problems import problem_response
 
 
+def is_layer_upload(method: str, path: str) -> bool:
+    """Authenticated layer writes (import, replace) carry whole surveyed layers: a larger limit."""
+    parts = path.strip("/").split("/")
+    return len(parts) == 3 and parts[0] == "collections" and (
+        parts[2] == "import" or (parts[2] == "items" and method == "PUT"))
+
+
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None):
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return
+        upload = is_layer_upload(scope["method"], scope["path"])
+        max_bytes = self.upload_max_bytes if upload else self.default_max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             try:
@@ -27,8 +37,8 @@ class BodyLimit:
             except ValueError:
                 await self._reject(scope, send, 400, "Invalid Content-Length", "Content-Length is not a number")
                 return
-            if length > self.max_bytes:
-                await self._too_large(scope, send, f"declared {length:,} bytes")
+            if length > max_bytes:
+                await self._too_large(scope, send, f"declared {length:,} bytes", max_bytes)
                 return
         chunks, size = [], 0
         while True:
@@ -37,8 +47,8 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(scope, send, f"more than {self.max_bytes:,} bytes received")
+            if size > max_bytes:
+                await self._too_large(scope, send, f"more than {max_bytes:,} bytes received", max_bytes)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -55,10 +65,12 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, send: Send, what: str) -> None:
+    async def _too_large(self, scope: Scope, send: Send, what: str, max_bytes: int) -> None:
         await self._reject(scope, send, 413, "Request body too large",
-                           f"the upload is too large ({what}); the limit is {self.max_bytes:,} bytes "
-                           "(ZONES_MAX_BODY_BYTES). Split the drafts or simplify the polygons.")
+                           f"the upload is too large ({what}); the limit is {max_bytes:,} bytes "
+                           + ("(ZONES_MAX_UPLOAD_MB). Import the layer in parts or raise the limit."
+                              if max_bytes == self.upload_max_bytes and max_bytes != self.default_max_bytes
+                              else "(ZONES_MAX_BODY_BYTES). Split the drafts or simplify the polygons."))
 
     @staticmethod
     async def _reject(scope: Scope, send: Send, status: int, title: str, detail: str) -> None:

@@ -15,6 +15,9 @@ class Settings:
     store_path: Path
     plan_path: Path
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # (name, token) pairs allowed to write; empty = writes disabled. From ZONES_WRITE_TOKENS="name:token,...".
+    write_tokens: tuple[tuple[str, str], ...] = ()
+    max_upload_bytes: int = 200 * 1024 * 1024
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -22,6 +25,8 @@ class Settings:
             store_path=Path(os.environ.get("ZONES_STORE") or DEFAULT_STORE),
             plan_path=Path(os.environ.get("ZONES_PLAN") or PLAN_FILE),
             max_body_bytes=_positive_int("ZONES_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            write_tokens=parse_write_tokens(os.environ.get("ZONES_WRITE_TOKENS", "")),
+            max_upload_bytes=int(float(os.environ.get("ZONES_MAX_UPLOAD_MB") or 200) * 1024 * 1024),
         )
 
 
@@ -36,3 +41,18 @@ def _positive_int(name: str, default: int) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be positive, got {value}")
     return value
+
+
+def parse_write_tokens(text: str) -> tuple[tuple[str, str], ...]:
+    """"alice:s3cret,bob:t0ken" -> (("alice", "s3cret"), ("bob", "t0ken")); the name goes into the revision
+    history, the token never does. An entry without a name is called token-N."""
+    out = []
+    for i, entry in enumerate((e.strip() for e in text.split(",")), start=1):
+        if not entry:
+            continue
+        name, sep, token = entry.partition(":")
+        if not sep:
+            name, token = f"token-{i}", entry
+        if token.strip():
+            out.append((name.strip() or f"token-{i}", token.strip()))
+    return tuple(out)

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build-default", help="redraw the schematic default store from geodata/zone_specs.toml")
     p.add_argument("--out", default=str(DEFAULT_STORE))
     p.set_defaults(func=cmd_build_default)
+
+    from cli.data_commands import add_data_commands
+    add_data_commands(sub)
     return parser
 
 

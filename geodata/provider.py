@@ -2,8 +2,10 @@
 
 Keeps, per layer, the metric copy (for measuring) and a lon/lat copy (for
 GeoJSON and Leaflet) so no request pays for a reprojection. The cache is keyed
-on the store file's identity (inode, size, mtime), so an atomic replace of the
-file by another process is picked up on the next read.
+on the store's generation counter (bumped in the same transaction as every
+write through `geodata.store`) plus the identity of the file and its WAL, so a
+write by this process, by another process (the CLI, a second server worker) or
+an edit in QGIS is picked up on the next read.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class LayerData:
     info: LayerInfo | None
     metric: gpd.GeoDataFrame  # EPSG:5186, with area columns
     wgs84: gpd.GeoDataFrame  # EPSG:4326 copy, same rows and columns
+    generation: int = 0  # store generation the layer was read at
 
 
 class LayerProvider:
@@ -56,20 +59,25 @@ class LayerProvider:
         return list(ordered)
 
     def layer(self, layer_id: str) -> LayerData:
-        self._refresh()
+        stamp = self._refresh()
         with self._lock:
             cached = self._cache.get(layer_id)
         if cached is not None:
             return cached
-        metric = self.store.read(layer_id).to_crs("EPSG:5186")
+        gdf, generation = self.store.read_consistent(layer_id)
+        metric = gdf.to_crs("EPSG:5186")
         if "id" not in metric.columns:
             metric["id"] = [str(i + 1) for i in range(len(metric))]
         metric["id"] = metric["id"].astype(str)
         for name, values in area_columns(metric.geometry.values).items():
             metric[name] = values
-        data = LayerData(info=load_catalog().get(layer_id), metric=metric, wgs84=metric.to_crs("EPSG:4326"))
+        data = LayerData(info=load_catalog().get(layer_id), metric=metric, wgs84=metric.to_crs("EPSG:4326"),
+                         generation=generation)
         with self._lock:
-            self._cache[layer_id] = data
+            # Cache only what belongs to the state the stamp describes; a newer read is
+            # returned but cached on the next call, after the stamp has moved on.
+            if self._stamp == stamp and stamp is not None and stamp[0] == generation:
+                self._cache[layer_id] = data
         return data
 
     def geometries(self, layer_ids: list[str] | None = None) -> LayerGeometries:
@@ -80,13 +88,25 @@ class LayerProvider:
             out[layer_id] = dict(zip(gdf["id"], gdf.geometry))
         return out
 
-    def _refresh(self) -> None:
-        try:
-            st = os.stat(self.store.path)
-            stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-        except FileNotFoundError:
-            stamp = None
+    def _refresh(self) -> tuple | None:
+        stamp = store_stamp(self.store)
         with self._lock:
             if stamp != self._stamp:
                 self._cache.clear()
                 self._stamp = stamp
+        return stamp
+
+
+def store_stamp(store: GeoPackageStore) -> tuple | None:
+    """(generation, file identity, WAL identity): changes whenever the store's content may have."""
+    try:
+        st = os.stat(store.path)
+    except FileNotFoundError:
+        return None
+    try:
+        wal = os.stat(str(store.path) + "-wal")
+        # An empty WAL comes and goes as connections open and close; only frames matter.
+        wal_id = (wal.st_ino, wal.st_size, wal.st_mtime_ns) if wal.st_size else None
+    except FileNotFoundError:
+        wal_id = None
+    return (store.generation(), st.st_ino, st.st_size, st.st_mtime_ns, wal_id)

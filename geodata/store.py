@@ -1,14 +1,23 @@
 """The GeoPackage store: one file QGIS opens as it is, one table per layer.
 
 Layers are stored in EPSG:5186 so areas read straight off the stored geometry.
-A write never edits the live file in place: it writes a copy beside it and
-swaps it in with an atomic rename, so a reader sees the old file or the new
-one, and a write killed half-way leaves only a stray temporary file.
+
+Replacing a layer is one SQLite transaction inside the GeoPackage (see
+`geodata.gpkg_tx`): the new features are first written by GDAL into a scratch
+GeoPackage, then copied into the store together with the revision record and a
+bump of the store's generation counter, and committed at once. A write killed
+at any moment leaves the store as it was (SQLite rolls the unfinished
+transaction back on the next open). Reads go through Python's sqlite3 in one
+read transaction (geodata.gpkg_read), so a reader gets the layer as of one
+committed state, old or new, never a mix, and never shares locks with GDAL.
+
+Building a fresh store (`write_all`) still writes a whole new file and swaps it
+in with an atomic rename.
 """
 from __future__ import annotations
 
 import os
-import shutil
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +26,10 @@ import geopandas as gpd
 import pyogrio
 
 from zones.area import METRIC_CRS_NAME
+
+# Layer ids become SQLite table names and URL path segments.
+LAYER_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+RESERVED_PREFIXES = ("gpkg_", "rtree_", "zones_", "sqlite_", "trigger_")
 
 
 class StoreError(LookupError):
@@ -30,6 +43,18 @@ class UnknownLayer(StoreError):
         self.known = known
 
 
+class InvalidLayerId(ValueError):
+    """A layer id that cannot name a table or a collection."""
+
+
+def check_layer_id(layer: str) -> str:
+    if not LAYER_ID_RE.match(layer or "") or layer.startswith(RESERVED_PREFIXES):
+        raise InvalidLayerId(
+            f"layer id {layer!r} is not allowed: use 1-63 lower-case letters, digits and '_', "
+            f"starting with a letter and not with {', '.join(RESERVED_PREFIXES)}")
+    return layer
+
+
 class GeoPackageStore:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -41,30 +66,69 @@ class GeoPackageStore:
         return self
 
     def layer_ids(self) -> list[str]:
+        """Feature layers only: the history tables are attribute tables and not layers."""
         if not self.path.exists():
             return []
-        return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+        from geodata.gpkg_read import list_feature_layers
+
+        return list_feature_layers(self.path)
+
+    def generation(self) -> int:
+        """Counter bumped by every committed write through this module (0 before the first)."""
+        from geodata.gpkg_tx import read_generation
+
+        return read_generation(self.path)
 
     def read(self, layer: str) -> gpd.GeoDataFrame:
-        known = self.layer_ids()
-        if layer not in known:
+        return self.read_consistent(layer)[0]
+
+    def read_consistent(self, layer: str) -> tuple[gpd.GeoDataFrame, int]:
+        """The layer as of one committed state, with that state's generation (one read transaction)."""
+        from geodata.gpkg_read import read_layer
+
+        if not self.path.exists():
+            raise StoreError(f"no GeoPackage at {self.path}; set ZONES_STORE to an existing .gpkg")
+        gdf, generation, known = read_layer(self.path, layer)
+        if gdf is None:
             raise UnknownLayer(layer, known)
-        gdf = pyogrio.read_dataframe(self.path, layer=layer)
         if gdf.crs is None:
             raise StoreError(f"layer {layer!r} in {self.path.name} has no CRS")
-        return gdf
+        return gdf, generation
 
     def write_all(self, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
-        """Replace the whole store with `layers` in one atomic swap."""
+        """Replace the whole store with `layers` in one atomic swap (used to build a fresh store)."""
         self._swap_in(lambda tmp: self._write_layers(tmp, layers, fresh=True))
 
-    def replace_layer(self, layer: str, gdf: gpd.GeoDataFrame) -> None:
-        """Replace one layer, keeping the others, in one atomic swap."""
-        def build(tmp: Path) -> None:
-            if self.path.exists():
-                shutil.copyfile(self.path, tmp)
-            self._write_layers(tmp, {layer: gdf}, fresh=not self.path.exists())
-        self._swap_in(build)
+    def replace_layer(self, layer: str, gdf: gpd.GeoDataFrame, *, token_name: str = "local",
+                      source_file: str = "", action: str = "import", note: str = "") -> "Revision":
+        """Replace one layer in one transaction and record it as a new revision."""
+        from geodata.gpkg_tx import replace_layer_tx
+
+        check_layer_id(layer)
+        if gdf.crs is None:
+            raise StoreError(f"refusing to store layer {layer!r} without a CRS")
+        if not self.path.exists():
+            raise StoreError(f"no GeoPackage at {self.path}; create the store first")
+        return replace_layer_tx(self.path, layer, gdf.to_crs(METRIC_CRS_NAME), token_name=token_name,
+                                source_file=source_file, action=action, note=note)
+
+    def revisions(self, layer: str) -> list["Revision"]:
+        from geodata.revisions import list_revisions
+
+        return list_revisions(self.path, layer)
+
+    def restore(self, layer: str, revision: int, *, token_name: str = "local") -> "Revision":
+        """Make the content of an earlier revision current again, as a new revision."""
+        from geodata.revisions import read_revision_data
+
+        gdf = read_revision_data(self.path, layer, revision)
+        return self.replace_layer(layer, gdf, token_name=token_name, source_file=f"revision {revision}",
+                                  action="restore", note=f"restore of revision {revision}")
+
+    def checksum(self, layer: str) -> str:
+        from geodata.revisions import layer_checksum
+
+        return layer_checksum(self.path, layer)
 
     def _swap_in(self, build) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,3 +169,7 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+from geodata.revisions import Revision  # noqa: E402  (re-exported for type hints)
+__all__ = ["GeoPackageStore", "StoreError", "UnknownLayer", "InvalidLayerId", "Revision", "check_layer_id"]

@@ -1,0 +1,94 @@
+"""Reading a GeoPackage layer through Python's sqlite3, in one read transaction.
+
+Why not GDAL here: the writer (geodata.gpkg_tx) uses Python's sqlite3, and
+GDAL links its own copy of SQLite. Two SQLite libraries in one process do not
+see each other's POSIX locks, and closing a file in one drops the other's
+locks (sqlite.org/howtocorrupt.html, 2.2.1), so the server must not read the
+store with GDAL while it writes with sqlite3. Reading here also makes the
+snapshot exact: schema, rows and the generation counter come from one
+transaction, so a reader gets the old layer or the new one, never a mix.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from geodata.revisions import connect, gpkg_blobs_to_geometries, layer_columns, quote, table_exists
+
+_INT = ("INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT")
+_REAL = ("REAL", "FLOAT", "DOUBLE")
+
+
+def feature_tables(con: sqlite3.Connection) -> list[str]:
+    rows = con.execute("SELECT table_name FROM gpkg_contents WHERE lower(data_type) = 'features' ORDER BY rowid")
+    return [r[0] for r in rows if not r[0].startswith("zones_")]
+
+
+def read_layer(path: Path, layer: str) -> tuple[gpd.GeoDataFrame | None, int, list[str]]:
+    """(layer or None when absent, store generation, feature layers), all from one snapshot."""
+    con = connect(path, timeout_s=30.0)
+    try:
+        con.execute("BEGIN")
+        layers = feature_tables(con)
+        generation = _generation(con)
+        if layer not in layers:
+            con.execute("COMMIT")
+            return None, generation, layers
+        pk, geom, cols = layer_columns(con, "main", layer)
+        select = ", ".join([quote(geom)] + [quote(c) for c, _ in cols])
+        rows = con.execute(f"SELECT {select} FROM {quote(layer)} ORDER BY {quote(pk)}").fetchall()
+        crs = _layer_crs(con, layer)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    geoms = gpkg_blobs_to_geometries([r[0] for r in rows])
+    frame = pd.DataFrame.from_records([r[1:] for r in rows], columns=[c for c, _ in cols]) if rows else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c, _ in cols})
+    for name, sql_type in cols:
+        frame[name] = _typed(frame[name], sql_type)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index, crs=crs), crs=crs)
+    return gdf, generation, layers
+
+
+def list_feature_layers(path: Path) -> list[str]:
+    con = connect(path, timeout_s=30.0)
+    try:
+        return feature_tables(con)
+    finally:
+        con.close()
+
+
+def _generation(con: sqlite3.Connection) -> int:
+    if not table_exists(con, "main", "zones_store_state"):
+        return 0
+    row = con.execute("SELECT value FROM zones_store_state WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _layer_crs(con: sqlite3.Connection, layer: str) -> CRS | None:
+    row = con.execute(
+        "SELECT s.organization, s.organization_coordsys_id, s.definition FROM gpkg_geometry_columns g "
+        "JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id WHERE lower(g.table_name) = lower(?)", (layer,)).fetchone()
+    if row is None:
+        return None
+    org, code, definition = row
+    if org and org.upper() == "EPSG" and code and code > 0:
+        return CRS.from_epsg(code)
+    if definition and definition.strip().lower() != "undefined":
+        return CRS.from_wkt(definition)
+    return None
+
+
+def _typed(series: pd.Series, sql_type: str) -> pd.Series:
+    base = sql_type.split("(")[0].strip()
+    if base in _INT:
+        return series.astype("Int64") if series.isna().any() else series.astype("int64")
+    if base in _REAL:
+        return series.astype("float64")
+    if base == "BOOLEAN":
+        return series.map(lambda v: None if v is None else bool(v))
+    return series.astype(object)

@@ -1,0 +1,251 @@
+"""Layer history kept inside the GeoPackage, so a copy of the store carries it.
+
+Three attribute tables (registered in gpkg_contents, visible in QGIS):
+- `zones_revisions`: one row per revision of a layer (number, UTC time, token
+  name, source file, feature count, checksum, action, column types);
+- `zones_revision_data`: the content of every revision (GeoPackage geometry
+  blob + properties as JSON), so any revision can be restored;
+- `zones_store_state`: the store's generation counter, bumped by every write,
+  which readers and caches use to notice a change.
+
+The checksum is SHA-256 over the stored rows in feature order (geometry blob
+and properties JSON), computed the same way for the live table and for a
+revision's copy, so "is the layer exactly as in revision n" is a string compare.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+HISTORY_DDL = (
+    """CREATE TABLE IF NOT EXISTS zones_revisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        layer TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        created_utc TEXT NOT NULL,
+        token_name TEXT NOT NULL,
+        source_file TEXT NOT NULL,
+        feature_count INTEGER NOT NULL,
+        checksum TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL,
+        columns_json TEXT NOT NULL,
+        UNIQUE (layer, revision))""",
+    """CREATE TABLE IF NOT EXISTS zones_revision_data (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        layer TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        fid INTEGER NOT NULL,
+        geom BLOB,
+        properties TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS zones_revision_data_layer_rev ON zones_revision_data (layer, revision, fid)",
+    """CREATE TABLE IF NOT EXISTS zones_store_state (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        value INTEGER NOT NULL)""",
+)
+HISTORY_TABLES = {
+    "zones_revisions": "Revision history of the layers (kizone)",
+    "zones_revision_data": "Content of every layer revision, for restore (kizone)",
+    "zones_store_state": "Store generation counter (kizone)",
+}
+# SQLite before 3.45 allows 127 function arguments: json_object over more columns is chained.
+_JSON_CHUNK = 60
+
+
+@dataclass(frozen=True)
+class Revision:
+    layer: str
+    revision: int
+    created_utc: str
+    token_name: str
+    source_file: str
+    feature_count: int
+    checksum: str
+    action: str
+    note: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class UnknownRevision(LookupError):
+    def __init__(self, layer: str, revision: int, known: list[int]):
+        listing = ", ".join(map(str, known)) or "none"
+        super().__init__(f"layer {layer!r} has no revision {revision}; its revisions: {listing}")
+
+
+def connect(path: Path, timeout_s: float = 60.0) -> sqlite3.Connection:
+    """Autocommit connection (transactions are explicit) that waits for a concurrent writer."""
+    con = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
+    con.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+    return con
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_history_tables(con: sqlite3.Connection) -> None:
+    for ddl in HISTORY_DDL:
+        con.execute(ddl)
+    for table, description in HISTORY_TABLES.items():
+        con.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+            "VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            (table, table, description))
+
+
+def table_exists(con: sqlite3.Connection, schema: str, table: str) -> bool:
+    row = con.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    return row is not None
+
+
+def layer_columns(con: sqlite3.Connection, schema: str, layer: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """(primary-key column, geometry column, [(attribute column, declared type)])."""
+    info = con.execute(f"PRAGMA {schema}.table_info({quote(layer)})").fetchall()
+    pk = next((r[1] for r in info if r[5] == 1), "rowid")
+    row = con.execute(f"SELECT column_name FROM {schema}.gpkg_geometry_columns WHERE lower(table_name) = lower(?)",
+                      (layer,)).fetchone()
+    geom = row[0] if row else "geom"
+    cols = [(r[1], (r[2] or "").upper()) for r in info if r[1] not in (pk, geom)]
+    return pk, geom, cols
+
+
+def properties_json_sql(cols: list[tuple[str, str]]) -> str:
+    """SQL expression that renders a row's attributes as one JSON object, in column order."""
+    if not cols:
+        return "json_object()"
+    chunks = [cols[i:i + _JSON_CHUNK] for i in range(0, len(cols), _JSON_CHUNK)]
+    exprs = ["json_object(" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}', {quote(c)}" for c, _ in chunk) + ")"
+             for chunk in chunks]
+    out = exprs[0]
+    for e in exprs[1:]:
+        out = f"json_patch({out}, {e})"
+    return out
+
+
+def rows_checksum(rows) -> tuple[str, int]:
+    h = hashlib.sha256()
+    n = 0
+    for blob, props in rows:
+        h.update(len(blob or b"").to_bytes(8, "little"))
+        h.update(blob or b"")
+        h.update(props.encode("utf-8"))
+        h.update(b"\x1e")
+        n += 1
+    return h.hexdigest(), n
+
+
+def snapshot(con: sqlite3.Connection, schema: str, layer: str, revision: int, *, created_utc: str,
+             token_name: str, source_file: str, action: str, note: str) -> Revision:
+    """Copy the layer's current rows in `schema` into the history as `revision`."""
+    pk, geom, cols = layer_columns(con, schema, layer)
+    con.execute(
+        f"INSERT INTO main.zones_revision_data (layer, revision, fid, geom, properties) "
+        f"SELECT ?, ?, {quote(pk)}, {quote(geom)}, {properties_json_sql(cols)} "
+        f"FROM {schema}.{quote(layer)} ORDER BY {quote(pk)}", (layer, revision))
+    checksum, count = rows_checksum(con.execute(
+        "SELECT geom, properties FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid",
+        (layer, revision)))
+    rev = Revision(layer, revision, created_utc, token_name, source_file, count, checksum, action, note)
+    con.execute(
+        "INSERT INTO main.zones_revisions (layer, revision, created_utc, token_name, source_file, feature_count, "
+        "checksum, action, note, columns_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (layer, revision, created_utc, token_name, source_file, count, checksum, action, note,
+         json.dumps(cols)))
+    return rev
+
+
+def next_revision(con: sqlite3.Connection, layer: str) -> int:
+    row = con.execute("SELECT max(revision) FROM main.zones_revisions WHERE layer = ?", (layer,)).fetchone()
+    return 1 if row[0] is None else int(row[0]) + 1
+
+
+def has_history(con: sqlite3.Connection, layer: str) -> bool:
+    return con.execute("SELECT 1 FROM main.zones_revisions WHERE layer = ? LIMIT 1", (layer,)).fetchone() is not None
+
+
+def list_revisions(path: Path, layer: str) -> list[Revision]:
+    con = connect(path)
+    try:
+        if not table_exists(con, "main", "zones_revisions"):
+            return []
+        rows = con.execute(
+            "SELECT layer, revision, created_utc, token_name, source_file, feature_count, checksum, action, note "
+            "FROM zones_revisions WHERE layer = ? ORDER BY revision", (layer,)).fetchall()
+    finally:
+        con.close()
+    return [Revision(*r) for r in rows]
+
+
+def layer_checksum(path: Path, layer: str) -> str:
+    """Checksum of the live layer, comparable with a revision's checksum."""
+    con = connect(path)
+    try:
+        con.execute("BEGIN")
+        pk, geom, cols = layer_columns(con, "main", layer)
+        checksum, _ = rows_checksum(con.execute(
+            f"SELECT {quote(geom)}, {properties_json_sql(cols)} FROM {quote(layer)} ORDER BY {quote(pk)}"))
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return checksum
+
+
+def gpkg_blobs_to_geometries(blobs: list[bytes | None]) -> np.ndarray:
+    """GeoPackage geometry blobs (header + envelope + WKB) to shapely geometries."""
+    envelope_bytes = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+    wkbs = []
+    for blob in blobs:
+        if blob is None:
+            wkbs.append(None)
+            continue
+        if blob[:2] != b"GP":
+            raise ValueError("not a GeoPackage geometry blob")
+        flags = blob[3]
+        wkbs.append(bytes(blob[8 + envelope_bytes[(flags >> 1) & 0b111]:]))
+    return shapely.from_wkb(np.array(wkbs, dtype=object))
+
+
+def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFrame:
+    """The content of one revision, with the column types it was stored with."""
+    known = [r.revision for r in list_revisions(path, layer)]
+    if revision not in known:
+        raise UnknownRevision(layer, revision, known)
+    con = connect(path)
+    try:
+        row = con.execute("SELECT columns_json FROM zones_revisions WHERE layer = ? AND revision = ?",
+                          (layer, revision)).fetchone()
+        if row is None:
+            raise UnknownRevision(layer, revision, known)
+        cols = [tuple(c) for c in json.loads(row[0])]
+        data = con.execute("SELECT geom, properties FROM zones_revision_data WHERE layer = ? AND revision = ? "
+                           "ORDER BY fid", (layer, revision)).fetchall()
+    finally:
+        con.close()
+    geoms = gpkg_blobs_to_geometries([d[0] for d in data])
+    records = [json.loads(d[1]) for d in data]
+    frame = pd.DataFrame.from_records(records, columns=[c for c, _ in cols]) if records else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c, _ in cols})
+    for name, sql_type in cols:
+        frame[name] = _typed(frame[name], sql_type)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs="EPSG:5186")
+
+
+def _typed(series: pd.Series, sql_type: str) -> pd.Series:
+    if sql_type in ("INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT"):
+        return series.astype("Int64") if series.isna().any() else series.astype("int64")
+    if sql_type in ("REAL", "FLOAT", "DOUBLE"):
+        return series.astype("float64")
+    if sql_type == "BOOLEAN":
+        return series.astype("boolean")
+    return series.astype(object)
