@@ -21,14 +21,24 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(PY) -m uvicorn api.app:app --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest
 
 report: $(STAMP)
 	$(VENV)/bin/kizone report
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(PY) -m bench.run
+
+.PHONY: map browser
+
+# Writes the web maps (self-contained HTML, they work offline) into out/maps/.
+map: $(STAMP)
+	$(VENV)/bin/kizone map --out out/maps
+
+# Debian chromium + CJK fonts for the map tests, only where missing (needs root).
+browser:
+	@sh .ci/install-browser
 
 clean-venv:
 	rm -rf $(VENV)

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
 from api.routes import allocations, collections, system
+from api.routes import maps as map_routes
 from api.settings import Settings
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system.router)
     app.include_router(collections.router)
     app.include_router(allocations.router)
+    app.include_router(map_routes.router)
     return app
 
 
