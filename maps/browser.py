@@ -12,6 +12,7 @@ them was meant for another machine.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -147,7 +148,8 @@ class Chromium:
         ]
         self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         ws_url = self._read_ws_url()
-        self._ws = connect(ws_url, max_size=None, open_timeout=self.timeout)
+        self._stack = contextlib.ExitStack()
+        self._ws = self._stack.enter_context(connect(ws_url, max_size=None, open_timeout=self.timeout))
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self._session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for method in ("Page.enable", "Network.enable", "Runtime.enable"):
@@ -159,7 +161,7 @@ class Chromium:
     def __exit__(self, *exc) -> None:
         try:
             if self._ws is not None:
-                self._ws.close()
+                self._stack.close()
         finally:
             if self._proc is not None:
                 self._proc.terminate()

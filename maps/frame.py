@@ -43,6 +43,8 @@ def new_map() -> folium.Map:
     m = folium.Map(location=[35.5, 126.9], zoom_start=9, tiles=None, prefer_canvas=True,
                    control_scale=True, zoom_snap=0.25)
     m.get_root().header.add_child(folium.Element(CONTROL_CSS), name="kz_css")
+    # An inline (empty) icon, so the browser does not ask a server for /favicon.ico.
+    m.get_root().header.add_child(folium.Element('<link rel="icon" href="data:,">'), name="kz_icon")
     m.get_root().title = "kr-industrial-zones"
     return m
 
