@@ -39,6 +39,12 @@ CONTROL_CSS = """
 """
 
 
+# Room kept free around fitted data: the place buttons on the left, the layer switcher
+# and the legend / summary box on the right.
+PADDING_TOP_LEFT = (150, 20)
+PADDING_BOTTOM_RIGHT = (310, 20)
+
+
 class HtmlControl(folium.MacroElement):
     """A Leaflet control holding a piece of HTML (legend, summary table)."""
 
@@ -95,7 +101,7 @@ class JumpControl(folium.MacroElement):
                     b.title = 'Fit the map to ' + p.label;
                     L.DomEvent.on(b, 'click', function(e) {
                         L.DomEvent.stop(e);
-                        map.fitBounds(p.bounds);
+                        map.fitBounds(p.bounds, {{ this.fit_options|tojson }});
                     });
                 });
                 L.DomEvent.disableClickPropagation(div);
@@ -109,6 +115,8 @@ class JumpControl(folium.MacroElement):
     def __init__(self, places: list[Place]):
         super().__init__()
         self._name = "JumpControl"
+        self.fit_options = {"paddingTopLeft": list(PADDING_TOP_LEFT),
+                            "paddingBottomRight": list(PADDING_BOTTOM_RIGHT)}
         self.places = [{"key": p.key, "label": f"{p.name_ko} {p.name_en}",
                         "bounds": [list(p.bounds[0]), list(p.bounds[1])]} for p in places]
 
@@ -123,7 +131,7 @@ class FitData(folium.MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, bounds, padding_top_left=(0, 0), padding_bottom_right=(0, 0)):
+    def __init__(self, bounds, padding_top_left=PADDING_TOP_LEFT, padding_bottom_right=PADDING_BOTTOM_RIGHT):
         super().__init__()
         self._name = "FitData"
         self.bounds = [list(bounds[0]), list(bounds[1])]

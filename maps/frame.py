@@ -125,8 +125,7 @@ def finish(m: folium.Map, hook: MapHook, place_list: list[Place], fit: Bounds | 
         JumpControl(place_list).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     if fit is not None:
-        # Keep the data clear of the place buttons (left) and the switcher and legend (right).
-        FitData(fit, padding_top_left=(150, 20), padding_bottom_right=(310, 20)).add_to(m)
+        FitData(fit).add_to(m)
     hook.add_to(m)
     return m
 
