@@ -221,23 +221,22 @@ class Chromium:
     # -- what callers use -------------------------------------------------------------------
     def open(self, url: str, screenshot: bool = True) -> PageResult:
         """Load url, wait until the map is painted, and report what happened."""
+        # Mark the current document, so its answers are never taken for the new page's.
+        self.evaluate("window.__kzOldDocument = true")
         self._events.clear()
         self.send("Page.navigate", {"url": url})
-        render_ms = None
         deadline = time.monotonic() + self.timeout
-        while render_ms is None:
+        while True:
             try:
-                render_ms = self.evaluate(IDLE_JS, await_promise=True)
+                fresh = self.evaluate("window.__kzOldDocument === undefined")
+                render_ms = self.evaluate(IDLE_JS, await_promise=True) if fresh else None
             except RuntimeError:
-                # The old document may still be there, or the context was replaced mid-call.
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-                continue
-            href = self.evaluate("location.href")
-            if href != url and not (url.endswith("/") is False and href.rstrip("/") == url):
-                render_ms = None
-                time.sleep(0.05)
+                render_ms = None  # the context was replaced mid-call by the navigation
+            if render_ms is not None and self.evaluate("window.__kzOldDocument === undefined"):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not finish rendering within {self.timeout:.0f} s")
+            time.sleep(0.02)
         result = PageResult(render_ms=float(render_ms))
         result.state = self.evaluate(STATE_JS)
         if screenshot:
