@@ -45,7 +45,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
     try:
-        paths = write_maps(provider, load_plan(Path(args.plan)), Path(args.out), png=args.png)
+        paths = write_maps(provider, load_plan(Path(args.plan)), Path(args.out), png=args.png, view=args.view)
     except BrowserUnavailable as exc:
         print(f"kizone: error: --png needs headless Chromium: {exc}", file=sys.stderr)
         return 2
@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help="GeoPackage to map (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
     p.add_argument("--png", action="store_true", help="also save a PNG of each map (needs chromium)")
+    p.add_argument("--view", choices=("all", "gwangju", "jeonju"), default="",
+                   help="the place the PNGs show (default: fitted to all data)")
     p.set_defaults(func=cmd_map)
     return parser
 

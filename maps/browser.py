@@ -218,10 +218,25 @@ class Chromium:
             raise RuntimeError(f"page script failed: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")
 
+    def _wait_for(self, expression: str) -> None:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                if self.evaluate(expression):
+                    return
+            except RuntimeError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"chromium: {expression} not true within {self.timeout:.0f} s")
+            time.sleep(0.02)
+
     # -- what callers use -------------------------------------------------------------------
     def open(self, url: str, screenshot: bool = True) -> PageResult:
         """Load url, wait until the map is painted, and report what happened."""
-        # Mark the current document, so its answers are never taken for the new page's.
+        # Start from a blank page (a change of #fragment alone would not load anything), and
+        # mark it, so its answers are never taken for the new page's.
+        self.send("Page.navigate", {"url": "about:blank"})
+        self._wait_for("location.href === 'about:blank' && document.readyState === 'complete'")
         self.evaluate("window.__kzOldDocument = true")
         self._events.clear()
         self.send("Page.navigate", {"url": url})

@@ -102,6 +102,8 @@ class JumpControl(folium.MacroElement):
                     L.DomEvent.on(b, 'click', function(e) {
                         L.DomEvent.stop(e);
                         map.fitBounds(p.bounds, {{ this.fit_options|tojson }});
+                        // The address now names the place, so the view can be bookmarked or sent.
+                        history.replaceState(null, '', '#' + p.key);
                     });
                 });
                 L.DomEvent.disableClickPropagation(div);
@@ -122,19 +124,27 @@ class JumpControl(folium.MacroElement):
 
 
 class FitData(folium.MacroElement):
-    """Fit the view to the data on opening, without the zoom animation folium's
-    fit_bounds plays (a planner should see the final view at once)."""
+    """Fit the view on opening: to the place the address names (`#gwangju`, `#jeonju`, `#all`)
+    or else to the data, without the zoom animation folium's fit_bounds plays (a planner
+    should see the final view at once)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {{ this.options|tojson }});
+        (function() {
+            var places = {{ this.places|tojson }};
+            var hit = places.filter(function(p) { return '#' + p.key === location.hash; })[0];
+            {{ this._parent.get_name() }}.fitBounds(hit ? hit.bounds : {{ this.bounds|tojson }},
+                                                   {{ this.options|tojson }});
+        })();
         {% endmacro %}
     """)
 
-    def __init__(self, bounds, padding_top_left=PADDING_TOP_LEFT, padding_bottom_right=PADDING_BOTTOM_RIGHT):
+    def __init__(self, bounds, places: list[Place] = (), padding_top_left=PADDING_TOP_LEFT,
+                 padding_bottom_right=PADDING_BOTTOM_RIGHT):
         super().__init__()
         self._name = "FitData"
         self.bounds = [list(bounds[0]), list(bounds[1])]
+        self.places = [{"key": p.key, "bounds": [list(p.bounds[0]), list(p.bounds[1])]} for p in places]
         self.options = {"paddingTopLeft": list(padding_top_left),
                         "paddingBottomRight": list(padding_bottom_right), "animate": False}
 

@@ -125,7 +125,7 @@ def finish(m: folium.Map, hook: MapHook, place_list: list[Place], fit: Bounds | 
         JumpControl(place_list).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     if fit is not None:
-        FitData(fit).add_to(m)
+        FitData(fit, place_list).add_to(m)
     hook.add_to(m)
     return m
 

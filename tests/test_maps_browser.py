@@ -88,6 +88,22 @@ def test_place_buttons_fit_gwangju_and_jeonju(browser, map_files, provider):
         assert not (w <= other[0] <= e and s <= other[1] <= n), f"{key} view still shows the other city"
 
 
+@pytest.mark.parametrize("kind", ["overview", "allocation"])
+def test_address_names_the_place_the_map_opens_on(browser, map_files, provider, kind):
+    url = file_url(map_files / f"{kind}.html")
+    result = browser.open(url + "#jeonju", screenshot=False)
+    assert result.errors == [] and result.remote_requests == []
+    s, w, n, e = browser.evaluate("(() => { const b = kizoneMap.map.getBounds(); "
+                                  "return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; })()")
+    minx, miny, maxx, maxy = provider.layer("jeonju_sites").wgs84.total_bounds
+    assert s <= miny and w <= minx and n >= maxy and e >= maxx
+    gx, gy = provider.layer("fez_districts").wgs84.total_bounds[:2]
+    assert not (w <= gx <= e and s <= gy <= n)
+    # A click on a place button puts the place in the address.
+    browser.evaluate("document.querySelector('.kz-jump-gwangju').click()")
+    assert browser.evaluate("location.hash") == "#gwangju"
+
+
 def test_allocation_statuses_are_coloured_in_the_browser(browser, provider, plan, tmp_path):
     from maps.allocation import allocation_html, report_for
 
