@@ -178,3 +178,26 @@ def test_api_serves_self_contained_map_pages(client, path):
     assert resp.headers["content-type"].startswith("text/html")
     assert external_references(resp.text) == [] and "window.kizoneMap" in resp.text
     assert client.get(path).text == resp.text  # cached, same page
+
+
+def test_overview_of_a_users_store_with_an_unknown_layer_and_no_dongs(tmp_path):
+    """An imported store: a layer the catalogue does not know, in another CRS, and no base layer."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geodata.provider import LayerProvider
+    from geodata.store import GeoPackageStore
+
+    site = gpd.GeoDataFrame({"id": ["s1"], "name_ko": ["시험 부지"], "name_en": ["Test site"],
+                             "provenance": ["surveyed"], "source": ["survey 2025"]},
+                            geometry=[box(127.0, 35.8, 127.01, 35.81)], crs="EPSG:4326").to_crs("EPSG:5179")
+    store = GeoPackageStore(tmp_path / "user.gpkg")
+    store.write_all({"my_sites": site})
+    provider = LayerProvider(store)
+    m = build_overview(provider)
+    layers = geojson_layers(m)
+    assert list(layers) == ["my_sites · my_sites (1)"]
+    props = layers["my_sites · my_sites (1)"].data["features"][0]["properties"]
+    assert props["area_m2_text"] == fmt_m2(provider.layer("my_sites").metric["area_m2"].iloc[0])
+    assert props["provenance_text"].startswith("surveyed")
+    assert external_references(render_html(m)) == []
