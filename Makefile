@@ -19,7 +19,6 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	sh tools/apt-api.sh
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,13 +26,13 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(PY) -m uvicorn api.app:app --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(PY) -m pytest
 
 report: $(STAMP)
 	$(VENV)/bin/kizone report
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(PY) -m bench.run
 
 import: $(STAMP)
@@ -43,6 +42,16 @@ import: $(STAMP)
 export: $(STAMP)
 	@test -n "$(LAYER)" -a -n "$(OUT)" || { echo 'usage: make export LAYER=id OUT=path.gpkg|.geojson|.shp'; exit 2; }
 	$(VENV)/bin/kizone export --layer "$(LAYER)" --out "$(OUT)"
+
+.PHONY: map system-deps
+
+# Writes the web maps (self-contained HTML, they work offline) into out/maps/.
+map: $(STAMP)
+	$(VENV)/bin/kizone map --out out/maps
+
+# Debian programs the tests drive for real (chromium, ogrinfo, wrk), only where missing (needs root).
+system-deps:
+	@sh tools/system-deps.sh
 
 clean-venv:
 	rm -rf $(VENV)

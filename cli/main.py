@@ -36,6 +36,24 @@ def cmd_build_default(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_map(args: argparse.Namespace) -> int:
+    from cli.maps import write_maps
+    from geodata.plan_file import load_plan
+    from geodata.provider import LayerProvider
+    from geodata.store import GeoPackageStore
+    from maps.browser import BrowserUnavailable
+
+    provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
+    try:
+        paths = write_maps(provider, load_plan(Path(args.plan)), Path(args.out), png=args.png, view=args.view)
+    except BrowserUnavailable as exc:
+        print(f"kizone: error: --png needs headless Chromium: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(f"{path}  {path.stat().st_size / 1024:,.0f} kB")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kizone", description="Korean industrial-zone planning tool")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -49,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build-default", help="redraw the schematic default store from geodata/zone_specs.toml")
     p.add_argument("--out", default=str(DEFAULT_STORE))
     p.set_defaults(func=cmd_build_default)
+
+    p = sub.add_parser("map", help="write the web maps (overview.html, allocation.html); they work offline")
+    p.add_argument("--out", default="out/maps", help="folder to write into (default: out/maps)")
+    p.add_argument("--store", help="GeoPackage to map (default: $ZONES_STORE or the embedded store)")
+    p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
+    p.add_argument("--png", action="store_true", help="also save a PNG of each map (needs chromium)")
+    p.add_argument("--view", choices=("all", "gwangju", "jeonju"), default="",
+                   help="the place the PNGs show (default: fitted to all data)")
+    p.set_defaults(func=cmd_map)
 
     from cli.data_commands import add_data_commands
     add_data_commands(sub)

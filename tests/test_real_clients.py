@@ -1,6 +1,6 @@
 """Real OGC API clients against the real server: GDAL's OAPIF driver (what QGIS builds on).
 
-Needs `ogrinfo` (Debian gdal-bin; `make test` installs it via tools/apt-api.sh when root).
+Needs `ogrinfo` (Debian gdal-bin; `make test` installs it via tools/system-deps.sh when root).
 """
 import shutil
 import socket
@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 pytestmark = pytest.mark.skipif(shutil.which("ogrinfo") is None,
-                                reason="ogrinfo (Debian gdal-bin) is not installed; run tools/apt-api.sh as root")
+                                reason="ogrinfo (Debian gdal-bin) is not installed; run tools/system-deps.sh as root")
 
 
 def _free_port() -> int:

@@ -1,0 +1,135 @@
+"""The allocation map: each plan target drawn in the colour of its status.
+
+The statuses, planned and measured areas all come from the allocation report
+(`zones.allocation.check_allocations`); this module only draws and formats them.
+Targets whose parts are plan targets too (a whole complex and its phases) are
+drawn as dashed outlines so their parts stay readable underneath.
+"""
+from __future__ import annotations
+
+from html import escape
+
+import folium
+import numpy as np
+
+from geodata.provider import LayerProvider
+from maps.controls import HtmlControl, MapHook, swatch
+from maps.display import feature_collection, fmt_m2, fmt_pct
+from maps.frame import add_backgrounds, add_base_dongs, bounds_of, finish, new_map, places
+from maps.render import render_html
+from maps.styles import HIGHLIGHT, STATUS_COLOURS, STATUS_LABELS, status_style
+from zones.allocation import AllocationReport, AllocationRow, check_allocations, target_geometry
+from zones.plan import PlanTarget
+
+UNIT_LABELS = {"m2": "m²", "km2": "km²", "ha": "ha", "pyeong": "평"}
+
+ALLOCATION_TOOLTIP: list[tuple[str, str]] = [
+    ("name_ko", "목표"),
+    ("name_en", "Target"),
+    ("status_text", "판정 Status"),
+    ("planned_text", "계획 Planned"),
+    ("measured_text", "측정 Measured"),
+    ("diff_text", "차이 Difference"),
+    ("tolerance_text", "허용 Tolerance"),
+    ("reason", "설명 Reason"),
+    ("source", "출처 Source"),
+]
+
+
+def report_for(provider: LayerProvider, plan: list[PlanTarget]) -> AllocationReport:
+    """The same check as GET /allocations and `kizone report`."""
+    layers = sorted({t.layer for t in plan} & set(provider.layer_ids()))
+    return check_allocations(plan, provider.geometries(layers))
+
+
+def planned_text(target: PlanTarget, row: AllocationRow) -> str:
+    unit = UNIT_LABELS.get(target.unit, target.unit)
+    if target.unit == "m2":
+        return fmt_m2(row.planned_m2)
+    return f"{target.value:,.6g} {unit} = {fmt_m2(row.planned_m2)}"
+
+
+def row_properties(target: PlanTarget, row: AllocationRow) -> dict:
+    ko, en = STATUS_LABELS[row.status]
+    diff = "–" if row.diff_m2 is None else f"{row.diff_m2:+,.0f} m² ({fmt_pct(row.diff_pct)})"
+    return {
+        "id": row.target_id, "name_ko": row.name_ko, "name_en": row.name_en,
+        "status": row.status, "composite": bool(target.parts),
+        "status_text": f"{ko} · {en}", "planned_text": planned_text(target, row),
+        "measured_text": fmt_m2(row.measured_m2), "diff_text": diff,
+        "tolerance_text": f"±{row.tolerance_pct:g} %", "reason": row.reason, "source": row.source,
+    }
+
+
+def summary_html(report: AllocationReport) -> str:
+    """Counts per status (the legend too) and the targets that need a look."""
+    counts = report.counts()
+    rows = "".join(
+        f"<tr><td>{swatch(STATUS_COLOURS[s], 0.45)}{escape(STATUS_LABELS[s][0])} "
+        f"<small>{escape(STATUS_LABELS[s][1])}</small></td><td class='num'><b>{counts[s]}</b></td></tr>"
+        for s in ("ok", "over", "under", "missing"))
+    attention = [r for r in report.rows if r.status != "ok"]
+    if attention:
+        items = "".join(
+            f"<tr><td>{swatch(STATUS_COLOURS[r.status], 0.45)}{escape(r.name_ko)}</td>"
+            f"<td class='num'>{escape(fmt_pct(r.diff_pct))}</td></tr>" for r in attention[:8])
+        more = f"<tr><td colspan=2><small>… +{len(attention) - 8}</small></td></tr>" if len(attention) > 8 else ""
+        detail = f"<div style='margin-top:4px'><b>확인 필요 · Needs a look</b><table>{items}{more}</table></div>"
+    else:
+        detail = (f"<div style='margin-top:4px'>모든 목표가 허용 범위 안 · "
+                  f"all {len(report.rows)} targets within tolerance</div>")
+    composite = (f"<div style='margin-top:4px'><small>{swatch('#555555', 0.0, dashed=True)}"
+                 f"점선: 하위 구역을 포함하는 전체 · dashed: a whole made of parts</small></div>")
+    return (f"<h4>배분 점검 · Allocation check</h4><table><tr><th>판정 Status</th>"
+            f"<th class='num'>목표 Targets</th></tr>{rows}</table>{detail}{composite}")
+
+
+def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
+                     report: AllocationReport | None = None) -> folium.Map:
+    report = report or report_for(provider, plan)
+    targets = {t.id: t for t in plan}
+    present = provider.layer_ids()
+    m = new_map()
+    hook = MapHook("allocation")
+    add_backgrounds(m)
+    add_base_dongs(m, provider, hook)
+    wgs84 = {}
+    for lid in present:
+        gdf = provider.layer(lid).wgs84
+        wgs84[lid] = dict(zip(gdf["id"], gdf.geometry))
+    boxes = []
+    layer_order = [lid for lid in present if any(r.layer == lid for r in report.rows)]
+    for layer_id in layer_order:
+        rows = [r for r in report.rows if r.layer == layer_id and r.status != "missing"]
+        # Largest first, so smaller targets are drawn on top and stay hoverable.
+        rows.sort(key=lambda r: -r.planned_m2)
+        geoms, props = [], []
+        for row in rows:
+            target = targets[row.target_id]
+            geom, _missing = target_geometry(target, wgs84)  # display outline only: no area taken here
+            if geom is None or geom.is_empty:
+                continue
+            geoms.append(geom)
+            props.append(row_properties(target, row))
+            boxes.append(geom.bounds)
+        if not geoms:
+            continue
+        info = provider.layer(layer_id).info
+        title = f"{info.title_ko} · {info.title_en}" if info else layer_id
+        layer = folium.GeoJson(
+            feature_collection(geoms, props), name=f"{title} (목표 {len(geoms)} targets)",
+            overlay=True, show=True,
+            style_function=lambda f: status_style(f["properties"]["status"], f["properties"]["composite"]),
+            highlight_function=lambda _f: HIGHLIGHT,
+            tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in ALLOCATION_TOOLTIP],
+                                          aliases=[a for _, a in ALLOCATION_TOOLTIP], sticky=True),
+        )
+        layer.add_to(m)
+        hook.register(layer_id, layer, len(geoms))
+    HtmlControl(summary_html(report), position="bottomright").add_to(m)
+    return finish(m, hook, places(provider), bounds_of([np.asarray(b) for b in boxes]))
+
+
+def allocation_html(provider: LayerProvider, plan: list[PlanTarget],
+                    report: AllocationReport | None = None) -> str:
+    return render_html(build_allocation(provider, plan, report))

@@ -1,0 +1,193 @@
+"""Small Leaflet controls written for these maps: a box of HTML, place buttons and
+the `window.kizoneMap` hook.
+
+They are plain Leaflet (no jQuery, no Bootstrap), so the inlined Leaflet is all a
+map needs. The hook names the map object and each layer with the number of
+features drawn, so a browser test or a planner's own script can check the map.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import folium
+from folium.template import Template
+
+CONTROL_CSS = """
+<style>
+.kz-box { background: rgba(255,255,255,0.94); padding: 6px 9px; border-radius: 5px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 12px/1.35 "Noto Sans CJK KR", "Noto Sans KR",
+  "Malgun Gothic", "Apple SD Gothic Neo", sans-serif; color: #222; max-width: 300px; }
+.kz-box h4 { margin: 0 0 4px; font-size: 13px; }
+.kz-box table { border-collapse: collapse; }
+.kz-box td, .kz-box th { padding: 1px 5px; text-align: left; vertical-align: top; }
+.kz-box td.num, .kz-box th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.kz-swatch { display: inline-block; width: 14px; height: 10px; margin-right: 5px;
+  border: 2px solid; vertical-align: middle; }
+.kz-jump button { display: block; width: 100%; margin: 2px 0; padding: 3px 8px; cursor: pointer;
+  font: inherit; background: #fff; border: 1px solid #999; border-radius: 3px; text-align: left; }
+.kz-jump button:hover { background: #eef4fb; }
+.leaflet-tooltip { font: 12px/1.35 "Noto Sans CJK KR", "Noto Sans KR", sans-serif; }
+.leaflet-tooltip table { max-width: 380px; }
+.leaflet-tooltip td, .leaflet-tooltip th { white-space: normal !important; vertical-align: top; }
+.leaflet-container { background: #dfe8ee; }
+.leaflet-control-layers-expanded { max-width: 270px; font-size: 11px; line-height: 1.3;
+  max-height: 45vh; overflow-y: auto; }
+.leaflet-control-layers label { margin: 2px 0; }
+.leaflet-control-layers-expanded span { white-space: normal; }
+</style>
+"""
+
+
+# Room kept free around fitted data: the place buttons on the left, the layer switcher
+# and the legend / summary box on the right.
+PADDING_TOP_LEFT = (150, 20)
+PADDING_BOTTOM_RIGHT = (310, 20)
+
+
+class HtmlControl(folium.MacroElement):
+    """A Leaflet control holding a piece of HTML (legend, summary table)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var ctl = L.control({position: {{ this.position|tojson }}});
+            ctl.onAdd = function() {
+                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            ctl.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html: str, position: str = "bottomright", css_class: str = "kz-box"):
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html
+        self.position = position
+        self.css_class = css_class
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named extent a planner jumps to: [[south, west], [north, east]] in lon/lat degrees."""
+
+    key: str
+    name_ko: str
+    name_en: str
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+
+
+class JumpControl(folium.MacroElement):
+    """One button per place; a click fits the map to the place."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var places = {{ this.places|tojson }};
+            var ctl = L.control({position: 'topleft'});
+            ctl.onAdd = function() {
+                var div = L.DomUtil.create('div', 'kz-box kz-jump');
+                div.innerHTML = '<b>바로 가기 · Go to</b>';
+                places.forEach(function(p) {
+                    var b = L.DomUtil.create('button', 'kz-jump-' + p.key, div);
+                    b.type = 'button';
+                    b.textContent = p.label;
+                    b.title = 'Fit the map to ' + p.label;
+                    L.DomEvent.on(b, 'click', function(e) {
+                        L.DomEvent.stop(e);
+                        map.fitBounds(p.bounds, {{ this.fit_options|tojson }});
+                        // The address now names the place, so the view can be bookmarked or sent.
+                        history.replaceState(null, '', '#' + p.key);
+                    });
+                });
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            ctl.addTo(map);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, places: list[Place]):
+        super().__init__()
+        self._name = "JumpControl"
+        self.fit_options = {"paddingTopLeft": list(PADDING_TOP_LEFT),
+                            "paddingBottomRight": list(PADDING_BOTTOM_RIGHT)}
+        self.places = [{"key": p.key, "label": f"{p.name_ko} {p.name_en}",
+                        "bounds": [list(p.bounds[0]), list(p.bounds[1])]} for p in places]
+
+
+class FitData(folium.MacroElement):
+    """Fit the view on opening: to the place the address names (`#gwangju`, `#jeonju`, `#all`)
+    or else to the data, without the zoom animation folium's fit_bounds plays (a planner
+    should see the final view at once)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var places = {{ this.places|tojson }};
+            var hit = places.filter(function(p) { return '#' + p.key === location.hash; })[0];
+            {{ this._parent.get_name() }}.fitBounds(hit ? hit.bounds : {{ this.bounds|tojson }},
+                                                   {{ this.options|tojson }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds, places: list[Place] = (), padding_top_left=PADDING_TOP_LEFT,
+                 padding_bottom_right=PADDING_BOTTOM_RIGHT):
+        super().__init__()
+        self._name = "FitData"
+        self.bounds = [list(bounds[0]), list(bounds[1])]
+        self.places = [{"key": p.key, "bounds": [list(p.bounds[0]), list(p.bounds[1])]} for p in places]
+        self.options = {"paddingTopLeft": list(padding_top_left),
+                        "paddingBottomRight": list(padding_bottom_right), "animate": False}
+
+
+class MapHook(folium.MacroElement):
+    """`window.kizoneMap = {map, layers: {id: layer}, features: {id: n}}` after the map is built.
+
+    Added last, so every layer variable it names exists when it runs.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        window.kizoneMap = {
+            kind: {{ this.kind|tojson }},
+            map: {{ this._parent.get_name() }},
+            layers: { {%- for key, var in this.layer_vars.items() %}{{ key|tojson }}: {{ var }},{% endfor %} },
+            features: {{ this.features|tojson }}
+        };
+        {% endmacro %}
+    """)
+
+    def __init__(self, kind: str):
+        super().__init__()
+        self._name = "MapHook"
+        self.kind = kind
+        self.layer_vars: dict[str, str] = {}
+        self.features: dict[str, int] = {}
+
+    def register(self, key: str, layer: folium.MacroElement, n_features: int) -> None:
+        self.layer_vars[key] = layer.get_name()
+        self.features[key] = n_features
+
+
+def swatch(colour: str, fill_opacity: float = 0.35, dashed: bool = False) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    style = f"border-color:{colour};background:rgba({r},{g},{b},{fill_opacity})"
+    if dashed:
+        style += ";border-style:dashed"
+    return f'<span class="kz-swatch" style="{style}"></span>'
+
+
+def legend_html(title_ko: str, title_en: str, entries: list[tuple[str, str, str]]) -> str:
+    """entries: (swatch html, Korean label, English label)."""
+    rows = "".join(f"<tr><td>{sw}</td><td>{escape(ko)}<br><small>{escape(en)}</small></td></tr>"
+                   for sw, ko, en in entries)
+    return f"<h4>{escape(title_ko)} · {escape(title_en)}</h4><table>{rows}</table>"

@@ -1,0 +1,136 @@
+"""What every map shares: the Leaflet map itself, the offline background, the
+legal-dong base layer, the place buttons, the layer switcher and the fit to data."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import numpy as np
+
+from geodata.provider import LayerProvider
+from maps.controls import CONTROL_CSS, FitData, JumpControl, MapHook, Place
+from maps.display import (BASE_SIMPLIFY_DEG, feature_collection, fmt_ha, fmt_m2, fmt_pyeong,
+                          provenance_label, simplify_for_display)
+from maps.styles import BASE_STYLE, HIGHLIGHT
+
+BASE_LAYER_ID = "admin_dongs"
+OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+# The jump buttons: which zone layers make up each place. Gwangju's planning zones
+# reach into 함평군 (Bitgreen phase 2), which is why a place is its zones, not a city boundary.
+REGIONS: list[tuple[str, str, str, tuple[str, ...]]] = [
+    ("gwangju", "광주", "Gwangju", ("fez_districts", "bitgreen_complex",
+                                     "future_car_special_complex", "core_infrastructure")),
+    ("jeonju", "전주", "Jeonju", ("jeonju_sites",)),
+]
+
+# Tooltip rows: property -> label; both languages on every label.
+TOOLTIP_FIELDS: list[tuple[str, str]] = [
+    ("name_ko", "이름"),
+    ("name_en", "Name"),
+    ("area_m2_text", "면적 Area"),
+    ("area_ha_text", "헥타르 ha"),
+    ("area_pyeong_text", "평 pyeong"),
+    ("provenance_text", "구분 Provenance"),
+    ("source", "출처 Source"),
+]
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+
+def new_map() -> folium.Map:
+    """Canvas renderer (SVG lags past ~2,000 polygons) and no tiles by default."""
+    m = folium.Map(location=[35.5, 126.9], zoom_start=9, tiles=None, prefer_canvas=True,
+                   control_scale=True, zoom_snap=0.25)
+    m.get_root().header.add_child(folium.Element(CONTROL_CSS), name="kz_css")
+    # An inline (empty) icon, so the browser does not ask a server for /favicon.ico.
+    m.get_root().header.add_child(folium.Element('<link rel="icon" href="data:,">'), name="kz_icon")
+    m.get_root().title = "kr-industrial-zones"
+    return m
+
+
+def add_backgrounds(m: folium.Map) -> None:
+    """Base layers: an empty offline background (default) and OpenStreetMap (online, optional)."""
+    folium.FeatureGroup(name="배경 없음 · No background (offline)", overlay=False, show=True).add_to(m)
+    folium.TileLayer(OSM_URL, name="OpenStreetMap (online)", attr="© OpenStreetMap contributors",
+                     overlay=False, show=False, max_zoom=19).add_to(m)
+
+
+def area_labels(row) -> dict[str, str]:
+    return {"area_m2_text": fmt_m2(row["area_m2"]), "area_ha_text": fmt_ha(row["area_ha"]),
+            "area_pyeong_text": fmt_pyeong(row["area_pyeong"])}
+
+
+def tooltip(fields: list[tuple[str, str]] = TOOLTIP_FIELDS) -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields],
+                                 sticky=True, localize=False)
+
+
+def zone_properties(gdf) -> list[dict]:
+    """The tooltip properties of each feature, areas taken from the provider's columns."""
+    out = []
+    for _, row in gdf.iterrows():
+        props = {"id": str(row["id"]), "name_ko": _text(row.get("name_ko")),
+                 "name_en": _text(row.get("name_en")),
+                 "provenance_text": provenance_label(row.get("provenance")),
+                 "source": _text(row.get("source"))}
+        props.update(area_labels(row))
+        out.append(props)
+    return out
+
+
+def add_base_dongs(m: folium.Map, provider: LayerProvider, hook: MapHook) -> folium.GeoJson | None:
+    """The real legal dongs, simplified for display only, as a light overlay under the zones."""
+    if BASE_LAYER_ID not in provider.layer_ids():
+        return None
+    data = provider.layer(BASE_LAYER_ID)
+    gdf = data.wgs84
+    title = (f"{data.info.title_ko} · {data.info.title_en}" if data.info else BASE_LAYER_ID)
+    fc = feature_collection(simplify_for_display(gdf.geometry.values, BASE_SIMPLIFY_DEG), zone_properties(gdf))
+    layer = folium.GeoJson(fc, name=f"{title} ({len(gdf)})", overlay=True, show=True,
+                           style_function=lambda _f: BASE_STYLE,
+                           highlight_function=lambda _f: {"weight": 2, "color": "#444"},
+                           tooltip=tooltip(), smooth_factor=1.0)
+    layer.add_to(m)
+    hook.register(BASE_LAYER_ID, layer, len(gdf))
+    return layer
+
+
+def bounds_of(totals: Sequence[np.ndarray]) -> Bounds | None:
+    """Union of [minx, miny, maxx, maxy] boxes as Leaflet [[south, west], [north, east]]."""
+    boxes = [b for b in totals if b is not None and np.all(np.isfinite(b))]
+    if not boxes:
+        return None
+    arr = np.vstack(boxes)
+    return ((float(arr[:, 1].min()), float(arr[:, 0].min())), (float(arr[:, 3].max()), float(arr[:, 2].max())))
+
+
+def places(provider: LayerProvider) -> list[Place]:
+    """Gwangju and Jeonju (from the zone layers present), and everything."""
+    present = set(provider.layer_ids())
+    out = []
+    for key, ko, en, layer_ids in REGIONS:
+        b = bounds_of([provider.layer(lid).wgs84.total_bounds for lid in layer_ids if lid in present])
+        if b is not None:
+            out.append(Place(key, ko, en, b))
+    all_b = bounds_of([provider.layer(lid).wgs84.total_bounds for lid in present if lid != BASE_LAYER_ID])
+    if all_b is not None:
+        out.append(Place("all", "전체", "All zones", all_b))
+    return out
+
+
+def finish(m: folium.Map, hook: MapHook, place_list: list[Place], fit: Bounds | None) -> folium.Map:
+    """Place buttons, layer switcher, fit to data and the hook, in the order Leaflet needs."""
+    if place_list:
+        JumpControl(place_list).add_to(m)
+    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    if fit is not None:
+        FitData(fit, place_list).add_to(m)
+    hook.add_to(m)
+    return m
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)

@@ -1,0 +1,49 @@
+"""The overview map: every layer of the store over the real legal dongs."""
+from __future__ import annotations
+
+import folium
+
+from geodata.provider import LayerProvider
+from maps.controls import HtmlControl, MapHook, legend_html, swatch
+from maps.display import feature_collection
+from maps.frame import (BASE_LAYER_ID, add_backgrounds, add_base_dongs, bounds_of, finish, new_map,
+                        places, tooltip, zone_properties)
+from maps.render import render_html
+from maps.styles import BASE_STYLE, HIGHLIGHT, zone_colours, zone_style
+
+
+def build_overview(provider: LayerProvider) -> folium.Map:
+    m = new_map()
+    hook = MapHook("overview")
+    add_backgrounds(m)
+    add_base_dongs(m, provider, hook)
+    zone_ids = [lid for lid in provider.layer_ids() if lid != BASE_LAYER_ID]
+    colours = zone_colours(zone_ids)
+    legend = []
+    boxes = []
+    for layer_id in zone_ids:
+        data = provider.layer(layer_id)
+        gdf = data.wgs84
+        title_ko, title_en = (data.info.title_ko, data.info.title_en) if data.info else (layer_id, layer_id)
+        style = zone_style(colours[layer_id])
+        layer = folium.GeoJson(
+            feature_collection(gdf.geometry.values, zone_properties(gdf)),
+            name=f"{title_ko} · {title_en} ({len(gdf)})", overlay=True, show=True,
+            style_function=lambda _f, s=style: s, highlight_function=lambda _f: HIGHLIGHT,
+            tooltip=tooltip(), smooth_factor=0.5,
+        )
+        layer.add_to(m)
+        hook.register(layer_id, layer, len(gdf))
+        legend.append((swatch(colours[layer_id]), title_ko, title_en))
+        if len(gdf):
+            boxes.append(gdf.total_bounds)
+    if BASE_LAYER_ID in provider.layer_ids():
+        legend.append((swatch(BASE_STYLE["color"], 0.15), "법정동 경계 (실제)", "Legal dongs (real boundaries)"))
+    note = ('<div style="margin-top:4px;color:#555"><small>구역 경계는 도식입니다 (provenance = schematic) · '
+            'Zone outlines are schematic unless marked surveyed</small></div>')
+    HtmlControl(legend_html("범례", "Legend", legend) + note, position="bottomright").add_to(m)
+    return finish(m, hook, places(provider), bounds_of(boxes))
+
+
+def overview_html(provider: LayerProvider) -> str:
+    return render_html(build_overview(provider))
