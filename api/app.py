@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routes import allocations, collections, system
+from api.routes import allocations, collections, siting, system
 from api.settings import Settings
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system.router)
     app.include_router(collections.router)
     app.include_router(allocations.router)
+    siting.install(app)
     return app
 
 

@@ -221,7 +221,7 @@ def _message(kind: str, passed: bool, m: float, t: float, ko: str, en: str) -> t
     ms, ts = f"{m:,.1f}", _num(t)
     ge, le = ("≥" if passed else "<"), ("≤" if passed else ">")
     if kind in ("within", "in_dongs"):
-        what_en = en if kind == "within" else f"legal dongs {en}"
+        what_en = en
         what_ko = ko if kind == "within" else f"법정동 {ko}"
         if passed:
             return (f"{what_ko} 안 (구역 밖 {ms} m², 허용 {ts} m²)", f"inside {what_en} ({ms} m² outside, {ts} m² allowed)")
