@@ -31,6 +31,7 @@ id = "inside"
 kind = "within"
 layer = "zones"
 features = ["z"]
+tolerance_m2 = 0
 source = "assumption"
 
 [[rule]]
@@ -39,6 +40,7 @@ id = "dong"
 kind = "in_dongs"
 layer = "dongs"
 dongs = ["d1"]
+tolerance_m2 = 0
 source = "assumption"
 
 [[rule]]
@@ -132,7 +134,7 @@ def test_inside_and_outside_the_zone(ctx):
     assert rule(ctx, BOX(300, 300, 400, 400), "inside").passed
     out = rule(ctx, BOX(950, 300, 1050, 400), "inside")
     assert not out.passed and out.measured == pytest.approx(5000) and out.unit == "m²"
-    assert "5,000.0 m² of the site lies outside zone Z" in out.message_en
+    assert out.message_en == "5,000.0 m² of the site lies outside zone Z (allowed 0 m²)"
     assert "구역 Z 밖" in out.message_ko
 
 

@@ -19,8 +19,8 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # kind -> (unit of measured/threshold, required params, optional params with defaults)
 KINDS: dict[str, tuple[str, dict[str, type | tuple], dict[str, Any]]] = {
-    "within": ("m²", {"layer": str, "features": list}, {"tolerance_m2": 1.0}),
-    "in_dongs": ("m²", {"dongs": list}, {"layer": "admin_dongs", "tolerance_m2": 1.0}),
+    "within": ("m²", {"layer": str, "features": list}, {"tolerance_m2": 10.0}),
+    "in_dongs": ("m²", {"dongs": list}, {"layer": "admin_dongs", "tolerance_m2": 10.0}),
     "min_area": ("m²", {"value": (int, float)}, {"unit": "m2"}),
     "max_area": ("m²", {"value": (int, float)}, {"unit": "m2"}),
     "min_width": ("m", {"diameter_m": (int, float)}, {}),
