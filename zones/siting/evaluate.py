@@ -82,7 +82,7 @@ def _zone_outside(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
     crossing = shapely.intersects(b.zone, g) & ~covered
     outside = np.where(covered, 0.0, area)
     if crossing.any():
-        outside[crossing] = shapely.area(shapely.difference(g[crossing], b.zone))
+        outside[crossing] = shapely.area(shapely.difference(g[crossing], b.zone_overlay))
     return RuleArrays(b, outside <= b.rule.threshold + EPS_M2, outside, _none(g))
 
 
