@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
     p.set_defaults(func=cmd_report)
 
+    from cli.siting import add_parser as add_siting_parser
+    add_siting_parser(sub, _store_path)
+
     p = sub.add_parser("build-default", help="redraw the schematic default store from geodata/zone_specs.toml")
     p.add_argument("--out", default=str(DEFAULT_STORE))
     p.set_defaults(func=cmd_build_default)

@@ -1,0 +1,122 @@
+"""Facility siting: the rules, checks of candidate sites, where each facility can go.
+
+The rules are read and bound to the store when the app is created, so a bad
+rules file stops the start-up with the line at fault instead of failing later
+on a request.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+from fastapi import APIRouter, Body, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.geojson import feature_collection
+from api.problems import Problem
+from api.siting_input import SiteInputError, parse_body
+from geodata.siting_rules import SitingService
+from zones.siting import SiteCheck, UnknownFacility, check_planned, evaluate_mixed, feasible_region
+from zones.units import all_units
+
+router = APIRouter(tags=["siting"], responses={
+    400: {"description": "Malformed request body (not JSON, or not a geometry/FeatureCollection)"},
+    404: {"description": "Unknown facility id"},
+    422: {"description": "Geometry refused: invalid, outside Korea, swapped lat/lon, wrong type"}})
+GEOJSON = "application/geo+json"
+ASSUMPTION_NOTE = ("No plan document gives a siting rule for the seven core infrastructures: every value "
+                   "is an assumption of this tool (source \"assumption\"), some sized after a national "
+                   "planning standard (basis). Edit geodata/siting_rules.toml to change them.")
+
+
+def install(app: FastAPI) -> None:
+    """Read and bind the siting rules now (start-up), then serve the /siting routes."""
+    app.state.siting = SitingService(app.state.provider)
+    app.include_router(router)
+
+
+def _service(request: Request) -> SitingService:
+    return request.app.state.siting
+
+
+def _facility_or_404(service: SitingService, facility: str) -> None:
+    try:
+        service.rules.facility(facility)
+    except UnknownFacility as exc:
+        raise Problem(404, "Unknown facility", str(exc), known=exc.known) from None
+
+
+@router.get("/siting/rules", summary="The siting rules of the seven core infrastructures")
+def siting_rules(request: Request) -> dict[str, Any]:
+    rules = _service(request).rules
+    return {
+        "note": ASSUMPTION_NOTE,
+        "facilities_layer": rules.facilities_layer,
+        "facilities": [
+            {"id": f.id, "name_ko": f.name_ko, "name_en": f.name_en, "rules": [r.as_dict() for r in f.rules]}
+            for f in rules.facilities.values()
+        ],
+    }
+
+
+@router.post("/siting/check", summary="Check candidate sites against a facility's rules")
+def siting_check(request: Request, body: Any = Body(..., examples=[{
+        "facility": "certification_center",
+        "geometry": {"type": "Polygon", "coordinates": [[[126.6865, 35.1680], [126.6880, 35.1680],
+                                                          [126.6880, 35.1692], [126.6865, 35.1692],
+                                                          [126.6865, 35.1680]]]}}])) -> Any:
+    """`{"facility", "geometry", "crs"?}` answers one check; a FeatureCollection whose features carry
+    `properties.facility` answers a list in feature order. Geometries are lon/lat (WGS84) unless
+    `"crs"` names another system, e.g. "EPSG:5186"."""
+    service = _service(request)
+    try:
+        candidates, batch = parse_body(body)
+    except SiteInputError as exc:
+        raise Problem(exc.status, exc.title, exc.detail) from None
+    for c in candidates:
+        _facility_or_404(service, c.facility)
+    checks = evaluate_mixed(service.context(), [c.facility for c in candidates],
+                            [c.geometry for c in candidates], [c.id for c in candidates])
+    out = [c.as_dict() for c in checks]
+    return out if batch else out[0]
+
+
+@router.get("/siting/feasible/{facility}", summary="Where a facility can go: its feasible region as GeoJSON")
+def siting_feasible(request: Request, facility: str) -> JSONResponse:
+    """The allowed zone shrunk by setbacks, minus clearance buffers and existing facilities, kept
+    where adjacency can be met; plus each constraint's geometry and the planned site (lon/lat)."""
+    service = _service(request)
+    _facility_or_404(service, facility)
+    ctx = service.context()
+    region = feasible_region(ctx, facility)
+    rows = [{"role": "feasible_region", "rule": "", "kind": "", **region.summary(),
+             **{f"area_{u}": v for u, v in all_units(region.area_m2).items() if u != "m2"},
+             "geometry": region.geometry}]
+    for c in region.constraints:
+        rows.append({"role": c.role, "rule": c.rule, "kind": c.kind, "facility": facility,
+                     "area_m2": float(c.geometry.area), "geometry": c.geometry})
+    if facility in ctx.planned:
+        check = check_planned_one(service, facility)
+        rows.append({"role": "planned_site", "rule": "", "kind": "", "facility": facility,
+                     "area_m2": float(ctx.planned[facility].area), "passed": check.passed,
+                     "geometry": ctx.planned[facility]})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:5186").to_crs("EPSG:4326")
+    gdf.insert(0, "id", [f"{facility}:{r['role']}:{r['rule']}".rstrip(":") for r in rows])
+    fc = feature_collection(gdf)
+    fc.update({"facility": facility, "summary": region.summary(),
+               "note": "areas planar in EPSG:5186; geometries lon/lat (WGS84)"})
+    return JSONResponse(fc, media_type=GEOJSON)
+
+
+def check_planned_one(service: SitingService, facility: str) -> SiteCheck:
+    return next(c for c in check_planned(service.context()) if c.facility == facility)
+
+
+@router.get("/siting/report", summary="Which stored core-infrastructure sites pass their rules")
+def siting_report(request: Request) -> dict[str, Any]:
+    service = _service(request)
+    checks = check_planned(service.context())
+    passed = sum(c.passed for c in checks)
+    return {"layer": service.rules.facilities_layer, "note": ASSUMPTION_NOTE,
+            "counts": {"sites": len(checks), "passed": passed, "failed": len(checks) - passed},
+            "sites": [c.as_dict() for c in checks]}

@@ -1,0 +1,104 @@
+"""`kizone siting`: check a candidate site from a GeoJSON file, or the stored sites, in the terminal."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from zones.siting import SiteCheck
+
+
+def add_parser(sub: argparse._SubParsersAction, store_path) -> None:
+    p = sub.add_parser("siting", help="facility-siting checks of the seven core infrastructures")
+    ssub = p.add_subparsers(dest="siting_command", required=True)
+
+    c = ssub.add_parser("check", help="check the site(s) in a GeoJSON file against a facility's rules")
+    c.add_argument("file", type=Path, help="GeoJSON geometry, Feature or FeatureCollection (lon/lat unless --crs)")
+    c.add_argument("--facility", help="facility id (else each feature's properties.facility)")
+    c.add_argument("--crs", help="CRS of the file's coordinates, e.g. EPSG:5186 (default lon/lat WGS84)")
+    _common(c)
+    c.set_defaults(func=lambda a: cmd_check(a, store_path(a.store)))
+
+    r = ssub.add_parser("report", help="which stored core-infrastructure sites pass their rules")
+    _common(r)
+    r.set_defaults(func=lambda a: cmd_report(a, store_path(a.store)))
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--store", help="GeoPackage (default: $ZONES_STORE or the embedded store)")
+    p.add_argument("--rules", type=Path, help="siting rules file (default: $ZONES_SITING_RULES or geodata/siting_rules.toml)")
+
+
+def _service(args: argparse.Namespace, store: Path):
+    from geodata.provider import LayerProvider
+    from geodata.siting_rules import SitingService
+    from geodata.store import GeoPackageStore
+
+    return SitingService(LayerProvider(GeoPackageStore(store).require()), args.rules)
+
+
+def cmd_check(args: argparse.Namespace, store: Path) -> int:
+    from api.siting_input import SiteInputError, parse_body
+    from zones.siting import evaluate_mixed
+
+    try:
+        data = json.loads(args.file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{args.file}: not JSON ({exc})") from None
+    if isinstance(data, dict) and data.get("type") not in ("Feature", "FeatureCollection"):
+        data = {"geometry": data}  # a bare geometry
+    if isinstance(data, dict):
+        if args.facility:
+            data.setdefault("facility", args.facility)
+        if args.crs:
+            data["crs"] = args.crs
+    service = _service(args, store)
+    try:
+        candidates, _ = parse_body(data)
+    except SiteInputError as exc:
+        raise ValueError(f"{args.file}: {exc.detail}") from None
+    for c in candidates:
+        service.rules.facility(c.facility)
+    checks = evaluate_mixed(service.context(), [c.facility for c in candidates],
+                            [c.geometry for c in candidates], [c.id for c in candidates])
+    print(_json(checks) if args.format == "json" else "\n\n".join(table(c) for c in checks))
+    return 0 if all(c.passed for c in checks) else 1
+
+
+def cmd_report(args: argparse.Namespace, store: Path) -> int:
+    from zones.siting import check_planned
+
+    checks = check_planned(_service(args, store).context())
+    if args.format == "json":
+        print(_json(checks))
+    else:
+        print("\n\n".join(table(c) for c in checks))
+        passed = sum(c.passed for c in checks)
+        print(f"\n{passed} of {len(checks)} stored sites pass (every rule value is an assumption; "
+              "see geodata/siting_rules.toml)")
+    return 0
+
+
+def _json(checks: list[SiteCheck]) -> str:
+    return json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2)
+
+
+def table(check: SiteCheck) -> str:
+    """One site's rules as aligned columns, English message then Korean."""
+    head = ("rule", "result", "measured", "threshold", "unit", "message")
+    rows = [(r.rule, "pass" if r.passed else "FAIL", "-" if r.measured is None else f"{r.measured:,.1f}",
+             f"{r.threshold:,.1f}", r.unit, r.message_en) for r in check.rules]
+    widths = [max(len(x[i]) for x in (head, *rows)) for i in range(len(head) - 1)]
+
+    def fmt(cells: tuple[str, ...]) -> str:
+        left = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
+        nums = [c.rjust(w) for c, w in zip(cells[2:4], widths[2:4])]
+        return "  ".join([*left, *nums, cells[4].ljust(widths[4]), cells[5]])
+
+    label = check.facility + (f" (site {check.id})" if check.id and check.id != check.facility else "")
+    lines = [f"{label}: {'PASS' if check.passed else 'FAIL'}", fmt(head), "  ".join("-" * w for w in [*widths, 7])]
+    for r, row in zip(check.rules, rows):
+        lines.append(fmt(row))
+        lines.append(" " * (sum(widths) + 2 * len(widths)) + r.message_ko)
+    return "\n".join(lines)

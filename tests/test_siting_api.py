@@ -1,0 +1,145 @@
+"""/siting through the real ASGI app, and `kizone siting` through its entry point."""
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from cli.main import main
+
+
+@pytest.fixture(scope="module")
+def client():
+    return TestClient(create_app())
+
+
+@pytest.fixture(scope="module")
+def stored_sites(client):
+    return {f["id"]: f for f in client.get("/collections/core_infrastructure/items").json()["features"]}
+
+
+def square(lon, lat, d=0.0005):
+    return {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d],
+                                                [lon - d, lat + d], [lon - d, lat - d]]]}
+
+
+def test_rules_list_the_seven_facilities_with_sources(client):
+    body = client.get("/siting/rules").json()
+    assert len(body["facilities"]) == 7 and "assumption" in body["note"]
+    rule = body["facilities"][0]["rules"][0]
+    assert {"id", "kind", "threshold", "unit", "source", "params"} <= set(rule)
+
+
+def test_check_of_a_stored_site_in_lon_lat_agrees_with_the_report(client, stored_sites):
+    report = {s["facility"]: s for s in client.get("/siting/report").json()["sites"]}
+    for fid in ("certification_center", "autonomous_test_bed"):
+        resp = client.post("/siting/check", json={"facility": fid, "geometry": stored_sites[fid]["geometry"]})
+        assert resp.status_code == 200
+        body = resp.json()
+        assert set(body) == {"facility", "passed", "rules"} and body["facility"] == fid
+        assert body["passed"] == report[fid]["passed"]
+        assert {"rule", "passed", "measured", "threshold", "unit", "message_ko", "message_en"} <= set(body["rules"][0])
+        for got, want in zip(body["rules"], report[fid]["rules"]):
+            assert got["passed"] == want["passed"]
+            # lon/lat rounded to 7 decimals (~1 cm) moves measurements by centimetres only
+            tol = 1.0 if got["unit"] == "m" else max(50.0, 1e-3 * want["threshold"])
+            assert got["measured"] == pytest.approx(want["measured"], abs=tol)
+
+
+def test_batch_answers_a_list_in_feature_order(client, stored_sites):
+    feats = [{"type": "Feature", "id": fid, "properties": {"facility": fid}, "geometry": f["geometry"]}
+             for fid, f in stored_sites.items()]
+    resp = client.post("/siting/check", json={"type": "FeatureCollection", "features": feats})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert [b["facility"] for b in body] == list(stored_sites)
+    single = client.post("/siting/check", json={"facility": feats[2]["id"], "geometry": feats[2]["geometry"]}).json()
+    assert body[2]["rules"] == single["rules"] and body[2]["passed"] == single["passed"]
+
+
+def test_metric_coordinates_with_crs(client):
+    site = {"type": "Polygon", "coordinates": [[[171400, 284900], [171450, 284900], [171450, 284950],
+                                                 [171400, 284950], [171400, 284900]]]}
+    body = client.post("/siting/check", json={"facility": "mobility_data_center", "geometry": site,
+                                              "crs": "EPSG:5186"}).json()
+    area = next(r for r in body["rules"] if r["rule"] == "min_area")
+    assert area["measured"] == pytest.approx(2500, abs=1e-6) and not area["passed"]
+
+
+def test_unknown_facility_is_a_404_problem(client):
+    resp = client.post("/siting/check", json={"facility": "space_port", "geometry": square(126.69, 35.15)})
+    assert resp.status_code == 404 and resp.headers["content-type"] == "application/problem+json"
+    assert "space_port" in resp.json()["detail"] and "modular_factory" in resp.json()["detail"]
+    assert client.get("/siting/feasible/space_port").status_code == 404
+
+
+@pytest.mark.parametrize("geometry, crs, words", [
+    ({"type": "Polygon", "coordinates": [[[126.69, 35.15], [126.70, 35.16], [126.70, 35.15], [126.69, 35.16],
+                                          [126.69, 35.15]]]}, None, "Self-intersection"),
+    ({"type": "Point", "coordinates": [126.69, 35.15]}, None, "Polygon or MultiPolygon"),
+    (square(35.15, 126.69, 0.0005), None, "looks like (lat, lon)"),
+    (square(139.69, 35.68), None, "outside Korea"),
+    ({"type": "Polygon", "coordinates": [[[171400, 284900], [171450, 284900], [171450, 284950], [171400, 284900]]]},
+     None, "EPSG:5186"),
+    ({"type": "Polygon", "coordinates": [[[1, 2], [3]]]}, None, "do not form"),
+    (square(126.69, 35.15), "EPSG:999999", "unknown crs"),
+])
+def test_invalid_geometry_is_a_422_problem_naming_the_fault(client, geometry, crs, words):
+    body = {"facility": "modular_factory", "geometry": geometry, **({"crs": crs} if crs else {})}
+    resp = client.post("/siting/check", json=body)
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert words in resp.json()["detail"]
+
+
+def test_nan_coordinates_are_refused(client):
+    raw = ('{"facility": "modular_factory", "geometry": {"type": "Polygon", "coordinates": '
+           '[[[126.69, 35.15], [NaN, 35.15], [126.70, 35.16], [126.69, 35.15]]]}}')
+    resp = client.post("/siting/check", content=raw, headers={"content-type": "application/json"})
+    assert resp.status_code == 422 and "finite" in resp.json()["detail"]
+
+
+def test_batch_error_names_the_feature(client, stored_sites):
+    feats = [{"type": "Feature", "properties": {"facility": "modular_factory"}, "geometry": stored_sites["modular_factory"]["geometry"]},
+             {"type": "Feature", "properties": {"facility": "modular_factory"}, "geometry": {"type": "Point", "coordinates": [126.69, 35.15]}}]
+    resp = client.post("/siting/check", json={"type": "FeatureCollection", "features": feats})
+    assert resp.status_code == 422 and resp.json()["detail"].startswith("features[1].geometry")
+
+
+def test_feasible_region_is_lon_lat_geojson_with_its_area(client):
+    resp = client.get("/siting/feasible/ai_semiconductor_cluster")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/geo+json")
+    fc = resp.json()
+    first = fc["features"][0]
+    assert first["properties"]["role"] == "feasible_region" and first["properties"]["area_m2"] > 150_000
+    assert first["properties"]["area_m2"] == pytest.approx(fc["summary"]["area_m2"])
+    lon, lat = first["geometry"]["coordinates"][0][0][0]
+    assert 126 < lon < 128 and 34 < lat < 36
+    roles = {f["properties"]["role"] for f in fc["features"]}
+    assert {"allowed_zone", "setback_band", "clearance_buffer", "existing_facility", "planned_site"} <= roles
+
+
+def test_report_lists_every_stored_site(client):
+    body = client.get("/siting/report").json()
+    assert body["counts"]["sites"] == 7 and body["counts"]["passed"] + body["counts"]["failed"] == 7
+
+
+def test_cli_check_prints_the_rule_table_and_json(tmp_path, capsys, stored_sites):
+    path = tmp_path / "site.geojson"
+    path.write_text(json.dumps(stored_sites["modular_factory"]["geometry"]), encoding="utf-8")
+    assert main(["siting", "check", str(path), "--facility", "modular_factory"]) == 0
+    out = capsys.readouterr().out
+    assert "modular_factory: PASS" in out and "hall_fits" in out and "폭(최대 내접원 지름)" in out
+    assert main(["siting", "check", str(path), "--facility", "auto_theme_park", "--format", "json"]) == 1
+    body = json.loads(capsys.readouterr().out)
+    assert body[0]["facility"] == "auto_theme_park" and body[0]["passed"] is False
+
+
+def test_cli_report_and_errors(tmp_path, capsys):
+    assert main(["siting", "report"]) == 0
+    out = capsys.readouterr().out
+    assert "of 7 stored sites pass" in out
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type": "Point", "coordinates": [126.69, 35.15]}', encoding="utf-8")
+    assert main(["siting", "check", str(bad), "--facility", "modular_factory"]) == 2
+    assert "Polygon or MultiPolygon" in capsys.readouterr().err
