@@ -10,16 +10,14 @@ import asyncio
 import json
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 
 import httpx
 
+from api.local_server import running_uvicorn
 from bench.run import Row
 
 WORKERS = 2
@@ -29,32 +27,10 @@ DRAFT_TARGETS = ["fez_future_car", "fez_ai", "fez_smart_energy_1", "fez_smart_en
                  "fcsc_infrastructure"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server():
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(WORKERS), "--no-access-log", "--log-level", "warning"])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("uvicorn did not start")
-                time.sleep(0.2)
+    with running_uvicorn(["--workers", str(WORKERS), "--no-access-log", "--log-level", "warning"], timeout_s=60) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _draft(client: httpx.Client, url: str) -> dict:

@@ -6,15 +6,11 @@ installs it when run as root).
 from __future__ import annotations
 
 import dataclasses
-import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from api.local_server import running_uvicorn
 
 from cli.main import main as kizone
 from maps.browser import BrowserUnavailable, Chromium, file_url, find_chromium
@@ -137,34 +133,10 @@ def test_network_cut_is_real_and_a_cdn_reference_is_caught(browser, tmp_path):
     assert browser.evaluate("document.title") == "undefined"  # Leaflet never arrived
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server_url():
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"uvicorn exited: {proc.stderr.read().decode()[-2000:]}")
-                if time.monotonic() > deadline:
-                    pytest.fail("uvicorn did not answer within 30 s")
-                time.sleep(0.2)
+    with running_uvicorn() as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize("kind", ["overview", "allocation"])

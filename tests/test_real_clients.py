@@ -3,44 +3,20 @@
 Needs `ogrinfo` (Debian gdal-bin; `make test` installs it via tools/system-deps.sh when root).
 """
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
+
+from api.local_server import running_uvicorn
 
 pytestmark = pytest.mark.skipif(shutil.which("ogrinfo") is None,
                                 reason="ogrinfo (Debian gdal-bin) is not installed; run tools/system-deps.sh as root")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def oapif():
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("uvicorn did not start")
-                time.sleep(0.2)
+    with running_uvicorn() as url:
         yield "OAPIF:" + url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def ogrinfo(*args: str) -> str:
