@@ -16,10 +16,13 @@ from geodata.store import GeoPackageStore
 from maps.allocation import allocation_html
 from maps.browser import BrowserUnavailable, Chromium, file_url
 from maps.overview import overview_html
+from maps.siting import siting_html
+from geodata.siting_rules import SitingService
 
 SIZE_BUDGET = 2_000_000
 RENDER_BUDGET_MS = 2000.0
 RUNS = 5
+SITING_FACILITY = "ai_semiconductor_cluster"  # the most rule layers (two clearance buffers)
 
 
 def run() -> list[Row]:
@@ -28,8 +31,10 @@ def run() -> list[Row]:
     provider.geometries()  # warm the layer cache: the API serves maps from a warm provider
     rows: list[Row] = []
     pages = {}
+    siting_ctx = SitingService(provider).context()
     for name, build in (("overview", lambda: overview_html(provider)),
-                        ("allocation", lambda: allocation_html(provider, plan))):
+                        ("allocation", lambda: allocation_html(provider, plan)),
+                        (f"siting ({SITING_FACILITY})", lambda: siting_html(provider, siting_ctx, SITING_FACILITY))):
         times = []
         for _ in range(RUNS):
             t0 = time.perf_counter()
@@ -44,7 +49,7 @@ def run() -> list[Row]:
         try:
             with Chromium(width=1280, height=800) as browser:
                 for name, html in pages.items():
-                    path = Path(tmp) / f"{name}.html"
+                    path = Path(tmp) / f"{name.split()[0]}.html"
                     path.write_text(html, encoding="utf-8")
                     renders = []
                     for _ in range(RUNS):

@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(DEFAULT_STORE))
     p.set_defaults(func=cmd_build_default)
 
-    p = sub.add_parser("map", help="write the web maps (overview.html, allocation.html); they work offline")
+    p = sub.add_parser("map", help="write the web maps (overview, allocation, siting-<facility>); they work offline")
     p.add_argument("--out", default="out/maps", help="folder to write into (default: out/maps)")
     p.add_argument("--store", help="GeoPackage to map (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")

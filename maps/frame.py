@@ -119,13 +119,18 @@ def places(provider: LayerProvider) -> list[Place]:
     return out
 
 
-def finish(m: folium.Map, hook: MapHook, place_list: list[Place], fit: Bounds | None) -> folium.Map:
-    """Place buttons, layer switcher, fit to data and the hook, in the order Leaflet needs."""
+def finish(m: folium.Map, hook: MapHook, place_list: list[Place], fit: Bounds | None,
+           padding: tuple[tuple[int, int], tuple[int, int]] | None = None) -> folium.Map:
+    """Place buttons, layer switcher, fit to data and the hook, in the order Leaflet needs.
+    `padding` (top-left, bottom-right, in px) keeps the data clear of a map's own boxes."""
+    jump = JumpControl(place_list)
+    if padding is not None:
+        jump.fit_options = {"paddingTopLeft": list(padding[0]), "paddingBottomRight": list(padding[1])}
     if place_list:
-        JumpControl(place_list).add_to(m)
+        jump.add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     if fit is not None:
-        FitData(fit, place_list).add_to(m)
+        FitData(fit, place_list, *(padding or ())).add_to(m)
     hook.add_to(m)
     return m
 

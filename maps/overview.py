@@ -1,6 +1,8 @@
 """The overview map: every layer of the store over the real legal dongs."""
 from __future__ import annotations
 
+from html import escape
+
 import folium
 
 from geodata.provider import LayerProvider
@@ -12,7 +14,8 @@ from maps.render import render_html
 from maps.styles import BASE_STYLE, HIGHLIGHT, zone_colours, zone_style
 
 
-def build_overview(provider: LayerProvider) -> folium.Map:
+def build_overview(provider: LayerProvider, siting_href: str | None = None) -> folium.Map:
+    """`siting_href`: where the siting maps of the core infrastructures are, linked from the legend."""
     m = new_map()
     hook = MapHook("overview")
     add_backgrounds(m)
@@ -41,9 +44,12 @@ def build_overview(provider: LayerProvider) -> folium.Map:
         legend.append((swatch(BASE_STYLE["color"], 0.15), "법정동 경계 (실제)", "Legal dongs (real boundaries)"))
     note = ('<div style="margin-top:4px;color:#555"><small>구역 경계는 도식입니다 (provenance = schematic) · '
             'Zone outlines are schematic unless marked surveyed</small></div>')
+    if siting_href:
+        note += (f'<div style="margin-top:4px"><a class="kz-siting-link" href="{escape(siting_href)}">'
+                 '7대 핵심 인프라 입지 점검 · Siting maps of the core infrastructures</a></div>')
     HtmlControl(legend_html("범례", "Legend", legend) + note, position="bottomright").add_to(m)
     return finish(m, hook, places(provider), bounds_of(boxes))
 
 
-def overview_html(provider: LayerProvider) -> str:
-    return render_html(build_overview(provider))
+def overview_html(provider: LayerProvider, siting_href: str | None = None) -> str:
+    return render_html(build_overview(provider, siting_href))

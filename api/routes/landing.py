@@ -41,6 +41,7 @@ async def landing(request: Request, f: str | None = FORMAT):
             link(f"{base}/allocations", "related", JSON, "Allocation check of the stored layers"),
             link(f"{base}/maps/overview", "related", HTML, "Overview map"),
             link(f"{base}/maps/allocation", "related", HTML, "Allocation map"),
+            link(f"{base}/maps/siting", "related", HTML, "Siting maps of the seven core infrastructures"),
         ],
     }
     return html.landing(doc) if as_html else JSONResponse(doc)

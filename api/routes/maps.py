@@ -43,7 +43,7 @@ def _cached(request: Request, name: str, provider: LayerProvider, build: Callabl
 @router.get("/overview", response_class=HTMLResponse,
             summary="Map of every layer over the legal dongs (self-contained HTML, works offline)")
 def overview(request: Request, provider: LayerProvider = Depends(get_provider)) -> HTMLResponse:
-    return HTMLResponse(_cached(request, "overview", provider, lambda: overview_html(provider)))
+    return HTMLResponse(_cached(request, "overview", provider, lambda: overview_html(provider, "siting")))
 
 
 @router.get("/allocation", response_class=HTMLResponse,
@@ -51,3 +51,28 @@ def overview(request: Request, provider: LayerProvider = Depends(get_provider)) 
 def allocation(request: Request, provider: LayerProvider = Depends(get_provider),
                plan: list[PlanTarget] = Depends(get_plan)) -> HTMLResponse:
     return HTMLResponse(_cached(request, "allocation", provider, lambda: allocation_html(provider, plan)))
+
+
+@router.get("/siting", response_class=HTMLResponse,
+            summary="Siting map of one core infrastructure (?facility=id); without it, the list of the seven",
+            responses={404: {"description": "Unknown facility id (problem+json)"}})
+def siting(request: Request, facility: str | None = None,
+           provider: LayerProvider = Depends(get_provider)) -> HTMLResponse:
+    """The feasible region, the planned site and each rule's geometry as named layers, with
+    the planned site's result per rule; `facility` picks one of the seven (see GET /siting/rules)."""
+    from api.routes.siting import _facility_or_404
+    from maps.siting import siting_html
+    from maps.siting_index import siting_index_html
+
+    service = request.app.state.siting
+    if facility is None:
+        return HTMLResponse(_cached(request, "siting", provider,
+                                    lambda: siting_index_html(service.context(), api_link, "overview")))
+    _facility_or_404(service, facility)
+    return HTMLResponse(_cached(request, f"siting:{facility}", provider,
+                                lambda: siting_html(provider, service.context(), facility, api_link, "siting")))
+
+
+def api_link(facility: str) -> str:
+    """Relative to /maps/, so the page works behind any prefix or proxy."""
+    return f"siting?facility={facility}"

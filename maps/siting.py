@@ -1,0 +1,255 @@
+"""The siting map: where one core infrastructure can go, and whether its planned site works.
+
+Everything measured comes from `zones.siting`: the feasible region and each rule's
+geometry (setback band, clearance buffer, adjacency reach, existing facilities) from
+`feasible_region`, the pass/fail of each rule for the planned site, with its ko/en
+message, from `evaluate_one`, and the planned site's area from the provider's columns.
+This module only reprojects those geometries to lon/lat for Leaflet, styles them and
+lays out the table; it never measures an area or decides a rule.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+import folium
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geodata.provider import LayerProvider
+from maps.controls import HtmlControl, MapHook, Place, legend_html, swatch
+from maps.display import feature_collection, fmt_ha, fmt_m2, fmt_pyeong
+from maps.frame import (add_backgrounds, add_base_dongs, area_labels, bounds_of, finish, new_map,
+                        zone_properties)
+from maps.render import render_html
+from maps.styles import HIGHLIGHT, SITING_ROLE_LABELS, SITING_STYLES, VERDICT_COLOURS
+from zones.crs import transformer
+from zones.siting import FeasibleRegion, SiteCheck, SitingContext, evaluate_one, feasible_region
+from zones.siting.feasible import Constraint
+from zones.siting.rules import KIND_LABELS
+from zones.units import all_units
+
+# Where a facility selector points: facility id -> href of that facility's map.
+LinkFor = Callable[[str], str]
+
+# Room for the rule table (bottom left) and the switcher and legend (right) when fitting.
+FIT_PADDING = ((400, 20), (300, 20))
+
+# Drawn bottom to top: wide context first, the answer (feasible region) and the site last.
+ROLE_ORDER = ("allowed_zone", "setback_band", "adjacency_reach", "clearance_buffer", "existing_facility")
+
+CONSTRAINT_TOOLTIP: list[tuple[str, str]] = [
+    ("role_text", "구분 Layer"),
+    ("rule", "규칙 Rule"),
+    ("kind_text", "종류 Kind"),
+    ("threshold_text", "기준 Threshold"),
+    ("result_text", "계획 부지 Planned site"),
+    ("source", "출처 Source"),
+]
+FEASIBLE_TOOLTIP: list[tuple[str, str]] = [
+    ("role_text", "구분 Layer"),
+    ("area_m2_text", "면적 Area"),
+    ("area_ha_text", "헥타르 ha"),
+    ("area_pyeong_text", "평 pyeong"),
+    ("parts_text", "조각 Parts"),
+    ("width_text", "최대 폭 Largest width"),
+    ("fits_text", "최소 규모 수용 Minimum fits"),
+]
+PLANNED_TOOLTIP: list[tuple[str, str]] = [
+    ("name_ko", "이름"),
+    ("name_en", "Name"),
+    ("verdict_text", "판정 Verdict"),
+    ("area_m2_text", "면적 Area"),
+    ("area_ha_text", "헥타르 ha"),
+    ("area_pyeong_text", "평 pyeong"),
+    ("provenance_text", "구분 Provenance"),
+    ("source", "출처 Source"),
+]
+
+
+def file_link(facility: str) -> str:
+    """Where `kizone map` writes a facility's siting map, relative to the other maps."""
+    return f"siting-{facility}.html"
+
+
+def to_lonlat(geom: BaseGeometry) -> BaseGeometry:
+    """EPSG:5186 -> lon/lat, for drawing only."""
+    t = transformer("EPSG:5186", "EPSG:4326")
+    return shapely.transform(geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+
+
+def _tooltip(fields: list[tuple[str, str]]) -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields],
+                                 sticky=True, localize=False)
+
+
+def _verdict(passed: bool) -> tuple[str, str]:
+    return ("적합", "passes") if passed else ("부적합", "fails")
+
+
+def _num(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f} {unit}" if unit == "m²" else f"{value:,.1f} {unit}"
+
+
+def role_label(role: str) -> str:
+    ko, en = SITING_ROLE_LABELS[role]
+    return f"{ko} · {en}"
+
+
+def layer_name(c: Constraint) -> str:
+    return f"{role_label(c.role)} ({c.rule})"
+
+
+def constraint_properties(c: Constraint, check: SiteCheck | None, source: str, threshold: str) -> dict:
+    result = next((r for r in check.rules if r.rule == c.rule), None) if check else None
+    result_text = "–" if result is None else (
+        f"{'통과' if result.passed else '위반'} · {'pass' if result.passed else 'FAIL'}: "
+        f"{result.message_ko} / {result.message_en}")
+    ko, en = KIND_LABELS.get(c.kind, (c.kind, c.kind))
+    return {"id": f"{c.role}:{c.rule}", "role": c.role, "role_text": role_label(c.role), "rule": c.rule,
+            "kind_text": f"{ko} · {en}", "threshold_text": threshold, "result_text": result_text,
+            "source": source}
+
+
+def feasible_properties(region: FeasibleRegion) -> dict:
+    units = all_units(region.area_m2)
+    needs = []
+    if region.min_area_m2 is not None:
+        needs.append(f"≥ {fmt_m2(region.min_area_m2)}")
+    if region.min_width_m is not None:
+        needs.append(f"폭 width ≥ {region.min_width_m:,.0f} m")
+    fits = ("예 · yes" if region.fits else "아니오 · no") + (f" ({', '.join(needs)})" if needs else "")
+    return {"id": "feasible_region", "role": "feasible_region", "role_text": role_label("feasible_region"),
+            "area_m2_text": fmt_m2(units["m2"]), "area_ha_text": fmt_ha(units["ha"]),
+            "area_pyeong_text": fmt_pyeong(units["pyeong"]), "parts_text": f"{region.parts}",
+            "width_text": f"{region.largest_width_m:,.1f} m", "fits_text": fits}
+
+
+def rules_table_html(name_ko: str, name_en: str, check: SiteCheck | None, region: FeasibleRegion) -> str:
+    """The planned site's result per rule (messages from the siting evaluation) and the feasible area."""
+    head = f"<h4>{escape(name_ko)}<br><small>{escape(name_en)}</small></h4>"
+    if check is None:
+        body = "<div>계획 부지 없음 · no planned site in the store</div>"
+    else:
+        ko, en = _verdict(check.passed)
+        colour = VERDICT_COLOURS[check.passed]
+        rows = "".join(
+            f"<tr class='kz-rule kz-{'pass' if r.passed else 'fail'}' data-rule='{escape(r.rule)}'>"
+            f"<td style='color:{VERDICT_COLOURS[r.passed]}'><b>{'✔' if r.passed else '✘'}</b></td>"
+            f"<td><b>{escape(r.rule)}</b><br>{escape(r.message_ko)}<br><small>{escape(r.message_en)}</small></td></tr>"
+            for r in check.rules)
+        body = (f"<div>계획 부지 · Planned site: <b style='color:{colour}'>{ko} · {en}</b> "
+                f"({sum(r.passed for r in check.rules)}/{len(check.rules)})</div>"
+                f"<table class='kz-rules'>{rows}</table>")
+    units = all_units(region.area_m2)
+    fits = "최소 규모 수용 가능 · the minimum fits" if region.fits else "최소 규모 수용 불가 · the minimum does not fit"
+    area = (f"<div style='margin-top:4px'>입지 가능 구역 · Feasible region: <b>{fmt_m2(units['m2'])}</b> "
+            f"({fmt_ha(units['ha'])}, {fmt_pyeong(units['pyeong'])}), {region.parts} 조각 parts; {fits}</div>")
+    note = ("<div style='margin-top:4px;color:#555'><small>규칙 값은 가정입니다 (source = assumption) · "
+            "every rule value is an assumption</small></div>")
+    return head + body + area + note
+
+
+def selector_html(facilities: list[tuple[str, str, str]], current: str | None, link_for: LinkFor,
+                  index_href: str | None) -> str:
+    """A drop-down of the seven facilities; choosing one opens its map."""
+    options = "".join(
+        f"<option value='{escape(link_for(fid))}'{' selected' if fid == current else ''}>"
+        f"{escape(ko)} · {escape(en)}</option>" for fid, ko, en in facilities)
+    index = f" <a href='{escape(index_href)}'>목록 · list</a>" if index_href else ""
+    return ("<b>입지 점검 · Siting</b>" + index +
+            "<br><select class='kz-facility' onchange='if (this.value) location.href = this.value' "
+            "style='max-width:270px;font:inherit'>" + options + "</select>")
+
+
+def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, link_for: LinkFor = file_link,
+                 index_href: str | None = None) -> folium.Map:
+    """The map of one facility; UnknownFacility for an id the rules do not know."""
+    fac = ctx.rules.facility(facility)
+    region = feasible_region(ctx, facility)
+    planned = ctx.planned.get(facility)
+    check = evaluate_one(ctx, facility, planned) if planned is not None else None
+    m = new_map()
+    m.get_root().title = f"{fac.name_ko} · {fac.name_en} – 입지 점검 Siting"
+    m.get_root().header.add_child(folium.Element(SITING_CSS), name="kz_siting_css")
+    hook = MapHook("siting")
+    add_backgrounds(m)
+    add_base_dongs(m, provider, hook)
+    boxes: list[np.ndarray] = []
+    legend: list[tuple[str, str, str]] = []
+    rules = {r.id: r for r in fac.rules}
+    constraints = sorted(region.constraints, key=lambda c: ROLE_ORDER.index(c.role))
+    for c in constraints:
+        geom = to_lonlat(c.geometry)
+        if geom.is_empty:
+            continue
+        rule = rules[c.rule]
+        props = constraint_properties(c, check, rule.source + (f" ({rule.basis})" if rule.basis else ""),
+                                      _num(rule.threshold, rule.unit))
+        style = SITING_STYLES[c.role]
+        layer = folium.GeoJson(feature_collection([geom], [props]), name=layer_name(c), overlay=True, show=True,
+                               style_function=lambda _f, s=style: s, highlight_function=lambda _f: HIGHLIGHT,
+                               tooltip=_tooltip(CONSTRAINT_TOOLTIP))
+        layer.add_to(m)
+        hook.register(f"{c.role}:{c.rule}", layer, 1)
+        legend.append((_swatch(c.role), SITING_ROLE_LABELS[c.role][0], f"{SITING_ROLE_LABELS[c.role][1]} ({c.rule})"))
+        boxes.append(np.asarray(geom.bounds))
+    if not region.geometry.is_empty:
+        geom = to_lonlat(region.geometry)
+        layer = folium.GeoJson(feature_collection([geom], [feasible_properties(region)]),
+                               name=f"{role_label('feasible_region')} ({fmt_ha(all_units(region.area_m2)['ha'])})",
+                               overlay=True, show=True, style_function=lambda _f: SITING_STYLES["feasible_region"],
+                               highlight_function=lambda _f: HIGHLIGHT, tooltip=_tooltip(FEASIBLE_TOOLTIP))
+        layer.add_to(m)
+        hook.register("feasible_region", layer, 1)
+        boxes.append(np.asarray(geom.bounds))
+    legend.append((_swatch("feasible_region"), SITING_ROLE_LABELS["feasible_region"][0],
+                   SITING_ROLE_LABELS["feasible_region"][1] + ("" if not region.geometry.is_empty else " (none)")))
+    if planned is not None:
+        gdf = provider.layer(ctx.rules.facilities_layer).wgs84
+        rows = gdf[gdf["id"] == facility]
+        props = zone_properties(rows)[0]
+        props.update(area_labels(rows.iloc[0]))
+        ko, en = _verdict(check.passed)
+        props.update({"role": "planned_site", "passed": check.passed, "verdict_text": f"{ko} · {en}"})
+        style = {**SITING_STYLES["planned_site"], "color": VERDICT_COLOURS[check.passed]}
+        layer = folium.GeoJson(feature_collection(rows.geometry.values, [props]),
+                               name=f"{role_label('planned_site')}: {ko} · {en}", overlay=True, show=True,
+                               style_function=lambda _f, s=style: s, highlight_function=lambda _f: HIGHLIGHT,
+                               tooltip=_tooltip(PLANNED_TOOLTIP))
+        layer.add_to(m)
+        hook.register("planned_site", layer, 1)
+        legend.append((swatch(style["color"], 0.1), SITING_ROLE_LABELS["planned_site"][0],
+                       f"{SITING_ROLE_LABELS['planned_site'][1]} ({en})"))
+        boxes.append(rows.total_bounds)
+    choices = [(f.id, f.name_ko, f.name_en) for f in ctx.rules.facilities.values()]
+    HtmlControl(selector_html(choices, facility, link_for, index_href), position="topleft").add_to(m)
+    HtmlControl(rules_table_html(fac.name_ko, fac.name_en, check, region), position="bottomleft",
+                css_class="kz-box kz-siting-table").add_to(m)
+    HtmlControl(legend_html("범례", "Legend", legend), position="bottomright").add_to(m)
+    fit = bounds_of(boxes)
+    place_list = [Place("site", "계획 부지", "Planned site", bounds_of([rows.total_bounds]))] if planned is not None else []
+    if fit is not None:
+        place_list.append(Place("all", "전체", "All rule layers", fit))
+    return finish(m, hook, place_list, fit, padding=FIT_PADDING)
+
+
+def _swatch(role: str) -> str:
+    s = SITING_STYLES[role]
+    return swatch(s["color"], s.get("fillOpacity", 0.3), dashed="dashArray" in s)
+
+
+def siting_html(provider: LayerProvider, ctx: SitingContext, facility: str, link_for: LinkFor = file_link,
+                index_href: str | None = None) -> str:
+    return render_html(build_siting(provider, ctx, facility, link_for, index_href))
+
+
+SITING_CSS = """
+<style>
+.kz-siting-table { max-width: 380px; max-height: 52vh; overflow-y: auto; }
+.kz-siting-table td { border-top: 1px solid #e4e4e4; }
+</style>
+"""
