@@ -43,7 +43,7 @@ export: $(STAMP)
 	@test -n "$(LAYER)" -a -n "$(OUT)" || { echo 'usage: make export LAYER=id OUT=path.gpkg|.geojson|.shp'; exit 2; }
 	$(VENV)/bin/kizone export --layer "$(LAYER)" --out "$(OUT)"
 
-.PHONY: map system-deps
+.PHONY: map system-deps lint
 
 # Writes the web maps (self-contained HTML, they work offline) into out/maps/.
 map: $(STAMP)
@@ -55,3 +55,8 @@ system-deps:
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Static checks: undefined names, unused imports, syntax errors.
+lint: $(STAMP)
+	$(PY) -m pip install --quiet 'ruff>=0.4'
+	$(PY) -m ruff check .

@@ -17,7 +17,7 @@ from pathlib import Path
 from geodata import DATA_DIR
 from geodata.provider import LayerProvider
 from zones.siting.context import BindError, FeatureRef, SitingContext, bind
-from zones.siting.rules import Facility, Rule, RuleError, RuleSet, check_id, make_rule
+from zones.siting.rules import Facility, RuleError, RuleSet, check_id, make_rule
 
 SITING_RULES_FILE = DATA_DIR / "siting_rules.toml"
 _HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_]+)\s*\]\]")

@@ -11,7 +11,7 @@ from geodata.provider import LayerProvider
 from maps.controls import CONTROL_CSS, FitData, JumpControl, MapHook, Place
 from maps.display import (BASE_SIMPLIFY_DEG, feature_collection, fmt_ha, fmt_m2, fmt_pyeong,
                           provenance_label, simplify_for_display)
-from maps.styles import BASE_STYLE, HIGHLIGHT
+from maps.styles import BASE_STYLE
 
 BASE_LAYER_ID = "admin_dongs"
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

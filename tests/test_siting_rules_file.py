@@ -1,10 +1,7 @@
 """The siting rules file: the shipped one is complete, a broken one names its line."""
 import pytest
 
-from geodata import DEFAULT_STORE
-from geodata.provider import LayerProvider
 from geodata.siting_rules import SITING_RULES_FILE, SitingRulesError, SitingService, load_rules, parse_rules
-from geodata.store import GeoPackageStore
 from zones.siting import check_planned
 
 SEVEN = ["autonomous_test_bed", "modular_factory", "certification_center", "mobility_data_center",
