@@ -207,13 +207,25 @@ def _clip_half_plane(x: np.ndarray, y: np.ndarray, pair: np.ndarray, a: np.ndarr
     """
     ex, ey = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
     c = ex * a[:, 1] - ey * a[:, 0]
-    d = ex[pair] * y - ey[pair] * x - c[pair]
+    d = ex[pair] * y
+    d -= ey[pair] * x
+    d -= c[pair]
     nxt = _next_in_ring(pair)
     dn = d[nxt]
     inside = d >= 0
     crosses = inside != (dn >= 0)
     t = d / np.where(crosses, d - dn, 1.0)
-    keep = np.stack([inside, crosses], axis=1)
-    ox = np.stack([x, x + t * (x[nxt] - x)], axis=1)[keep]
-    oy = np.stack([y, y + t * (y[nxt] - y)], axis=1)[keep]
-    return ox, oy, np.repeat(pair, keep.sum(axis=1))
+    keep = np.empty((len(d), 2), bool)
+    keep[:, 0], keep[:, 1] = inside, crosses
+    both = np.empty((len(d), 2))
+    both[:, 0] = x
+    both[:, 1] = x[nxt] - x
+    both[:, 1] *= t
+    both[:, 1] += x
+    ox = both[keep]
+    both[:, 0] = y
+    both[:, 1] = y[nxt] - y
+    both[:, 1] *= t
+    both[:, 1] += y
+    oy = both[keep]
+    return ox, oy, np.repeat(pair, inside.astype(np.int64) + crosses)
