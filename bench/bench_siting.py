@@ -3,7 +3,8 @@
 The vectorised path (shapely 2 arrays + STRtree) is timed on all candidates; the
 plain per-candidate loop (zones/siting/reference.py) on a 2,000-candidate
 subsample, extrapolated linearly to 100,000 (it is linear: one pass per
-candidate). Both run in this process, on one core, on the same candidates.
+candidate). Both run in this process, on one core, on the same candidates, and
+each is the best of REPEATS runs so that a busy machine skews neither side.
 """
 from __future__ import annotations
 
@@ -18,11 +19,23 @@ from geodata.provider import LayerProvider
 from geodata.siting_rules import SitingService
 from geodata.store import GeoPackageStore
 from zones.siting import evaluate, measure
+from zones.siting.evaluate import _MEASURES
 from zones.siting.reference import measure_loop
 
 FACILITY = "ai_semiconductor_cluster"
 N = 100_000
 LOOP_SAMPLE = 2_000
+REPEATS = 3
+
+
+def best_of(fn, repeats: int = REPEATS):
+    """(result, fastest wall-clock seconds) over `repeats` calls."""
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return out, best
 
 
 def candidates(zone: shapely.Geometry, n: int, seed: int = 7) -> np.ndarray:
@@ -39,6 +52,16 @@ def candidates(zone: shapely.Geometry, n: int, seed: int = 7) -> np.ndarray:
     return shapely.polygons(xy)
 
 
+def per_rule(ctx, sites: np.ndarray) -> list[Row]:
+    """Where the vectorised time goes, rule by rule (one run each): shows what is left to speed up."""
+    area = shapely.area(sites)
+    rows = []
+    for b in ctx.facility_rules(FACILITY):
+        _, s = best_of(lambda: _MEASURES[b.rule.kind](b, sites, area), 1)
+        rows.append(Row("siting", f"  of which rule {b.rule.id} ({b.rule.kind})", s, "s"))
+    return rows
+
+
 def run() -> list[Row]:
     ctx = SitingService(LayerProvider(GeoPackageStore(DEFAULT_STORE))).context()
     zone = next(b.zone for b in ctx.facility_rules(FACILITY) if b.rule.kind == "within")
@@ -46,14 +69,10 @@ def run() -> list[Row]:
     n_rules = len(ctx.facility_rules(FACILITY))
     measure(ctx, FACILITY, sites[:100])  # warm caches (prepared geometries, trees)
 
-    t0 = time.perf_counter()
-    arrays = measure(ctx, FACILITY, sites)
-    vec_s = time.perf_counter() - t0
-
+    arrays, vec_s = best_of(lambda: measure(ctx, FACILITY, sites))
     sub = sites[:LOOP_SAMPLE]
-    t0 = time.perf_counter()
-    ref = measure_loop(ctx, FACILITY, sub)
-    loop_s = (time.perf_counter() - t0) * (N / LOOP_SAMPLE)
+    ref, loop_s = best_of(lambda: measure_loop(ctx, FACILITY, sub))
+    loop_s *= N / LOOP_SAMPLE
     agree = all((a.passed[:LOOP_SAMPLE] == p).all() for a, (p, _) in zip(arrays, ref))
 
     t0 = time.perf_counter()
@@ -62,10 +81,10 @@ def run() -> list[Row]:
 
     overall = np.logical_and.reduce([a.passed for a in arrays])
     speedup = loop_s / vec_s
-    return [
-        Row("siting", f"{N:,} candidates × {n_rules} rules ({FACILITY}), vectorised", vec_s, "s",
+    headline = [
+        Row("siting", f"{N:,} candidates × {n_rules} rules ({FACILITY}), vectorised, best of {REPEATS}", vec_s, "s",
             "≤ 2 s", vec_s <= 2.0),
-        Row("siting", f"same, per-candidate loop (timed on {LOOP_SAMPLE:,}, extrapolated ×{N // LOOP_SAMPLE})",
+        Row("siting", f"same, per-candidate loop (best of {REPEATS} on {LOOP_SAMPLE:,}, extrapolated ×{N // LOOP_SAMPLE})",
             loop_s, "s"),
         Row("siting", "speed-up vectorised / loop", speedup, "×", "≥ 20×", speedup >= 20),
         Row("siting", f"loop and vectorised verdicts agree on the {LOOP_SAMPLE:,} subsample", float(agree), "bool",
@@ -73,3 +92,4 @@ def run() -> list[Row]:
         Row("siting", "candidates passing every rule", float(overall.sum()), "sites"),
         Row("siting", "10,000 candidates with ko/en messages per rule (full results)", full_10k, "s"),
     ]
+    return headline + per_rule(ctx, sites)

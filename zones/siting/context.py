@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from zones.siting.clip import Triangles, triangulate
 from zones.siting.rules import Rule, RuleError, RuleSet
 
 
@@ -49,6 +50,9 @@ class BoundRule:
     target_names_en: tuple[str, ...] = ()
     targets: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     tree: shapely.STRtree | None = None  # clearance / adjacency / no_overlap
+    # within / in_dongs: the zone; no_overlap: the targets (owner = target index), cut into
+    # triangles so overlap areas need no GEOS overlay (zones/siting/clip.py); None: use GEOS.
+    pieces: Triangles | None = None
 
 
 @dataclass
@@ -128,6 +132,10 @@ def _bind_rule(rule: Rule, rules: RuleSet, layers: LayerFeatures) -> BoundRule:
         shapely.prepare(b.zone)
         if rule.kind == "setback":
             b.boundary_tree = shapely.STRtree(boundary_segments(b.zone))
+        else:
+            b.pieces = triangulate(b.zone_overlay)
+    if rule.kind == "no_overlap":
+        b.pieces = triangulate(b.targets)
     return b
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from zones.siting.clip import is_polygonal, overlap_areas
 from zones.siting.context import BoundRule, SitingContext
 
 # Comparisons allow for floating-point noise, far below anything a plan could mean.
@@ -78,11 +79,19 @@ def measure(ctx: SitingContext, facility: str, geoms: np.ndarray) -> list[RuleAr
 
 
 def _zone_outside(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
+    # Exact predicates settle most candidates: inside the zone nothing is outside, off it
+    # everything is. Only sites across the zone edge need an area, from the triangle
+    # clipping kernel (zones/siting/clip.py) or, for non-polygonal input, a GEOS overlay.
     covered = shapely.covers(b.zone, g)
-    crossing = shapely.intersects(b.zone, g) & ~covered
+    crossing = np.flatnonzero(shapely.intersects(b.zone, g) & ~covered)
     outside = np.where(covered, 0.0, area)
-    if crossing.any():
-        outside[crossing] = shapely.area(shapely.difference(g[crossing], b.zone_overlay))
+    if len(crossing):
+        fast = crossing[is_polygonal(g[crossing])] if b.pieces is not None else crossing[:0]
+        slow = np.setdiff1d(crossing, fast, assume_unique=True)
+        if len(fast):
+            outside[fast] = np.maximum(area[fast] - overlap_areas(g[fast], b.pieces)[:, 0], 0.0)
+        if len(slow):
+            outside[slow] = shapely.area(shapely.difference(g[slow], b.zone_overlay))
     return RuleArrays(b, outside <= b.rule.threshold + EPS_M2, outside, _none(g))
 
 
@@ -139,7 +148,7 @@ def _no_overlap(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
     if len(b.targets):
         src, tgt = b.tree.query(g, predicate="intersects")
         if len(src):
-            pair_area = shapely.area(shapely.intersection(g[src], b.targets[tgt]))
+            pair_area = _pair_overlap(b, g, src, tgt)
             np.add.at(overlap, src, pair_area)
             # Name the facility each candidate overlaps most.
             order = np.lexsort((-pair_area, src))
@@ -147,6 +156,18 @@ def _no_overlap(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
             hit = pair_area[first] > 0
             which[src[first][hit]] = tgt[first][hit]
     return RuleArrays(b, overlap <= b.rule.threshold + EPS_M2, overlap, which)
+
+
+def _pair_overlap(b: BoundRule, g: np.ndarray, src: np.ndarray, tgt: np.ndarray) -> np.ndarray:
+    """Area of candidate src[i] ∩ target tgt[i], by triangle clipping where it applies."""
+    fast = is_polygonal(g[src]) if b.pieces is not None else np.zeros(len(src), bool)
+    out = np.empty(len(src))
+    if fast.any():
+        cand, pos = np.unique(src[fast], return_inverse=True)
+        out[fast] = overlap_areas(g[cand], b.pieces, len(b.targets))[pos, tgt[fast]]
+    if not fast.all():
+        out[~fast] = shapely.area(shapely.intersection(g[src[~fast]], b.targets[tgt[~fast]]))
+    return out
 
 
 def _none(g: np.ndarray) -> np.ndarray:
