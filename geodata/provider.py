@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,7 @@ class LayerProvider:
         return out
 
     def _refresh(self) -> tuple | None:
-        stamp = store_stamp(self.store)
+        stamp = store_stamp(self.store, self._stamp)
         with self._lock:
             if stamp != self._stamp:
                 self._cache.clear()
@@ -97,8 +98,18 @@ class LayerProvider:
         return stamp
 
 
-def store_stamp(store: GeoPackageStore) -> tuple | None:
-    """(generation, file identity, WAL identity): changes whenever the store's content may have."""
+# A file modified less than this long ago may be modified again within the same mtime tick
+# (Linux timestamps are coarse, ~4 ms), so its generation is read again rather than trusted.
+_RACY_NS = 200_000_000
+
+
+def store_stamp(store: GeoPackageStore, previous: tuple | None = None) -> tuple | None:
+    """(generation, file identity, WAL identity): changes whenever the store's content may have.
+
+    Reading the generation opens the database (~1 ms); a request path asks several times, so
+    when the files are byte-for-byte where they were at `previous` and not freshly modified,
+    the previous generation is reused (git's "racy timestamp" rule).
+    """
     try:
         st = os.stat(store.path)
     except FileNotFoundError:
@@ -109,4 +120,8 @@ def store_stamp(store: GeoPackageStore) -> tuple | None:
         wal_id = (wal.st_ino, wal.st_size, wal.st_mtime_ns) if wal.st_size else None
     except FileNotFoundError:
         wal_id = None
-    return (store.generation(), st.st_ino, st.st_size, st.st_mtime_ns, wal_id)
+    files = (st.st_ino, st.st_size, st.st_mtime_ns, wal_id)
+    newest = max(st.st_mtime_ns, wal_id[2] if wal_id else 0)
+    if previous is not None and previous[1:] == files and time.time_ns() - newest > _RACY_NS:
+        return previous
+    return (store.generation(), *files)
