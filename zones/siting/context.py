@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from zones.siting.clip import Triangles, triangulate
+from zones.siting.distance import Segments, segments_of
 from zones.siting.rules import Rule, RuleError, RuleSet
 
 
@@ -45,6 +46,7 @@ class BoundRule:
     zone: BaseGeometry | None = None  # within / in_dongs / setback (prepared, for predicates)
     zone_overlay: BaseGeometry | None = None  # an unprepared copy: overlays run ~35 % faster on it
     boundary_tree: shapely.STRtree | None = None  # setback: the zone's boundary segments
+    segments: Segments | None = None  # setback: the zone boundary; clearance / adjacency: the targets' edges
     target_ids: tuple[str, ...] = ()
     target_names_ko: tuple[str, ...] = ()
     target_names_en: tuple[str, ...] = ()
@@ -123,6 +125,7 @@ def _bind_rule(rule: Rule, rules: RuleSet, layers: LayerFeatures) -> BoundRule:
         else:
             feats = _features(rule, layers, p["layer"], p["features"] or None, "features")
         _set_targets(b, feats)
+        b.segments = segments_of(b.targets)
     elif rule.kind == "no_overlap":
         layer = p["layer"] or rules.facilities_layer
         feats = {i: f for i, f in _features(rule, layers, layer, None, "layer").items() if i != rule.facility}
@@ -132,6 +135,7 @@ def _bind_rule(rule: Rule, rules: RuleSet, layers: LayerFeatures) -> BoundRule:
         shapely.prepare(b.zone)
         if rule.kind == "setback":
             b.boundary_tree = shapely.STRtree(boundary_segments(b.zone))
+            b.segments = segments_of(b.zone_overlay)
         else:
             b.pieces = triangulate(b.zone_overlay)
     if rule.kind == "no_overlap":

@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from zones.siting.clip import is_polygonal, overlap_areas
 from zones.siting.context import BoundRule, SitingContext
+from zones.siting.distance import MAX_SEGMENTS, min_distances
 
 # Comparisons allow for floating-point noise, far below anything a plan could mean.
 EPS_M = 1e-6  # 1 µm
@@ -114,8 +115,13 @@ def _min_width(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
 
 
 def _setback(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
+    # A site inside the zone touches no boundary point with its interior, so its distance to the
+    # boundary is the shortest edge-to-segment distance (zones/siting/distance.py).
     inside = np.flatnonzero(shapely.covers(b.zone, g))
     dist = np.zeros(len(g))
+    if len(inside) and b.segments is not None and len(b.segments) <= MAX_SEGMENTS:
+        dist[inside] = min_distances(g[inside], b.segments)[:, 0]
+        inside = inside[np.isinf(dist[inside])]  # no edges (points): GEOS below
     if len(inside):
         (src, _), d = b.boundary_tree.query_nearest(g[inside], return_distance=True, all_matches=False)
         dist[inside[src]] = d
@@ -123,12 +129,32 @@ def _setback(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
 
 
 def _nearest(b: BoundRule, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance to the nearest target and its index.
+
+    Edge-to-edge distances (zones/siting/distance.py) are exact except where the geometries
+    intersect (crossing edges, or one inside the other): only pairs whose boxes meet can, and
+    those get an exact intersects predicate. Candidates without edges (points) go to the GEOS nearest query.
+    """
     dist = np.full(len(g), np.inf)
     which = _none(g)
-    if len(b.targets):
-        (src, tgt), d = b.tree.query_nearest(g, return_distance=True, all_matches=False)
-        dist[src] = d
-        which[src] = tgt
+    if not len(b.targets):
+        return dist, which
+    slow = np.arange(len(g))
+    if b.segments is not None and len(b.segments) <= MAX_SEGMENTS:
+        per_target = min_distances(g, b.segments, len(b.targets))
+        src, tgt = b.tree.query(g)  # envelopes that meet
+        apart = per_target[src, tgt] > 0
+        src, tgt = src[apart], tgt[apart]
+        hit = shapely.intersects(g[src], b.targets[tgt])
+        per_target[src[hit], tgt[hit]] = 0.0
+        which = np.argmin(per_target, axis=1)
+        dist = per_target[np.arange(len(g)), which]
+        slow = np.flatnonzero(np.isinf(dist))
+        which[slow] = -1
+    if len(slow):
+        (src, tgt), d = b.tree.query_nearest(g[slow], return_distance=True, all_matches=False)
+        dist[slow[src]] = d
+        which[slow[src]] = tgt
     return dist, which
 
 
