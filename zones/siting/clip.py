@@ -51,6 +51,7 @@ class Triangles:
     xy: np.ndarray  # (k, 3, 2) vertices, counter-clockwise
     owner: np.ndarray  # (k,) int64
     tree: shapely.STRtree
+    bounds: np.ndarray  # (k, 4) xmin, ymin, xmax, ymax of each triangle
 
     def __len__(self) -> int:
         return len(self.xy)
@@ -91,9 +92,10 @@ def triangulate(geoms: BaseGeometry | np.ndarray) -> Triangles | None:
 
 
 def _from_xy(xy: np.ndarray, owner: np.ndarray) -> Triangles:
-    boxes = shapely.box(xy[:, :, 0].min(1), xy[:, :, 1].min(1), xy[:, :, 0].max(1), xy[:, :, 1].max(1)) \
-        if len(xy) else np.empty(0, dtype=object)
-    return Triangles(xy=xy, owner=owner, tree=shapely.STRtree(boxes))
+    bounds = np.stack([xy[:, :, 0].min(1), xy[:, :, 1].min(1), xy[:, :, 0].max(1), xy[:, :, 1].max(1)], axis=1) \
+        if len(xy) else np.empty((0, 4))
+    boxes = shapely.box(*bounds.T) if len(xy) else np.empty(0, dtype=object)
+    return Triangles(xy=xy, owner=owner, tree=shapely.STRtree(boxes), bounds=bounds)
 
 
 def _cross3(xy: np.ndarray) -> np.ndarray:
@@ -109,10 +111,78 @@ def is_polygonal(geoms: np.ndarray) -> np.ndarray:
 
 def overlap_areas(geoms: np.ndarray, tris: Triangles, n_owners: int = 1) -> np.ndarray:
     """Area of each (polygonal) geometry inside each owner of `tris`: shape (len(geoms), n_owners)."""
-    out = np.zeros((len(geoms), n_owners))
-    if len(geoms) == 0 or len(tris) == 0:
+    if len(geoms) == 0:
+        return np.zeros((0, n_owners))
+    return ring_overlap_areas(rings_of(geoms), tris, n_owners)
+
+
+@dataclass(frozen=True)
+class Rings:
+    """The rings of n polygonal geometries as flat arrays (closing vertex dropped).
+
+    Rings are contiguous in `coords` and ordered by geometry, so a geometry's vertices are contiguous too.
+    `sign` makes a ring's signed area count positive for an exterior and negative for a hole.
+    """
+    coords: np.ndarray  # (v, 2)
+    vert_ring: np.ndarray  # (v,) ring of each vertex
+    ring_geom: np.ndarray  # (r,) geometry of each ring
+    sign: np.ndarray  # (r,)
+    n: int  # number of geometries
+
+    def take(self, idx: np.ndarray) -> Rings:
+        """The rings of geometries `idx` (increasing), renumbered 0..len(idx)-1."""
+        if len(idx) == self.n:
+            return self
+        pos = np.full(self.n, -1, dtype=np.int64)
+        pos[idx] = np.arange(len(idx))
+        ring_keep = pos[self.ring_geom] >= 0
+        vert_keep = ring_keep[self.vert_ring]
+        ring_new = np.cumsum(ring_keep) - 1
+        return Rings(coords=self.coords[vert_keep], vert_ring=ring_new[self.vert_ring[vert_keep]],
+                     ring_geom=pos[self.ring_geom[ring_keep]], sign=self.sign[ring_keep], n=len(idx))
+
+    def bounds(self) -> np.ndarray:
+        """(n, 4) xmin, ymin, xmax, ymax of each geometry (NaN for a geometry without vertices)."""
+        out = np.full((self.n, 4), np.nan)
+        if len(self.coords) == 0:
+            return out
+        geom = self.ring_geom[self.vert_ring]
+        starts = np.flatnonzero(np.r_[True, geom[1:] != geom[:-1]])
+        rows = geom[starts]
+        out[rows, :2] = np.minimum.reduceat(self.coords, starts, axis=0)
+        out[rows, 2:] = np.maximum.reduceat(self.coords, starts, axis=0)
         return out
-    coords, vert_ring, ring_cand, ring_sign = _rings(geoms)
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every edge a→b of every ring with its geometry index, as zones.siting.distance.ring_edges gives them."""
+        nxt = _next_in_ring(self.vert_ring)
+        return self.coords, self.coords[nxt], self.ring_geom[self.vert_ring].astype(np.int64)
+
+
+# Above this many candidate × triangle box tests a dense comparison costs more memory than the STRtree query.
+_DENSE_PAIRS = 20_000_000
+
+
+def _box_pairs(rings: Rings, tris: Triangles) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate × triangle pairs whose bounding boxes meet (closed boxes, as STRtree.query)."""
+    cb = rings.bounds()
+    if rings.n * len(tris) > _DENSE_PAIRS:
+        ok = ~np.isnan(cb[:, 0])
+        boxes = np.empty(rings.n, dtype=object)
+        boxes[ok] = shapely.box(cb[ok, 0], cb[ok, 1], cb[ok, 2], cb[ok, 3])
+        return tris.tree.query(boxes)
+    tb = tris.bounds
+    hit = (cb[:, None, 0] <= tb[None, :, 2]) & (cb[:, None, 2] >= tb[None, :, 0]) & \
+        (cb[:, None, 1] <= tb[None, :, 3]) & (cb[:, None, 3] >= tb[None, :, 1])
+    return np.nonzero(hit)
+
+
+def ring_overlap_areas(rings: Rings, tris: Triangles, n_owners: int = 1) -> np.ndarray:
+    """overlap_areas for geometries already taken apart into rings (see Rings)."""
+    out = np.zeros((rings.n, n_owners))
+    if rings.n == 0 or len(tris) == 0:
+        return out
+    coords, vert_ring, ring_cand, ring_sign = rings.coords, rings.vert_ring, rings.ring_geom, rings.sign
     n_rings = len(ring_cand)
     if n_rings == 0:
         return out
@@ -120,12 +190,12 @@ def overlap_areas(geoms: np.ndarray, tris: Triangles, n_owners: int = 1) -> np.n
     ring_len = np.bincount(vert_ring, minlength=n_rings)
 
     # Candidate × triangle pairs whose bounding boxes meet, then one entry per ring of the candidate.
-    cand_idx, tri_idx = tris.tree.query(geoms)
+    cand_idx, tri_idx = _box_pairs(rings, tris)
     if len(cand_idx) == 0:
         return out
-    if n_rings != len(geoms) or not (ring_cand == np.arange(n_rings)).all():
-        first_ring = np.searchsorted(ring_cand, np.arange(len(geoms)))
-        per_cand = np.bincount(ring_cand, minlength=len(geoms))
+    if n_rings != rings.n or not (ring_cand == np.arange(n_rings)).all():
+        first_ring = np.searchsorted(ring_cand, np.arange(rings.n))
+        per_cand = np.bincount(ring_cand, minlength=rings.n)
         reps = per_cand[cand_idx]
         within = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
         ring_idx = np.repeat(first_ring[cand_idx], reps) + within
@@ -147,12 +217,11 @@ def overlap_areas(geoms: np.ndarray, tris: Triangles, n_owners: int = 1) -> np.n
             return out
     area = _ring_signed_area(x, y, pair, len(ring_idx)) * ring_sign[ring_idx]
     cell = ring_cand[ring_idx] * n_owners + tris.owner[tri_idx]
-    return np.bincount(cell, weights=area, minlength=len(geoms) * n_owners).reshape(len(geoms), n_owners)
+    return np.bincount(cell, weights=area, minlength=rings.n * n_owners).reshape(rings.n, n_owners)
 
 
-def _rings(geoms: np.ndarray):
-    """Vertices of every ring (closing vertex dropped), with ring → candidate and the sign that
-    makes the ring's signed area count positive for an exterior and negative for a hole."""
+def rings_of(geoms: np.ndarray) -> Rings:
+    """The rings of polygonal `geoms` (see Rings)."""
     simple = (shapely.get_type_id(geoms) == int(shapely.GeometryType.POLYGON)).all() and \
         not shapely.get_num_interior_rings(geoms).any()
     if simple:  # the common case: one ring per candidate, no need to take the polygons apart
@@ -170,7 +239,8 @@ def _rings(geoms: np.ndarray):
     last = np.r_[vert_ring[1:] != vert_ring[:-1], True] if len(vert_ring) else np.empty(0, bool)
     coords, vert_ring = coords[~last], vert_ring[~last]
     sign = np.sign(_ring_signed_area(coords[:, 0], coords[:, 1], vert_ring, n_rings))
-    return coords, vert_ring, ring_cand, np.where(is_exterior, sign, -sign)
+    return Rings(coords=coords, vert_ring=vert_ring, ring_geom=ring_cand,
+                 sign=np.where(is_exterior, sign, -sign), n=len(geoms))
 
 
 def _next_in_ring(ring: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:

@@ -83,11 +83,16 @@ def min_distances(geoms: np.ndarray, segs: Segments, n_owners: int = 1) -> np.nd
     with no vertex on the other edge) are not detected: callers settle intersecting geometries
     with an exact predicate. np.inf where a geometry has no edges.
     """
-    out = np.full((len(geoms), n_owners), np.inf)
     if len(geoms) == 0 or len(segs) == 0:
-        return out
-    a, b, edge_of = ring_edges(geoms)
-    if len(a) == 0:
+        return np.full((len(geoms), n_owners), np.inf)
+    return edge_min_distances(*ring_edges(geoms), len(geoms), segs, n_owners)
+
+
+def edge_min_distances(a: np.ndarray, b: np.ndarray, edge_of: np.ndarray, n: int, segs: Segments,
+                       n_owners: int = 1) -> np.ndarray:
+    """min_distances for n geometries already taken apart into edges a→b (`edge_of`: geometry of each, grouped)."""
+    out = np.full((n, n_owners), np.inf)
+    if len(a) == 0 or len(segs) == 0:
         return out
     origin = segs.a.mean(axis=0)  # local coordinates: products stay small, nothing is lost
     ax, ay = a[:, 0] - origin[0], a[:, 1] - origin[1]

@@ -14,9 +14,10 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from zones.siting.clip import is_polygonal, overlap_areas
+from zones.siting.batch import Batch
+from zones.siting.clip import ring_overlap_areas
 from zones.siting.context import BoundRule, SitingContext
-from zones.siting.distance import MAX_SEGMENTS, min_distances
+from zones.siting.distance import MAX_SEGMENTS, edge_min_distances
 
 # Comparisons allow for floating-point noise, far below anything a plan could mean.
 EPS_M = 1e-6  # 1 µm
@@ -75,33 +76,37 @@ def measure(ctx: SitingContext, facility: str, geoms: np.ndarray) -> list[RuleAr
     """passed/measured arrays for every rule of `facility` over metric candidate geometries."""
     geoms = as_geometry_array(geoms) if not isinstance(geoms, np.ndarray) else geoms
     bound = ctx.facility_rules(facility)
-    area = shapely.area(geoms)
-    return [_MEASURES[b.rule.kind](b, geoms, area) for b in bound]
+    batch = Batch(geoms)  # coordinates and predicates shared by all rules
+    return [_MEASURES[b.rule.kind](b, batch) for b in bound]
 
 
-def _zone_outside(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
+def _zone_outside(b: BoundRule, batch: Batch) -> RuleArrays:
     # Exact predicates settle most candidates: inside the zone nothing is outside, off it
     # everything is. Only sites across the zone edge need an area, from the triangle
     # clipping kernel (zones/siting/clip.py) or, for non-polygonal input, a GEOS overlay.
-    covered = shapely.covers(b.zone, g)
-    crossing = np.flatnonzero(shapely.intersects(b.zone, g) & ~covered)
+    g, area = batch.geoms, batch.area
+    covered = batch.covers(b.zone, b.inner_zones)
+    rest = np.flatnonzero(~covered)
+    crossing = rest[batch.intersects(b.zone, rest)]
     outside = np.where(covered, 0.0, area)
     if len(crossing):
-        fast = crossing[is_polygonal(g[crossing])] if b.pieces is not None else crossing[:0]
+        fast = crossing[batch.polygonal[crossing]] if b.pieces is not None else crossing[:0]
         slow = np.setdiff1d(crossing, fast, assume_unique=True)
         if len(fast):
-            outside[fast] = np.maximum(area[fast] - overlap_areas(g[fast], b.pieces)[:, 0], 0.0)
+            outside[fast] = np.maximum(area[fast] - ring_overlap_areas(batch.rings_at(fast), b.pieces)[:, 0], 0.0)
         if len(slow):
             outside[slow] = shapely.area(shapely.difference(g[slow], b.zone_overlay))
     return RuleArrays(b, outside <= b.rule.threshold + EPS_M2, outside, _none(g))
 
 
-def _min_area(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
-    return RuleArrays(b, area >= b.rule.threshold - EPS_M2, area, _none(g))
+def _min_area(b: BoundRule, batch: Batch) -> RuleArrays:
+    area = batch.area
+    return RuleArrays(b, area >= b.rule.threshold - EPS_M2, area, _none(batch.geoms))
 
 
-def _max_area(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
-    return RuleArrays(b, area <= b.rule.threshold + EPS_M2, area, _none(g))
+def _max_area(b: BoundRule, batch: Batch) -> RuleArrays:
+    area = batch.area
+    return RuleArrays(b, area <= b.rule.threshold + EPS_M2, area, _none(batch.geoms))
 
 
 def inscribed_diameter(g: np.ndarray) -> np.ndarray:
@@ -109,18 +114,19 @@ def inscribed_diameter(g: np.ndarray) -> np.ndarray:
     return 2.0 * shapely.length(shapely.maximum_inscribed_circle(g, MIC_TOLERANCE_M))
 
 
-def _min_width(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
-    width = inscribed_diameter(g)
-    return RuleArrays(b, width >= b.rule.threshold - 2 * MIC_TOLERANCE_M, width, _none(g))
+def _min_width(b: BoundRule, batch: Batch) -> RuleArrays:
+    width = inscribed_diameter(batch.geoms)
+    return RuleArrays(b, width >= b.rule.threshold - 2 * MIC_TOLERANCE_M, width, _none(batch.geoms))
 
 
-def _setback(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
+def _setback(b: BoundRule, batch: Batch) -> RuleArrays:
     # A site inside the zone touches no boundary point with its interior, so its distance to the
     # boundary is the shortest edge-to-segment distance (zones/siting/distance.py).
-    inside = np.flatnonzero(shapely.covers(b.zone, g))
+    g = batch.geoms
+    inside = np.flatnonzero(batch.covers(b.zone, b.inner_zones))
     dist = np.zeros(len(g))
     if len(inside) and b.segments is not None and len(b.segments) <= MAX_SEGMENTS:
-        dist[inside] = min_distances(g[inside], b.segments)[:, 0]
+        dist[inside] = edge_min_distances(*batch.edges_at(inside), b.segments)[:, 0]
         inside = inside[np.isinf(dist[inside])]  # no edges (points): GEOS below
     if len(inside):
         (src, _), d = b.boundary_tree.query_nearest(g[inside], return_distance=True, all_matches=False)
@@ -128,20 +134,21 @@ def _setback(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
     return RuleArrays(b, dist >= b.rule.threshold - EPS_M, dist, _none(g))
 
 
-def _nearest(b: BoundRule, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nearest(b: BoundRule, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
     """Distance to the nearest target and its index.
 
     Edge-to-edge distances (zones/siting/distance.py) are exact except where the geometries
     intersect (crossing edges, or one inside the other): only pairs whose boxes meet can, and
     those get an exact intersects predicate. Candidates without edges (points) go to the GEOS nearest query.
     """
+    g = batch.geoms
     dist = np.full(len(g), np.inf)
     which = _none(g)
     if not len(b.targets):
         return dist, which
     slow = np.arange(len(g))
     if b.segments is not None and len(b.segments) <= MAX_SEGMENTS:
-        per_target = min_distances(g, b.segments, len(b.targets))
+        per_target = edge_min_distances(*batch.edges_at(), b.segments, len(b.targets))
         src, tgt = b.tree.query(g)  # envelopes that meet
         apart = per_target[src, tgt] > 0
         src, tgt = src[apart], tgt[apart]
@@ -158,23 +165,24 @@ def _nearest(b: BoundRule, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return dist, which
 
 
-def _clearance(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
-    dist, which = _nearest(b, g)
+def _clearance(b: BoundRule, batch: Batch) -> RuleArrays:
+    dist, which = _nearest(b, batch)
     return RuleArrays(b, dist >= b.rule.threshold - EPS_M, dist, which)
 
 
-def _adjacency(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
-    dist, which = _nearest(b, g)
+def _adjacency(b: BoundRule, batch: Batch) -> RuleArrays:
+    dist, which = _nearest(b, batch)
     return RuleArrays(b, dist <= b.rule.threshold + EPS_M, dist, which)
 
 
-def _no_overlap(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
+def _no_overlap(b: BoundRule, batch: Batch) -> RuleArrays:
+    g = batch.geoms
     overlap = np.zeros(len(g))
     which = _none(g)
     if len(b.targets):
         src, tgt = b.tree.query(g, predicate="intersects")
         if len(src):
-            pair_area = _pair_overlap(b, g, src, tgt)
+            pair_area = _pair_overlap(b, batch, src, tgt)
             np.add.at(overlap, src, pair_area)
             # Name the facility each candidate overlaps most.
             order = np.lexsort((-pair_area, src))
@@ -184,13 +192,14 @@ def _no_overlap(b: BoundRule, g: np.ndarray, area: np.ndarray) -> RuleArrays:
     return RuleArrays(b, overlap <= b.rule.threshold + EPS_M2, overlap, which)
 
 
-def _pair_overlap(b: BoundRule, g: np.ndarray, src: np.ndarray, tgt: np.ndarray) -> np.ndarray:
+def _pair_overlap(b: BoundRule, batch: Batch, src: np.ndarray, tgt: np.ndarray) -> np.ndarray:
     """Area of candidate src[i] ∩ target tgt[i], by triangle clipping where it applies."""
-    fast = is_polygonal(g[src]) if b.pieces is not None else np.zeros(len(src), bool)
+    g = batch.geoms
+    fast = batch.polygonal[src] if b.pieces is not None else np.zeros(len(src), bool)
     out = np.empty(len(src))
     if fast.any():
         cand, pos = np.unique(src[fast], return_inverse=True)
-        out[fast] = overlap_areas(g[cand], b.pieces, len(b.targets))[pos, tgt[fast]]
+        out[fast] = ring_overlap_areas(batch.rings_at(cand), b.pieces, len(b.targets))[pos, tgt[fast]]
     if not fast.all():
         out[~fast] = shapely.area(shapely.intersection(g[src[~fast]], b.targets[tgt[~fast]]))
     return out
