@@ -47,6 +47,11 @@ class Batch:
         """Every ring of every candidate (all must be polygonal: callers check `all_polygonal`)."""
         return rings_of(self.geoms)
 
+    @cached_property
+    def bounds(self) -> np.ndarray:
+        """(n, 4) bounding box of each candidate (NaN when empty), as shapely.bounds."""
+        return self.rings.bounds() if self.all_polygonal else shapely.bounds(self.geoms)
+
     def covers(self, zone: BaseGeometry, inner: tuple[BaseGeometry, ...] = ()) -> np.ndarray:
         """shapely.covers(zone, geoms), once per zone per batch.
 

@@ -163,22 +163,24 @@ class Rings:
 _DENSE_PAIRS = 20_000_000
 
 
-def _box_pairs(rings: Rings, tris: Triangles) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate × triangle pairs whose bounding boxes meet (closed boxes, as STRtree.query)."""
-    cb = rings.bounds()
-    if rings.n * len(tris) > _DENSE_PAIRS:
+def box_pairs(cb: np.ndarray, tb: np.ndarray, tree: shapely.STRtree) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) where box cb[i] meets box tb[j] (closed boxes, as STRtree.query; NaN boxes meet nothing).
+
+    A dense comparison for few fixed boxes (no geometry objects to build), the STRtree over `tb` otherwise.
+    """
+    if len(cb) * len(tb) > _DENSE_PAIRS:
         ok = ~np.isnan(cb[:, 0])
-        boxes = np.empty(rings.n, dtype=object)
+        boxes = np.empty(len(cb), dtype=object)
         boxes[ok] = shapely.box(cb[ok, 0], cb[ok, 1], cb[ok, 2], cb[ok, 3])
-        return tris.tree.query(boxes)
-    tb = tris.bounds
+        return tree.query(boxes)
     hit = (cb[:, None, 0] <= tb[None, :, 2]) & (cb[:, None, 2] >= tb[None, :, 0]) & \
         (cb[:, None, 1] <= tb[None, :, 3]) & (cb[:, None, 3] >= tb[None, :, 1])
     return np.nonzero(hit)
 
 
-def ring_overlap_areas(rings: Rings, tris: Triangles, n_owners: int = 1) -> np.ndarray:
-    """overlap_areas for geometries already taken apart into rings (see Rings)."""
+def ring_overlap_areas(rings: Rings, tris: Triangles, n_owners: int = 1,
+                       bounds: np.ndarray | None = None) -> np.ndarray:
+    """overlap_areas for geometries already taken apart into rings (see Rings); `bounds`: their boxes if known."""
     out = np.zeros((rings.n, n_owners))
     if rings.n == 0 or len(tris) == 0:
         return out
@@ -190,7 +192,7 @@ def ring_overlap_areas(rings: Rings, tris: Triangles, n_owners: int = 1) -> np.n
     ring_len = np.bincount(vert_ring, minlength=n_rings)
 
     # Candidate × triangle pairs whose bounding boxes meet, then one entry per ring of the candidate.
-    cand_idx, tri_idx = _box_pairs(rings, tris)
+    cand_idx, tri_idx = box_pairs(rings.bounds() if bounds is None else bounds, tris.bounds, tris.tree)
     if len(cand_idx) == 0:
         return out
     if n_rings != rings.n or not (ring_cand == np.arange(n_rings)).all():

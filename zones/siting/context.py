@@ -52,6 +52,7 @@ class BoundRule:
     target_names_en: tuple[str, ...] = ()
     targets: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     tree: shapely.STRtree | None = None  # clearance / adjacency / no_overlap
+    target_bounds: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))  # (targets, 4) boxes
     # within / in_dongs: the zone; no_overlap: the targets (owner = target index), cut into
     # triangles so overlap areas need no GEOS overlay (zones/siting/clip.py); None: use GEOS.
     pieces: Triangles | None = None
@@ -175,6 +176,7 @@ def _set_targets(b: BoundRule, feats: Mapping[str, FeatureRef]) -> None:
     b.targets = np.empty(len(feats), dtype=object)
     b.targets[:] = [shapely.make_valid(f.geometry) for f in feats.values()]
     b.tree = shapely.STRtree(b.targets)
+    b.target_bounds = shapely.bounds(b.targets).reshape(-1, 4)
     b.name_ko, b.name_en = _names(feats)
     b.target_names_ko = tuple(f.name_ko or i for i, f in feats.items())
     b.target_names_en = tuple(f.name_en or i for i, f in feats.items())

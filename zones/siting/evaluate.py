@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from zones.siting.batch import Batch
-from zones.siting.clip import ring_overlap_areas
+from zones.siting.clip import box_pairs, ring_overlap_areas
 from zones.siting.context import BoundRule, SitingContext
 from zones.siting.distance import MAX_SEGMENTS, edge_min_distances
 
@@ -93,7 +93,8 @@ def _zone_outside(b: BoundRule, batch: Batch) -> RuleArrays:
         fast = crossing[batch.polygonal[crossing]] if b.pieces is not None else crossing[:0]
         slow = np.setdiff1d(crossing, fast, assume_unique=True)
         if len(fast):
-            outside[fast] = np.maximum(area[fast] - ring_overlap_areas(batch.rings_at(fast), b.pieces)[:, 0], 0.0)
+            outside[fast] = np.maximum(area[fast] - ring_overlap_areas(batch.rings_at(fast), b.pieces,
+                                                                                   bounds=batch.bounds[fast])[:, 0], 0.0)
         if len(slow):
             outside[slow] = shapely.area(shapely.difference(g[slow], b.zone_overlay))
     return RuleArrays(b, outside <= b.rule.threshold + EPS_M2, outside, _none(g))
@@ -149,7 +150,7 @@ def _nearest(b: BoundRule, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
     slow = np.arange(len(g))
     if b.segments is not None and len(b.segments) <= MAX_SEGMENTS:
         per_target = edge_min_distances(*batch.edges_at(), b.segments, len(b.targets))
-        src, tgt = b.tree.query(g)  # envelopes that meet
+        src, tgt = box_pairs(batch.bounds, b.target_bounds, b.tree)  # envelopes that meet
         apart = per_target[src, tgt] > 0
         src, tgt = src[apart], tgt[apart]
         hit = shapely.intersects(g[src], b.targets[tgt])
@@ -199,7 +200,8 @@ def _pair_overlap(b: BoundRule, batch: Batch, src: np.ndarray, tgt: np.ndarray) 
     out = np.empty(len(src))
     if fast.any():
         cand, pos = np.unique(src[fast], return_inverse=True)
-        out[fast] = ring_overlap_areas(batch.rings_at(cand), b.pieces, len(b.targets))[pos, tgt[fast]]
+        out[fast] = ring_overlap_areas(batch.rings_at(cand), b.pieces, len(b.targets),
+                                      bounds=batch.bounds[cand])[pos, tgt[fast]]
     if not fast.all():
         out[~fast] = shapely.area(shapely.intersection(g[src[~fast]], b.targets[tgt[~fast]]))
     return out
