@@ -1,6 +1,7 @@
 """Siting checks at scale: 100,000 candidate sites against every rule of one facility.
 
-The vectorised path (shapely 2 arrays + STRtree) is timed on all candidates; the
+The vectorised path (compiled kernels over flat vertex arrays, shapely 2 arrays
+where those do not apply; one thread) is timed on all candidates; the
 plain per-candidate loop (zones/siting/reference.py) on a 2,000-candidate
 subsample, extrapolated linearly to 100,000 (it is linear: one pass per
 candidate). Both run in this process, on one core, on the same candidates, and

@@ -1,4 +1,4 @@
-"""The numpy overlap-area kernel against hand-computed areas and against GEOS overlays."""
+"""The compiled overlap-area kernel against hand-computed areas and against GEOS overlays."""
 import numpy as np
 import pytest
 import shapely

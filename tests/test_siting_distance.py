@@ -1,9 +1,9 @@
-"""The numpy distance kernel against GEOS distances on the same geometries."""
+"""The compiled distance kernel against GEOS distances and hand-computed cases."""
 import numpy as np
 import pytest
 import shapely
 
-from zones.siting.distance import min_distances, segments_of
+from zones.siting.distance import contained_pairs, min_distances, ring_edges, segments_of
 
 
 def _sites(n, seed, spread=2000.0):
@@ -54,3 +54,32 @@ def test_points_need_geos():
     assert segments_of(np.array([shapely.Point(0, 0), shapely.box(0, 0, 1, 1)], dtype=object)) is None
     segs = segments_of(shapely.box(0, 0, 1, 1))
     assert np.isinf(min_distances(np.array([shapely.Point(5, 5)], dtype=object), segs)).all()
+
+
+def test_edges_that_cross_without_a_vertex_nearby_are_0_apart():
+    segs = segments_of(shapely.LineString([(0, -1000), (0, 1000)]))
+    sites = np.array([shapely.box(-500, -1, 500, 1), shapely.box(10, -1, 500, 1)], dtype=object)
+    assert min_distances(sites, segs)[:, 0] == pytest.approx([0, 10])
+
+
+def test_containment_when_the_boundaries_are_apart():
+    holed = shapely.box(0, 0, 1000, 1000).difference(shapely.box(400, 400, 600, 600))
+    segs = segments_of(np.array([holed, shapely.LineString([(2000, 0), (2000, 1000)])], dtype=object))
+    assert segs.areal.tolist() == [True, False]
+    sites = np.array([
+        shapely.box(100, 100, 200, 200),  # inside the polygon
+        shapely.box(450, 450, 550, 550),  # in its hole: outside
+        shapely.box(-100, -100, 1100, 1100),  # around all of it
+        shapely.MultiPolygon([shapely.box(100, 100, 200, 200), shapely.box(3000, 0, 3100, 100)]),  # one part inside
+        shapely.LineString([(1900, 500), (2100, 500)]),  # crosses the line: boundaries meet, not a containment case
+    ], dtype=object)
+    a, b, edge_of = ring_edges(sites)
+    src = np.array([0, 1, 2, 3, 0], dtype=np.int64)
+    tgt = np.array([0, 0, 0, 0, 1], dtype=np.int64)
+    all_in, any_in, owner_in = contained_pairs(a, b, edge_of, segs, shapely.area(sites) > 0, src, tgt)
+    assert all_in.tolist() == [True, False, False, False, False]
+    assert any_in.tolist() == [True, False, False, True, False]
+    assert owner_in.tolist() == [False, False, True, False, False]
+    # and GEOS agrees on which pairs intersect
+    want = shapely.intersects(sites[src], np.array([holed, shapely.LineString([(2000, 0), (2000, 1000)])])[tgt])
+    assert ((any_in | owner_in) == want).tolist() == [True] * 5

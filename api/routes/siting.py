@@ -16,7 +16,7 @@ from api.geojson import feature_collection
 from api.problems import Problem
 from api.siting_input import SiteInputError, parse_body
 from geodata.siting_rules import SitingService
-from zones.siting import SiteCheck, UnknownFacility, check_planned, evaluate_mixed, feasible_region
+from zones.siting import SiteCheck, UnknownFacility, check_planned, evaluate_mixed, feasible_region, load_kernels
 from zones.units import all_units
 
 router = APIRouter(tags=["siting"], responses={
@@ -30,8 +30,9 @@ ASSUMPTION_NOTE = ("No plan document gives a siting rule for the seven core infr
 
 
 def install(app: FastAPI) -> None:
-    """Read and bind the siting rules now (start-up), then serve the /siting routes."""
+    """Read and bind the siting rules now (start-up), load the check kernels, then serve the /siting routes."""
     app.state.siting = SitingService(app.state.provider)
+    load_kernels()
     app.include_router(router)
 
 

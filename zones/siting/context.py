@@ -56,9 +56,6 @@ class BoundRule:
     # within / in_dongs: the zone; no_overlap: the targets (owner = target index), cut into
     # triangles so overlap areas need no GEOS overlay (zones/siting/clip.py); None: use GEOS.
     pieces: Triangles | None = None
-    # within / in_dongs / setback: other zones of the same facility's rules that lie (exactly)
-    # inside this one; a candidate they cover is covered by this zone too.
-    inner_zones: tuple[BaseGeometry, ...] = ()
 
 
 @dataclass
@@ -77,31 +74,7 @@ def bind(rules: RuleSet, layers: LayerFeatures) -> SitingContext:
     fac_layer = layers.get(rules.facilities_layer, {})
     planned = {fid: ref.geometry for fid, ref in fac_layer.items() if fid in rules.facilities}
     bound = {fid: [_bind_rule(r, rules, layers) for r in fac.rules] for fid, fac in rules.facilities.items()}
-    for rules_of_facility in bound.values():
-        _share_zones(rules_of_facility)
     return SitingContext(rules=rules, bound=bound, planned=planned)
-
-
-def _share_zones(bound: list[BoundRule]) -> None:
-    """Let rules on the same zone share one geometry, and note which zones lie inside which.
-
-    A batch then tests each distinct zone once (zones/siting/batch.py), and skips the candidates a
-    zone nested inside another already covers. Nesting is an exact GEOS predicate, so the shortcut
-    never changes a result.
-    """
-    zones: dict[bytes, BoundRule] = {}
-    for b in bound:
-        if b.zone is None:
-            continue
-        key = shapely.to_wkb(b.zone_overlay)
-        first = zones.setdefault(key, b)
-        if first is not b:
-            b.zone, b.zone_overlay = first.zone, first.zone_overlay
-    distinct = list(zones.values())
-    for b in bound:
-        if b.zone is not None:
-            b.inner_zones = tuple(o.zone for o in distinct
-                                  if o.zone is not b.zone and shapely.covers(b.zone, o.zone_overlay))
 
 
 def _features(rule: Rule, layers: LayerFeatures, layer: str, ids: list[str] | None, key: str) -> dict[str, FeatureRef]:

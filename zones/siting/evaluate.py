@@ -1,10 +1,11 @@
 """Checking candidate sites against a facility's rules, many at once.
 
-Every rule is measured for all candidates in one pass of shapely 2 array
-functions (prepared zones, STRtree nearest/intersects queries), never a Python
-loop per candidate per rule: 100,000 candidates take about as long as one
-GEOS call per rule. One candidate is simply a batch of one, so a single check
-and a batch always agree.
+Every rule is measured for all candidates in one pass: compiled kernels over
+flat vertex arrays (triangle clipping for areas inside zones and facilities,
+segment distances for setbacks and clearances, the exact width of convex
+sites) and shapely 2 array functions for what those do not cover, never a
+Python loop per candidate per rule. One candidate is simply a batch of one, so
+a single check and a batch always agree.
 """
 from __future__ import annotations
 
@@ -15,16 +16,14 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from zones.siting.batch import Batch
-from zones.siting.clip import box_pairs, ring_overlap_areas
+from zones.siting.clip import box_pairs, overlap_areas, ring_overlap_areas, triangulate
 from zones.siting.context import BoundRule, SitingContext
-from zones.siting.distance import MAX_SEGMENTS, edge_min_distances
+from zones.siting.distance import MAX_SEGMENTS, contained_pairs, edge_min_distances, ring_edges, segments_of
+from zones.siting.width import MIC_TOLERANCE_M, inscribed_diameter
 
 # Comparisons allow for floating-point noise, far below anything a plan could mean.
 EPS_M = 1e-6  # 1 µm
 EPS_M2 = 1e-3  # 10 cm²
-# The largest inscribed circle is found to this precision (m, on the radius);
-# the width test allows twice it, so widths are exact to 2 cm.
-MIC_TOLERANCE_M = 0.01
 
 
 @dataclass(frozen=True)
@@ -81,22 +80,23 @@ def measure(ctx: SitingContext, facility: str, geoms: np.ndarray) -> list[RuleAr
 
 
 def _zone_outside(b: BoundRule, batch: Batch) -> RuleArrays:
-    # Exact predicates settle most candidates: inside the zone nothing is outside, off it
-    # everything is. Only sites across the zone edge need an area, from the triangle
-    # clipping kernel (zones/siting/clip.py) or, for non-polygonal input, a GEOS overlay.
+    # Polygonal sites get the area inside the zone from the compiled triangle clipping kernel
+    # (zones/siting/clip.py), which settles sites wholly inside or off the zone from their boxes
+    # alone; anything else (points, lines, a zone that would not triangulate) takes exact GEOS
+    # predicates and, across the zone edge, a GEOS overlay.
     g, area = batch.geoms, batch.area
-    covered = batch.covers(b.zone, b.inner_zones)
-    rest = np.flatnonzero(~covered)
-    crossing = rest[batch.intersects(b.zone, rest)]
-    outside = np.where(covered, 0.0, area)
-    if len(crossing):
-        fast = crossing[batch.polygonal[crossing]] if b.pieces is not None else crossing[:0]
-        slow = np.setdiff1d(crossing, fast, assume_unique=True)
-        if len(fast):
-            outside[fast] = np.maximum(area[fast] - ring_overlap_areas(batch.rings_at(fast), b.pieces,
-                                                                                   bounds=batch.bounds[fast])[:, 0], 0.0)
-        if len(slow):
-            outside[slow] = shapely.area(shapely.difference(g[slow], b.zone_overlay))
+    outside = np.zeros(len(g))
+    fast = np.flatnonzero(batch.polygonal) if b.pieces is not None else np.zeros(0, dtype=np.int64)
+    if len(fast):
+        inside = ring_overlap_areas(batch.rings_at(fast), b.pieces, bounds=batch.bounds[fast])[:, 0]
+        outside[fast] = np.maximum(area[fast] - inside, 0.0)
+    slow = np.setdiff1d(np.arange(len(g)), fast, assume_unique=True)
+    if len(slow):
+        covered = shapely.covers(b.zone, g[slow])
+        crossing = slow[~covered][shapely.intersects(b.zone, g[slow[~covered]])]
+        outside[slow[~covered]] = area[slow[~covered]]
+        if len(crossing):
+            outside[crossing] = shapely.area(shapely.difference(g[crossing], b.zone_overlay))
     return RuleArrays(b, outside <= b.rule.threshold + EPS_M2, outside, _none(g))
 
 
@@ -110,26 +110,32 @@ def _max_area(b: BoundRule, batch: Batch) -> RuleArrays:
     return RuleArrays(b, area <= b.rule.threshold + EPS_M2, area, _none(batch.geoms))
 
 
-def inscribed_diameter(g: np.ndarray) -> np.ndarray:
-    """Diameter of the largest circle inside each geometry: the width a planner can rely on."""
-    return 2.0 * shapely.length(shapely.maximum_inscribed_circle(g, MIC_TOLERANCE_M))
-
-
 def _min_width(b: BoundRule, batch: Batch) -> RuleArrays:
-    width = inscribed_diameter(batch.geoms)
+    width = inscribed_diameter(batch.geoms, batch.rings if batch.all_polygonal else None)
     return RuleArrays(b, width >= b.rule.threshold - 2 * MIC_TOLERANCE_M, width, _none(batch.geoms))
 
 
 def _setback(b: BoundRule, batch: Batch) -> RuleArrays:
-    # A site inside the zone touches no boundary point with its interior, so its distance to the
-    # boundary is the shortest edge-to-segment distance (zones/siting/distance.py).
+    # The distance counts only for a site inside the zone (outside it, the setback is 0). A site
+    # whose boundary stays apart from the zone boundary is inside exactly when its vertices are
+    # and no zone vertex lies inside it (zones/siting/distance.py).
     g = batch.geoms
-    inside = np.flatnonzero(batch.covers(b.zone, b.inner_zones))
     dist = np.zeros(len(g))
-    if len(inside) and b.segments is not None and len(b.segments) <= MAX_SEGMENTS:
-        dist[inside] = edge_min_distances(*batch.edges_at(inside), b.segments)[:, 0]
-        inside = inside[np.isinf(dist[inside])]  # no edges (points): GEOS below
-    if len(inside):
+    rest = np.arange(len(g))
+    if b.segments is not None and len(b.segments) <= MAX_SEGMENTS:
+        a, e_b, edge_of, n = batch.edges
+        zx0, zy0, zx1, zy1 = b.zone.bounds
+        bb = batch.bounds
+        off_box = ~((bb[:, 0] >= zx0) & (bb[:, 1] >= zy0) & (bb[:, 2] <= zx1) & (bb[:, 3] <= zy1))
+        d = edge_min_distances(a, e_b, edge_of, n, b.segments, skip=off_box)[:, 0]  # outside: 0
+        apart = np.flatnonzero(np.isfinite(d) & (d > 0))
+        all_in, _, zone_in = contained_pairs(a, e_b, edge_of, b.segments, batch.polygonal, apart,
+                                             np.zeros(len(apart), dtype=np.int64))
+        inside = apart[all_in & ~zone_in]
+        dist[inside] = d[inside]
+        rest = np.flatnonzero(np.isinf(d))  # no edges (points): GEOS below
+    if len(rest):
+        inside = rest[shapely.covers(b.zone, g[rest])]
         (src, _), d = b.boundary_tree.query_nearest(g[inside], return_distance=True, all_matches=False)
         dist[inside[src]] = d
     return RuleArrays(b, dist >= b.rule.threshold - EPS_M, dist, _none(g))
@@ -138,9 +144,9 @@ def _setback(b: BoundRule, batch: Batch) -> RuleArrays:
 def _nearest(b: BoundRule, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
     """Distance to the nearest target and its index.
 
-    Edge-to-edge distances (zones/siting/distance.py) are exact except where the geometries
-    intersect (crossing edges, or one inside the other): only pairs whose boxes meet can, and
-    those get an exact intersects predicate. Candidates without edges (points) go to the GEOS nearest query.
+    Boundary-to-boundary distances (zones/siting/distance.py) are exact except where one
+    geometry lies inside the other: only pairs whose boxes meet can, and a vertex of each settles
+    it. Candidates without edges (points) go to the GEOS nearest query.
     """
     g = batch.geoms
     dist = np.full(len(g), np.inf)
@@ -149,11 +155,14 @@ def _nearest(b: BoundRule, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         return dist, which
     slow = np.arange(len(g))
     if b.segments is not None and len(b.segments) <= MAX_SEGMENTS:
-        per_target = edge_min_distances(*batch.edges_at(), b.segments, len(b.targets))
+        a, e_b, edge_of, n = batch.edges
+        per_target = edge_min_distances(a, e_b, edge_of, n, b.segments, len(b.targets))
         src, tgt = box_pairs(batch.bounds, b.target_bounds, b.tree)  # envelopes that meet
-        apart = per_target[src, tgt] > 0
+        d = per_target[src, tgt]
+        apart = np.isfinite(d) & (d > 0)
         src, tgt = src[apart], tgt[apart]
-        hit = shapely.intersects(g[src], b.targets[tgt])
+        _, cand_in, target_in = contained_pairs(a, e_b, edge_of, b.segments, batch.polygonal, src, tgt)
+        hit = cand_in | target_in
         per_target[src[hit], tgt[hit]] = 0.0
         which = np.argmin(per_target, axis=1)
         dist = per_target[np.arange(len(g)), which]
@@ -176,35 +185,38 @@ def _adjacency(b: BoundRule, batch: Batch) -> RuleArrays:
     return RuleArrays(b, dist <= b.rule.threshold + EPS_M, dist, which)
 
 
+# Candidates per call of the clipping kernel in no_overlap: bounds its (candidates × targets) table.
+_OVERLAP_CELLS = 2_000_000
+
+
 def _no_overlap(b: BoundRule, batch: Batch) -> RuleArrays:
     g = batch.geoms
     overlap = np.zeros(len(g))
     which = _none(g)
-    if len(b.targets):
-        src, tgt = b.tree.query(g, predicate="intersects")
-        if len(src):
-            pair_area = _pair_overlap(b, batch, src, tgt)
-            np.add.at(overlap, src, pair_area)
-            # Name the facility each candidate overlaps most.
-            order = np.lexsort((-pair_area, src))
-            first = order[np.r_[True, src[order][1:] != src[order][:-1]]]
-            hit = pair_area[first] > 0
-            which[src[first][hit]] = tgt[first][hit]
+    if not len(b.targets):
+        return RuleArrays(b, overlap <= b.rule.threshold + EPS_M2, overlap, which)
+    n_t = len(b.targets)
+    fast = np.flatnonzero(batch.polygonal) if b.pieces is not None else np.zeros(0, dtype=np.int64)
+    step = max(1, _OVERLAP_CELLS // n_t)
+    for lo in range(0, len(fast), step):
+        idx = fast[lo:lo + step]
+        per = np.maximum(ring_overlap_areas(batch.rings_at(idx), b.pieces, n_t, bounds=batch.bounds[idx]), 0.0)
+        _tally(per, idx, overlap, which)
+    slow = np.setdiff1d(np.arange(len(g)), fast, assume_unique=True)
+    if len(slow):  # points, lines, targets that would not triangulate: GEOS overlays
+        src, tgt = b.tree.query(g[slow], predicate="intersects")
+        per = np.zeros((len(slow), n_t))
+        per[src, tgt] = shapely.area(shapely.intersection(g[slow[src]], b.targets[tgt]))
+        _tally(per, slow, overlap, which)
     return RuleArrays(b, overlap <= b.rule.threshold + EPS_M2, overlap, which)
 
 
-def _pair_overlap(b: BoundRule, batch: Batch, src: np.ndarray, tgt: np.ndarray) -> np.ndarray:
-    """Area of candidate src[i] ∩ target tgt[i], by triangle clipping where it applies."""
-    g = batch.geoms
-    fast = batch.polygonal[src] if b.pieces is not None else np.zeros(len(src), bool)
-    out = np.empty(len(src))
-    if fast.any():
-        cand, pos = np.unique(src[fast], return_inverse=True)
-        out[fast] = ring_overlap_areas(batch.rings_at(cand), b.pieces, len(b.targets),
-                                      bounds=batch.bounds[cand])[pos, tgt[fast]]
-    if not fast.all():
-        out[~fast] = shapely.area(shapely.intersection(g[src[~fast]], b.targets[tgt[~fast]]))
-    return out
+def _tally(per: np.ndarray, idx: np.ndarray, overlap: np.ndarray, which: np.ndarray) -> None:
+    """Total overlap of candidates `idx` and the target each overlaps most (named in the message)."""
+    overlap[idx] = per.sum(axis=1)
+    most = np.argmax(per, axis=1)
+    hit = per[np.arange(len(idx)), most] > 0
+    which[idx[hit]] = most[hit]
 
 
 def _none(g: np.ndarray) -> np.ndarray:
@@ -299,3 +311,18 @@ def _message(kind: str, passed: bool, m: float, t: float, ko: str, en: str) -> t
     if passed:
         return (f"기존 시설과 중첩 {ms} m² (허용 {ts} m²)", f"overlap with existing facilities {ms} m² (allowed {ts} m²)")
     return (f"{ko}와 {ms} m² 중첩 (허용 {ts} m²)", f"overlaps {en} by {ms} m² (allowed {ts} m²)")
+
+
+def load_kernels() -> None:
+    """Load the compiled siting kernels (compiling them on the first run after an install).
+
+    That takes a few seconds once, then a fraction of one from the cache: a server calls this
+    at start-up so that no planner's first check is the one that waits.
+    """
+    site = np.array([shapely.box(0.0, 0.0, 10.0, 10.0)], dtype=object)
+    overlap_areas(site, triangulate(site[0]))
+    segs = segments_of(site)
+    a, b, edge_of = ring_edges(site)
+    edge_min_distances(a, b, edge_of, 1, segs)
+    contained_pairs(a, b, edge_of, segs, np.ones(1, bool), np.zeros(1, np.int64), np.zeros(1, np.int64))
+    inscribed_diameter(site)

@@ -15,7 +15,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from zones.siting.context import SitingContext
-from zones.siting.evaluate import MIC_TOLERANCE_M, as_geometry_array, inscribed_diameter
+from zones.siting.evaluate import as_geometry_array
+from zones.siting.width import MIC_TOLERANCE_M, inscribed_diameter
 
 BUFFER_QUAD_SEGS = 16  # arcs of clearance buffers to ~0.5 % of their radius
 

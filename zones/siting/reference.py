@@ -11,7 +11,8 @@ import numpy as np
 import shapely
 
 from zones.siting.context import SitingContext
-from zones.siting.evaluate import EPS_M, EPS_M2, MIC_TOLERANCE_M
+from zones.siting.evaluate import EPS_M, EPS_M2
+from zones.siting.width import MIC_TOLERANCE_M
 
 
 def measure_loop(ctx: SitingContext, facility: str, geoms) -> list[tuple[np.ndarray, np.ndarray]]:
