@@ -24,7 +24,8 @@ def require_writer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
-        raise Problem(401, "Token required", "writing needs a bearer token: send the header 'Authorization: Bearer <token>'")
+        raise Problem(401, "Token required", "writing needs a bearer token: send the header 'Authorization: Bearer <token>'",
+                      headers={"WWW-Authenticate": 'Bearer realm="kizone"'})
     given_b = given.strip().encode("utf-8")
     match = None
     for name, token in tokens:  # compare with every token so timing reveals nothing

@@ -16,26 +16,30 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class Problem(Exception):
-    def __init__(self, status: int, title: str, detail: str, **extra):
+    """An error answer; `headers` are the HTTP headers its status calls for (WWW-Authenticate, Allow…)."""
+
+    def __init__(self, status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra):
         super().__init__(detail)
         self.status = status
         self.title = title
         self.detail = detail
+        self.headers = headers
         self.extra = extra
 
 
-def problem_response(status: int, title: str, detail: str, instance: str | None = None, **extra) -> JSONResponse:
+def problem_response(status: int, title: str, detail: str, instance: str | None = None,
+                     headers: dict[str, str] | None = None, **extra) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
-        return problem_response(exc.status, exc.title, exc.detail, request.url.path, **exc.extra)
+        return problem_response(exc.status, exc.title, exc.detail, request.url.path, exc.headers, **exc.extra)
 
     @app.exception_handler(UnknownLayer)
     async def _unknown_layer(request: Request, exc: UnknownLayer):
@@ -44,7 +48,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
-        return problem_response(exc.status_code, title, str(exc.detail), request.url.path)
+        return problem_response(exc.status_code, title, str(exc.detail), request.url.path,
+                                getattr(exc, "headers", None))  # e.g. Allow on a 405
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

@@ -43,7 +43,9 @@ def test_writes_disabled_without_tokens(tmp_path):
 
 def test_missing_and_wrong_token(tmp_path):
     client = _client(tmp_path)
-    _is_problem(client.put("/collections/parcels/items", json=GOOD), 401)
+    missing = client.put("/collections/parcels/items", json=GOOD)
+    _is_problem(missing, 401)
+    assert missing.headers["www-authenticate"].startswith("Bearer ")  # RFC 9110 §15.5.2: a 401 names the scheme
     _is_problem(client.put("/collections/parcels/items", json=GOOD, headers={"Authorization": "Bearer nope"}), 403)
     _is_problem(client.put("/collections/parcels/items", json=GOOD, headers={"Authorization": "Basic s3cret"}), 401)
     _is_problem(client.post("/collections/fez_districts/revisions/0/restore"), 401)
@@ -141,3 +143,9 @@ def test_property_names_that_clash_with_geopackage_columns_are_renamed(tmp_path)
     assert {stored["fid_attr"], stored["geom_attr"], stored["geometry_attr"]} == {"x", 1, "g"}
     assert (stored["use"], stored["USE_2"], stored["unnamed"]) == ("a", "b", 3)
     assert stored["nested"] == '{"a": [1]}'
+
+
+def test_a_method_the_route_does_not_take_is_405_with_allow(tmp_path):
+    r = _client(tmp_path).delete("/collections/parcels/items")
+    _is_problem(r, 405)
+    assert "GET" in r.headers["allow"].replace(" ", "").split(",")  # RFC 9110 §15.5.6: a 405 says what is allowed
