@@ -9,6 +9,7 @@ a single check and a batch always agree.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -240,13 +241,11 @@ def evaluate(ctx: SitingContext, facility: str, geoms, ids: list[str | None] | N
     """Full per-rule results (with messages) for each candidate of one facility."""
     geoms = as_geometry_array(geoms)
     arrays = measure(ctx, facility, geoms)
-    overall = np.logical_and.reduce([a.passed for a in arrays]) if arrays else np.ones(len(geoms), bool)
-    out = []
-    for i in range(len(geoms)):
-        results = [_result(a, i) for a in arrays]
-        out.append(SiteCheck(facility=facility, passed=bool(overall[i]), rules=results,
-                             id=None if ids is None else ids[i]))
-    return out
+    overall = (np.logical_and.reduce([a.passed for a in arrays]) if arrays else np.ones(len(geoms), bool)).tolist()
+    columns = [_results(a) for a in arrays]
+    ids = [None] * len(geoms) if ids is None else ids
+    return [SiteCheck(facility=facility, passed=ok, rules=list(rules), id=i)
+            for ok, rules, i in zip(overall, zip(*columns) if columns else [()] * len(geoms), ids)]
 
 
 def evaluate_one(ctx: SitingContext, facility: str, geom: BaseGeometry) -> SiteCheck:
@@ -276,15 +275,18 @@ def _num(v: float) -> str:
     return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.1f}"
 
 
-def _result(a: RuleArrays, i: int) -> RuleResult:
+def _results(a: RuleArrays) -> list[RuleResult]:
+    """One rule's result for every candidate; read from plain lists, as numpy scalars cost µs each."""
     b, r = a.bound, a.bound.rule
-    passed, m, t = bool(a.passed[i]), float(a.measured[i]), r.threshold
-    w = int(a.which[i])
-    name_ko = b.target_names_ko[w] if w >= 0 else b.name_ko
-    name_en = b.target_names_en[w] if w >= 0 else b.name_en
-    ko, en = _message(r.kind, passed, m, t, name_ko, name_en)
-    return RuleResult(rule=r.id, kind=r.kind, passed=passed, measured=round(m, 3) if np.isfinite(m) else None,
-                      threshold=t, unit=r.unit, message_ko=ko, message_en=en)
+    t, kind = r.threshold, r.kind
+    out = []
+    for passed, m, w in zip(a.passed.tolist(), a.measured.tolist(), a.which.tolist()):
+        name_ko = b.target_names_ko[w] if w >= 0 else b.name_ko
+        name_en = b.target_names_en[w] if w >= 0 else b.name_en
+        ko, en = _message(kind, passed, m, t, name_ko, name_en)
+        out.append(RuleResult(rule=r.id, kind=kind, passed=passed, measured=round(m, 3) if math.isfinite(m) else None,
+                              threshold=t, unit=r.unit, message_ko=ko, message_en=en))
+    return out
 
 
 def _message(kind: str, passed: bool, m: float, t: float, ko: str, en: str) -> tuple[str, str]:
