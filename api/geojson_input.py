@@ -5,7 +5,9 @@ northing when a `crs` member or the `crs` query parameter names EPSG:5186/5179).
 gets one 422 listing every faulty feature (index and id) and what is wrong with it: not
 JSON, not a FeatureCollection, a Point where an area is needed, NaN/infinite or missing
 coordinates, unclosed rings, self-intersections (with the GEOS reason and location),
-latitude/longitude swapped, places outside Korea, no target claimed.
+latitude/longitude swapped, places outside Korea, no target claimed. The coordinate checks
+are those of every uploaded area (geodata.geojson_in); this module adds the claim, collects
+the faults of every feature and words them for the draft report.
 """
 from __future__ import annotations
 
