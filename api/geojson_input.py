@@ -5,28 +5,32 @@ northing when a `crs` member or the `crs` query parameter names EPSG:5186/5179).
 gets one 422 listing every faulty feature (index and id) and what is wrong with it: not
 JSON, not a FeatureCollection, a Point where an area is needed, NaN/infinite or missing
 coordinates, unclosed rings, self-intersections (with the GEOS reason and location),
-latitude/longitude swapped, places outside Korea, no target claimed.
+latitude/longitude swapped, places outside Korea, no target claimed. The coordinate checks
+are those of every uploaded area (geodata.geojson_in); this module adds the claim, collects
+the faults of every feature and words them for the draft report.
 """
 from __future__ import annotations
 
 import json
-import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import shapely
 from shapely.geometry.base import BaseGeometry
 
 from api.ogc import CRS84, EPSG_4326, ServedCrs, parse_crs
 from api.problems import Problem
-from zones.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE, transformer
+from geodata.geojson_in import GeoInputFault, checked_area, crs_member_name, to_metric
 from zones.drafts import Draft
 
 MAX_REPORTED = 50
-AREA_TYPES = ("Polygon", "MultiPolygon")
-_LOCATION = re.compile(r"\[\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\]")
+# Where a draft report says more than the shared wording: drafts are allocations, and their CRS
+# comes from the crs query parameter as often as from the body.
+_DRAFT_WORDING = {
+    "no_geometry": "has no geometry; a draft must be a Polygon or MultiPolygon",
+    "wrong_geometry_type": "is a {type!s:.40}; a draft allocation must be an area (Polygon or MultiPolygon)",
+    "metres_as_degrees": "coordinates like {x:g}, {y:g} look like metres; say which CRS with the crs parameter "
+                         "(e.g. crs=EPSG:5186) or send lon, lat",
+}
 
 
 @dataclass
@@ -100,15 +104,10 @@ def _load_json(body: bytes) -> Any:
 
 def _upload_crs(doc: dict, crs_param: str | None) -> ServedCrs:
     member = doc.get("crs")
-    named = None
-    if member is not None:
-        try:
-            named = member["properties"]["name"]
-            if not isinstance(named, str):
-                raise TypeError
-        except (TypeError, KeyError):
-            raise Problem(400, "Unsupported CRS", 'the "crs" member must look like {"type": "name", "properties": '
-                          '{"name": "urn:ogc:def:crs:EPSG::5186"}}', parameter="crs") from None
+    named = None if member is None else crs_member_name(member)
+    if member is not None and named is None:
+        raise Problem(400, "Unsupported CRS", 'the "crs" member must look like {"type": "name", "properties": '
+                      '{"name": "urn:ogc:def:crs:EPSG::5186"}}', parameter="crs")
     from_member = parse_crs(named, "crs member") if named else None
     from_param = parse_crs(crs_param, "crs") if crs_param else None
     if from_member and from_param and from_member.epsg != from_param.epsg and {from_member, from_param} != {CRS84, EPSG_4326}:
@@ -156,112 +155,8 @@ def _claim(i, fid, props, faults: Faults, target_ids: set[str], layer_ids: set[s
 
 
 def _geometry(i, fid, geom, crs: ServedCrs, faults: Faults) -> BaseGeometry | None:
-    if not isinstance(geom, dict):
-        faults.add(i, fid, "no_geometry", "has no geometry; a draft must be a Polygon or MultiPolygon")
+    try:
+        return to_metric(checked_area(geom, crs.epsg, crs.label), crs.epsg)
+    except GeoInputFault as fault:
+        faults.add(i, fid, fault.code, fault.worded(_DRAFT_WORDING), fault.location)
         return None
-    gtype = geom.get("type")
-    if gtype not in AREA_TYPES:
-        faults.add(i, fid, "wrong_geometry_type",
-                   f"is a {str(gtype)[:40]}; a draft allocation must be an area (Polygon or MultiPolygon)")
-        return None
-    coords = geom.get("coordinates")
-    polygons = [coords] if gtype == "Polygon" else coords
-    if not isinstance(polygons, list) or not polygons:
-        faults.add(i, fid, "bad_coordinates", f"{gtype} coordinates must be a non-empty array")
-        return None
-    shells: list[tuple[np.ndarray, list[np.ndarray]]] = []
-    for p, rings in enumerate(polygons):
-        if not isinstance(rings, list) or not rings:
-            faults.add(i, fid, "bad_coordinates", f"polygon {p} has no rings")
-            return None
-        arrays = []
-        for r, ring in enumerate(rings):
-            where = f"polygon {p}, ring {r}" if gtype == "MultiPolygon" else f"ring {r}"
-            arr = _ring(i, fid, ring, where, faults)
-            if arr is None:
-                return None
-            arrays.append(arr)
-        shells.append((arrays[0], arrays[1:]))
-    everything = np.vstack([a for shell, holes in shells for a in (shell, *holes)])
-    if not _in_korea(i, fid, everything, crs, faults):
-        return None
-    polys = [shapely.Polygon(shell, holes) for shell, holes in shells]
-    shape = polys[0] if gtype == "Polygon" else shapely.MultiPolygon(polys)
-    reason = shapely.is_valid_reason(shape)
-    if reason != "Valid Geometry":
-        match = _LOCATION.search(reason)
-        location = [float(match.group(1)), float(match.group(2))] if match else None
-        kind = "self_intersection" if "self-intersection" in reason.lower() else "invalid_geometry"
-        at = f" at {location[0]:g} {location[1]:g}" if location else ""
-        faults.add(i, fid, kind, f"{'ring self-intersects' if kind == 'self_intersection' else 'invalid polygon'}{at} "
-                   f"(GEOS: {reason}); fix it in QGIS with Vector ▸ Geometry Tools ▸ Check Validity", location)
-        return None
-    if shape.area <= 0:
-        faults.add(i, fid, "empty_area", "has zero area")
-        return None
-    tr = transformer(crs.epsg if crs is not EPSG_4326 else CRS84.epsg, "EPSG:5186")
-    return shapely.transform(shape, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
-
-
-def _ring(i, fid, ring, where: str, faults: Faults) -> np.ndarray | None:
-    if not isinstance(ring, list):
-        faults.add(i, fid, "bad_coordinates", f"{where} is not an array of positions")
-        return None
-    points = []
-    for k, pos in enumerate(ring):
-        if (not isinstance(pos, list) or len(pos) not in (2, 3)
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos)):
-            faults.add(i, fid, "bad_coordinates", f"{where}, position {k} is not [x, y] numbers: {str(pos)[:60]}")
-            return None
-        if not all(math.isfinite(v) for v in pos):
-            faults.add(i, fid, "non_finite_coordinate", f"{where}, position {k} has NaN or infinite coordinates: {pos}")
-            return None
-        points.append(pos[:2])
-    if len(points) < 4:
-        faults.add(i, fid, "too_few_points", f"{where} has {len(points)} positions; a ring needs at least 4 (closed)")
-        return None
-    if points[0] != points[-1]:
-        faults.add(i, fid, "unclosed_ring", f"{where} is not closed: first position {points[0]} differs from last "
-                   f"{points[-1]}; repeat the first position at the end", points[-1])
-        return None
-    return np.asarray(points, dtype=float)
-
-
-def _inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    return ((KOREA_LON_RANGE[0] <= lon) & (lon <= KOREA_LON_RANGE[1])
-            & (KOREA_LAT_RANGE[0] <= lat) & (lat <= KOREA_LAT_RANGE[1]))
-
-
-def _in_korea(i, fid, xy: np.ndarray, crs: ServedCrs, faults: Faults) -> bool:
-    x, y = xy[:, 0], xy[:, 1]
-    box = (f"lon {KOREA_LON_RANGE[0]:g}–{KOREA_LON_RANGE[1]:g}, lat {KOREA_LAT_RANGE[0]:g}–{KOREA_LAT_RANGE[1]:g}")
-    if crs.geographic:  # degrees, positions lon, lat
-        if _inside(x, y).all():
-            return True
-        if _inside(y, x).all():
-            faults.add(i, fid, "swapped_lat_lon", f"coordinates look like latitude, longitude (first position "
-                       f"{x[0]:g}, {y[0]:g}); GeoJSON positions are longitude, latitude: swap them", [float(x[0]), float(y[0])])
-            return False
-        if (np.abs(xy) > 360).any():
-            faults.add(i, fid, "outside_korea", f"coordinates like {x[0]:g}, {y[0]:g} look like metres; say which CRS "
-                       "with the crs parameter (e.g. crs=EPSG:5186) or send lon, lat", [float(x[0]), float(y[0])])
-            return False
-        bad = int(np.flatnonzero(~_inside(x, y))[0])
-        faults.add(i, fid, "outside_korea", f"position {x[bad]:g}, {y[bad]:g} lies outside Korea ({box})",
-                   [float(x[bad]), float(y[bad])])
-        return False
-    lon, lat = transformer(crs.epsg, "EPSG:4326").transform(x, y)
-    if _inside(np.asarray(lon), np.asarray(lat)).all():
-        return True
-    slon, slat = transformer(crs.epsg, "EPSG:4326").transform(y, x)
-    if _inside(np.asarray(slon), np.asarray(slat)).all():
-        faults.add(i, fid, "swapped_axes", f"coordinates look like northing, easting in {crs.label} (first position "
-                   f"{x[0]:g}, {y[0]:g}); uploads are easting, northing: swap them", [float(x[0]), float(y[0])])
-        return False
-    if (np.abs(xy) <= 360).all():
-        faults.add(i, fid, "outside_korea", f"coordinates like {x[0]:g}, {y[0]:g} look like degrees but the crs is "
-                   f"{crs.label}; drop the crs to send lon, lat", [float(x[0]), float(y[0])])
-        return False
-    faults.add(i, fid, "outside_korea", f"position {x[0]:g}, {y[0]:g} in {crs.label} lies outside Korea ({box})",
-               [float(x[0]), float(y[0])])
-    return False

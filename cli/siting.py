@@ -39,7 +39,7 @@ def _service(args: argparse.Namespace, store: Path):
 
 
 def cmd_check(args: argparse.Namespace, store: Path) -> int:
-    from api.siting_input import SiteInputError, parse_body
+    from geodata.site_candidates import SiteInputError, parse_body
     from zones.siting import evaluate_mixed
 
     try:

@@ -106,7 +106,8 @@ def test_bad_draft_feature_is_named_by_index_and_id(client, feature, fault, says
     assert body["detail"].startswith("feature #1")
 
 
-@pytest.mark.parametrize("literal,label", [("NaN", "NaN"), ("Infinity", "inf"), ("-Infinity", "inf"), ("1e999", "inf")])
+@pytest.mark.parametrize("literal,label", [("NaN", "NaN"), ("Infinity", "inf"), ("-Infinity", "inf"), ("1e999", "inf"),
+                                           ("1" + "0" * 400, "huge")])
 def test_non_finite_coordinates_are_422_not_500(client, literal, label):
     text = json.dumps(_fc(GOOD, _feat([GOOD_RING]))).replace("126.662051", literal, 1)
     body = _problem(client.post("/allocations/check", content=text, headers={"content-type": "application/json"}), 422)
@@ -151,6 +152,14 @@ def test_malformed_upload_is_422(client, raw, says):
 def test_bad_upload_crs_is_400(client, doc, params, says):
     body = _problem(client.post("/allocations/check", json=doc, params=params), 400)
     assert says.lower() in body["detail"].lower()
+
+
+def test_northing_easting_under_a_metric_crs_is_named_as_swapped(client):
+    unified = [[925874, 1685284], [925924, 1685284], [925924, 1685334], [925874, 1685334], [925874, 1685284]]
+    feature = _feat([[[n, e] for e, n in unified]], target_id="fez_ai")
+    body = _problem(client.post("/allocations/check", json=_fc(feature), params={"crs": "EPSG:5179"}), 422)
+    assert body["errors"][0]["fault"] == "swapped_axes" and "northing, easting" in body["detail"]
+    assert body["errors"][0]["location"] == [1685284, 925874]
 
 
 def test_lon_lat_sent_as_5186_is_refused(client):

@@ -66,6 +66,17 @@ def test_metric_coordinates_with_crs(client):
     assert area["measured"] == pytest.approx(2500, abs=1e-6) and not area["passed"]
 
 
+@pytest.mark.parametrize("crs", ["http://www.opengis.net/def/crs/EPSG/0/5186", "urn:ogc:def:crs:EPSG::5186",
+                                 {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::5186"}}])
+def test_crs_named_as_ogc_uri_urn_or_crs_member(client, crs):
+    site = {"type": "Polygon", "coordinates": [[[171400, 284900], [171450, 284900], [171450, 284950],
+                                                 [171400, 284950], [171400, 284900]]]}
+    resp = client.post("/siting/check", json={"facility": "mobility_data_center", "geometry": site, "crs": crs})
+    assert resp.status_code == 200, resp.text
+    area = next(r for r in resp.json()["rules"] if r["rule"] == "min_area")
+    assert area["measured"] == pytest.approx(2500, abs=1e-6)
+
+
 def test_unknown_facility_is_a_404_problem(client):
     resp = client.post("/siting/check", json={"facility": "space_port", "geometry": square(126.69, 35.15)})
     assert resp.status_code == 404 and resp.headers["content-type"] == "application/problem+json"
@@ -106,6 +117,18 @@ def test_batch_error_names_the_feature(client, stored_sites):
     assert resp.status_code == 422 and resp.json()["detail"].startswith("features[1].geometry")
 
 
+def test_feature_properties_that_are_not_an_object_are_a_422(client):
+    feats = [{"type": "Feature", "properties": ["modular_factory"], "geometry": square(126.69, 35.15)}]
+    resp = client.post("/siting/check", json={"type": "FeatureCollection", "features": feats})
+    assert resp.status_code == 422 and "features[0] has no properties.facility" in resp.json()["detail"]
+
+
+def test_more_than_100000_sites_in_one_request_is_a_413(client):
+    resp = client.post("/siting/check", json={"type": "FeatureCollection", "features": [{}] * 100_001})
+    assert resp.status_code == 413 and resp.headers["content-type"] == "application/problem+json"
+    assert "100,001 features; at most 100,000" in resp.json()["detail"]
+
+
 def test_feasible_region_is_lon_lat_geojson_with_its_area(client):
     resp = client.get("/siting/feasible/ai_semiconductor_cluster")
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/geo+json")
@@ -143,3 +166,18 @@ def test_cli_report_and_errors(tmp_path, capsys):
     bad.write_text('{"type": "Point", "coordinates": [126.69, 35.15]}', encoding="utf-8")
     assert main(["siting", "check", str(bad), "--facility", "modular_factory"]) == 2
     assert "Polygon or MultiPolygon" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("geometry", [
+    square(35.15, 126.69),
+    {"type": "Polygon", "coordinates": [[[171400, 284900], [171450, 284900], [171450, 284950], [171400, 284900]]]},
+    {"type": "Polygon", "coordinates": [[[126.69, 35.15], [126.70, 35.16], [126.70, 35.15], [126.69, 35.16]]]},
+    {"type": "Polygon", "coordinates": [[["126.69", "35.15"]] * 4]},
+], ids=["lat, lon", "metres without crs", "bow-tie left open", "text coordinates"])
+def test_cli_and_api_refuse_a_site_in_the_same_words(client, tmp_path, capsys, geometry):
+    api = client.post("/siting/check", json={"facility": "modular_factory", "geometry": geometry})
+    assert api.status_code == 422
+    path = tmp_path / "site.geojson"
+    path.write_text(json.dumps(geometry), encoding="utf-8")
+    assert main(["siting", "check", str(path), "--facility", "modular_factory"]) == 2
+    assert capsys.readouterr().err.strip() == f"kizone: error: {path}: {api.json()['detail']}"

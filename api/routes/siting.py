@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from api.geojson import feature_collection
 from api.problems import Problem
-from api.siting_input import SiteInputError, parse_body
+from geodata.site_candidates import SiteInputError, parse_body
 from geodata.siting_rules import SitingService
 from zones.siting import SiteCheck, UnknownFacility, check_planned, evaluate_mixed, feasible_region, load_kernels
 from zones.units import all_units
