@@ -39,9 +39,7 @@ _SITE_WORDING = {
     "self_intersection": "{where} is not a valid polygon: {reason} "
                          "(a ring crosses itself or its holes; redraw or repair it in QGIS)",
 }
-_SITE_WORDING.update(invalid_geometry=_SITE_WORDING["self_intersection"],
-                     # swapped axes or degrees under a metric CRS: the place in that CRS is outside Korea
-                     swapped_axes=_SITE_WORDING["outside_korea"], degrees_as_metres=_SITE_WORDING["outside_korea"])
+_SITE_WORDING["invalid_geometry"] = _SITE_WORDING["self_intersection"]
 
 
 class SiteInputError(ValueError):
