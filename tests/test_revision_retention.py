@@ -17,7 +17,7 @@ from geodata import PLAN_FILE
 from geodata.retention import DEFAULT_KEEP_REVISIONS, parse_keep_revisions
 from geodata.revisions import PrunedRevision, UnknownRevision, revision_ranges
 from geodata.store import GeoPackageStore
-from tests.write_helpers import square_fc, store_copy
+from tests.write_helpers import revisions_with_content, square_fc, store_copy
 
 AUTH = {"Authorization": "Bearer s3cret"}
 
@@ -27,16 +27,6 @@ def _layer(n: int) -> gpd.GeoDataFrame:
     geoms = [shapely.box(170000 + i * 30, 280000, 170000 + i * 30 + 25, 280025) for i in range(n)]
     return gpd.GeoDataFrame({"id": [f"p{i}" for i in range(n)], "use": ["support"] * n}, geometry=geoms,
                             crs="EPSG:5186")
-
-
-def _stored_revisions(path: Path, layer: str) -> list[int]:
-    """Revisions whose content is physically in the history table."""
-    con = sqlite3.connect(path)
-    try:
-        return [r[0] for r in con.execute("SELECT DISTINCT revision FROM zones_revision_data WHERE layer = ? "
-                                          "ORDER BY revision", (layer,))]
-    finally:
-        con.close()
 
 
 def _store_with_history(tmp_path: Path, writes: int, keep: int | None) -> GeoPackageStore:
@@ -78,7 +68,7 @@ def test_writes_beyond_the_limit_drop_the_oldest_content_and_keep_every_record(t
     assert [r.restorable for r in revs] == [False, False, False, True, True, True]
     assert [r.feature_count for r in revs] == [4, 1, 2, 3, 4, 5]  # records keep what they said
     assert all(r.data_pruned_utc for r in revs[:3]) and not any(r.data_pruned_utc for r in revs[3:])
-    assert _stored_revisions(store.path, "fez_districts") == [3, 4, 5]
+    assert revisions_with_content(store.path, "fez_districts") == [3, 4, 5]
     # the newest three come back exactly
     for r in revs[3:]:
         store.restore("fez_districts", r.revision)
@@ -87,11 +77,11 @@ def test_writes_beyond_the_limit_drop_the_oldest_content_and_keep_every_record(t
     revs = store.revisions("fez_districts")
     assert [r.revision for r in revs] == list(range(9))
     assert [r.revision for r in revs if r.restorable] == [6, 7, 8]
-    assert _stored_revisions(store.path, "fez_districts") == [6, 7, 8]
+    assert revisions_with_content(store.path, "fez_districts") == [6, 7, 8]
     # other layers' history is not touched by this layer's limit
     store.replace_layer("jeonju_sites", _layer(2))
     assert [r.revision for r in store.revisions("jeonju_sites")] == [0, 1]
-    assert _stored_revisions(store.path, "fez_districts") == [6, 7, 8]
+    assert revisions_with_content(store.path, "fez_districts") == [6, 7, 8]
     con = sqlite3.connect(store.path)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
@@ -115,12 +105,12 @@ def test_restoring_a_pruned_revision_is_a_clear_error_and_changes_nothing(tmp_pa
 def test_keep_all_never_prunes_and_an_explicit_prune_applies_a_lower_limit(tmp_path):
     store = _store_with_history(tmp_path, writes=4, keep=None)
     assert all(r.restorable for r in store.revisions("fez_districts"))
-    assert _stored_revisions(store.path, "fez_districts") == [0, 1, 2, 3, 4]
+    assert revisions_with_content(store.path, "fez_districts") == [0, 1, 2, 3, 4]
     generation = store.generation()
     [result] = GeoPackageStore(store.path, keep_revisions=2).prune(["fez_districts"])
     assert result.dropped == (0, 1, 2) and result.restorable == (3, 4) and result.oldest_restorable == 3
     assert result.features == 4 + 1 + 2 and result.content_bytes > 0
-    assert _stored_revisions(store.path, "fez_districts") == [3, 4]
+    assert revisions_with_content(store.path, "fez_districts") == [3, 4]
     assert store.generation() == generation  # the live layers did not change
     # a second run has nothing left to drop
     [again] = GeoPackageStore(store.path, keep_revisions=2).prune()
@@ -225,7 +215,7 @@ def test_a_refused_write_prunes_nothing(tmp_path):
     for i in (1, 2):
         assert client.put("/collections/fez_districts/items", json=_square(i), headers=AUTH).status_code == 200
     before = client.get("/collections/fez_districts/revisions").json()
-    stored = _stored_revisions(path, "fez_districts")
+    stored = revisions_with_content(path, "fez_districts")
     assert stored == [1, 2]
     bowtie = square_fc([(126.69, 35.15), (126.70, 35.16), (126.70, 35.15), (126.69, 35.16), (126.69, 35.15)])
     assert client.put("/collections/fez_districts/items?strict=true", json=bowtie, headers=AUTH).status_code == 422
@@ -233,6 +223,6 @@ def test_a_refused_write_prunes_nothing(tmp_path):
                                                         "geometry": {"type": "Point", "coordinates": [126.7, 35.1]}}]}
     assert client.put("/collections/fez_districts/items", json=point, headers=AUTH).status_code == 422
     assert client.get("/collections/fez_districts/revisions").json() == before
-    assert _stored_revisions(path, "fez_districts") == stored
+    assert revisions_with_content(path, "fez_districts") == stored
     r = client.post("/collections/fez_districts/revisions/1/restore", headers=AUTH)
     assert r.status_code == 200 and r.json()["revision"] == 3
