@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 KEEP_ENV = "ZONES_KEEP_REVISIONS"
 # Fifty revisions are seven weeks of nightly imports or a year of weekly ones: enough to undo a
-# bad import noticed late, while a 30,000-parcel layer's history stays within a few hundred MB.
+# bad import noticed late, while each layer's history stays within fifty copies of the layer.
 DEFAULT_KEEP_REVISIONS = 50
 KEEP_ALL = ("0", "all")
 
