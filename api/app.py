@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.settings = settings
-    app.state.provider = LayerProvider(GeoPackageStore(settings.store_path).require())
+    app.state.provider = LayerProvider(GeoPackageStore(settings.store_path, settings.keep_revisions).require())
     app.state.plan = load_plan(settings.plan_path)
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geodata import DEFAULT_STORE, PLAN_FILE
+from geodata.retention import DEFAULT_KEEP_REVISIONS, keep_revisions_from_env
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # 10 MiB: thousands of surveyed parcels, not a DoS
 
@@ -18,6 +19,8 @@ class Settings:
     # (name, token) pairs allowed to write; empty = writes disabled. From ZONES_WRITE_TOKENS="name:token,...".
     write_tokens: tuple[tuple[str, str], ...] = ()
     max_upload_bytes: int = 200 * 1024 * 1024
+    # Revisions per layer whose content stays restorable (None: all). From ZONES_KEEP_REVISIONS.
+    keep_revisions: int | None = DEFAULT_KEEP_REVISIONS
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -27,6 +30,7 @@ class Settings:
             max_body_bytes=_positive_int("ZONES_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             write_tokens=parse_write_tokens(os.environ.get("ZONES_WRITE_TOKENS", "")),
             max_upload_bytes=int(float(os.environ.get("ZONES_MAX_UPLOAD_MB") or 200) * 1024 * 1024),
+            keep_revisions=keep_revisions_from_env(),
         )
 
 

@@ -1,4 +1,4 @@
-"""`kizone import | export | revisions | restore | shares`: the store's data from the terminal."""
+"""`kizone import | export | revisions | restore | prune | shares`: the store's data from the terminal."""
 from __future__ import annotations
 
 import argparse
@@ -12,10 +12,14 @@ from geodata import DEFAULT_STORE, PLAN_FILE
 EXPORT_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace, keep: str | None = None):
+    """The store named by --store or ZONES_STORE, with the retention limit of `keep` or ZONES_KEEP_REVISIONS."""
+    from geodata.retention import keep_revisions_from_env, parse_keep_revisions
     from geodata.store import GeoPackageStore
 
-    return GeoPackageStore(Path(args.store or os.environ.get("ZONES_STORE") or DEFAULT_STORE)).require()
+    keep_revisions = keep_revisions_from_env() if keep is None else parse_keep_revisions(keep, "--keep")
+    path = Path(args.store or os.environ.get("ZONES_STORE") or DEFAULT_STORE)
+    return GeoPackageStore(path, keep_revisions).require()
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -55,17 +59,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    revisions = _store(args).revisions(args.layer)
+    from geodata.retention import describe_keep
+    from geodata.revisions import revision_ranges
+
+    store = _store(args)
+    revisions = store.revisions(args.layer)
     if args.format == "json":
         print(json.dumps([r.as_dict() for r in revisions], ensure_ascii=False, indent=2))
         return 0
     if not revisions:
         print(f"layer {args.layer}: no recorded revisions (the store has not been written to since it was built)")
         return 0
-    print(f"{'rev':>4}  {'UTC time':27s}  {'token':10s}  {'features':>8}  {'checksum':12s}  action / source")
+    print(f"{'rev':>4}  {'UTC time':27s}  {'token':10s}  {'features':>8}  {'checksum':12s}  {'restore':7s}  "
+          "action / source")
     for r in revisions:
         print(f"{r.revision:>4}  {r.created_utc:27s}  {r.token_name[:10]:10s}  {r.feature_count:>8}  "
-              f"{r.checksum[:12]}  {r.action} {r.source_file} {r.note}".rstrip())
+              f"{r.checksum[:12]}  {'yes' if r.restorable else 'pruned':7s}  "
+              f"{r.action} {r.source_file} {r.note}".rstrip())
+    restorable = [r.revision for r in revisions if r.restorable]
+    print(f"restorable: {revision_ranges(restorable) or 'none'}; the store keeps the content of "
+          f"{describe_keep(store.keep_revisions)} per layer (ZONES_KEEP_REVISIONS)")
     return 0
 
 
@@ -74,6 +87,43 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(f"layer {args.layer}: revision {args.revision} restored as revision {rev.revision} "
           f"({rev.feature_count} features, checksum {rev.checksum[:12]}…)")
     return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from geodata.retention import describe_keep
+    from geodata.store import check_layer_id
+
+    store = _store(args, args.keep)
+    layers = [check_layer_id(layer) for layer in args.layer] or None
+    results = store.prune(layers)
+    if args.format == "json":
+        print(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        print(f"keeping the content of {describe_keep(store.keep_revisions)} per layer")
+        for r in results:
+            print(f"{r.layer}: {_prune_line(r)}")
+        if not results:
+            print("no recorded revisions: nothing to prune")
+    if args.vacuum:
+        before, after = store.vacuum()
+        print(f"vacuum: {store.path.name} {_mb(before)} -> {_mb(after)} ({_mb(before - after)} returned to the disk)")
+    elif any(r.dropped for r in results):
+        print("the freed space is reused by later writes; --vacuum shrinks the file now")
+    return 0
+
+
+def _prune_line(r) -> str:
+    from geodata.revisions import revision_ranges
+
+    oldest = f"oldest restorable revision: {r.oldest_restorable}" if r.restorable else "no revision recorded"
+    if not r.dropped:
+        return f"nothing to drop; {oldest}"
+    return (f"dropped the content of revision{'s' * (len(r.dropped) != 1)} {revision_ranges(list(r.dropped))} "
+            f"({r.features:,} features, {_mb(r.content_bytes)}); records kept; {oldest}")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.2f} MB" if abs(n) >= 100_000 else f"{n / 1e3:,.1f} kB"
 
 
 def cmd_shares(args: argparse.Namespace) -> int:
@@ -125,6 +175,18 @@ def add_data_commands(sub) -> None:
     p.add_argument("--revision", type=int, required=True)
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("prune", help="drop the content of revisions beyond the retention limit (records stay)",
+                       description="Keep the content of the newest N revisions of each layer restorable and drop "
+                                   "the content of older ones, in one transaction. Their records (who, when, what) "
+                                   "stay in the history. Writes do this by themselves; run it after lowering the "
+                                   "limit, or with --vacuum to give the space back to the disk.")
+    p.add_argument("--layer", action="append", default=[], help="layer to prune (repeatable; default: every layer)")
+    p.add_argument("--keep", help="revisions to keep per layer, or 'all' (default: $ZONES_KEEP_REVISIONS or 50)")
+    p.add_argument("--vacuum", action="store_true", help="afterwards, rewrite the file without the freed space")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--store", help=store_help)
+    p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("shares", help="land-use shares of the parcels against the plan's shares")
     p.add_argument("--format", choices=("table", "json"), default="table")

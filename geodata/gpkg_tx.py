@@ -4,7 +4,8 @@ GDAL writes the new features (with their R-tree index and GeoPackage
 metadata) into a scratch GeoPackage, which is slow and may be killed without
 harm. The store itself is then changed in one short transaction: drop the old
 table, copy the new one over from the attached scratch file, record the
-revision and its content, bump the generation counter, commit. The store runs
+revision and its content, drop the content of revisions beyond the retention
+limit (geodata.retention), bump the generation counter, commit. The store runs
 in WAL mode while it is written, so readers are never blocked and see the last
 committed state; a process killed before COMMIT leaves a WAL tail SQLite
 ignores on the next open. Afterwards the file goes back to the rollback journal
@@ -15,12 +16,15 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
 
+from geodata.retention import PruneResult, history_layers, prune_layer
 from geodata.revisions import (
     Revision, connect, ensure_history_tables, has_history, layer_columns, next_revision, quote, snapshot,
     table_exists,
@@ -54,7 +58,7 @@ def utc_now() -> str:
 
 
 def replace_layer_tx(path: Path, layer: str, gdf_metric: gpd.GeoDataFrame, *, token_name: str,
-                     source_file: str, action: str, note: str) -> Revision:
+                     source_file: str, action: str, note: str, keep_revisions: int | None) -> Revision:
     scratch_dir = Path(tempfile.mkdtemp(prefix="kizone-write-"))
     try:
         scratch = scratch_dir / "layer.gpkg"
@@ -62,29 +66,62 @@ def replace_layer_tx(path: Path, layer: str, gdf_metric: gpd.GeoDataFrame, *, to
             pyogrio.write_dataframe(gdf_metric, scratch, layer=layer, driver="GPKG", promote_to_multi=True)
         except Exception as exc:  # GDAL refusing a field or a geometry: the store is not touched
             raise WriteProblem(f"the layer could not be written as a GeoPackage table: {exc}") from None
-        con = connect(path)
-        try:
-            con.execute("PRAGMA journal_mode = WAL")
-            con.execute("ATTACH DATABASE ? AS src", (str(scratch),))
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                revision = _swap_layer(con, layer, token_name=token_name, source_file=source_file,
-                                       action=action, note=note)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("DETACH DATABASE src")
-            _checkpoint(con)
-        finally:
-            con.close()
+        with _write_transaction(path, attach=scratch) as con:
+            revision = _swap_layer(con, layer, token_name=token_name, source_file=source_file,
+                                   action=action, note=note, keep_revisions=keep_revisions)
     finally:
         shutil.rmtree(scratch_dir, ignore_errors=True)
     return revision
 
 
+def prune_tx(path: Path, layers: list[str] | None, keep_revisions: int | None) -> list[PruneResult]:
+    """Apply the retention limit to the history of `layers` (all layers with history when None),
+    in one transaction. The live layers and the generation counter are not touched."""
+    with _write_transaction(path) as con:
+        if not table_exists(con, "main", "zones_revisions"):
+            return []  # nothing written yet, nothing to prune
+        ensure_history_tables(con)
+        now = utc_now()
+        return [prune_layer(con, layer, keep_revisions, now) for layer in (layers or history_layers(con))]
+
+
+def vacuum(path: Path) -> tuple[int, int]:
+    """Rewrite the file without its free pages (after a prune); (bytes before, bytes after).
+    Never part of a write transaction: it needs the store to itself for a moment."""
+    before = Path(path).stat().st_size
+    con = connect(path)
+    try:
+        con.execute("VACUUM")
+        _checkpoint(con)
+    finally:
+        con.close()
+    return before, Path(path).stat().st_size
+
+
+@contextmanager
+def _write_transaction(path: Path, attach: Path | None = None) -> Iterator[sqlite3.Connection]:
+    """One IMMEDIATE transaction in WAL mode: committed when the block ends, rolled back when it raises."""
+    con = connect(path)
+    try:
+        con.execute("PRAGMA journal_mode = WAL")
+        if attach is not None:
+            con.execute("ATTACH DATABASE ? AS src", (str(attach),))
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        if attach is not None:
+            con.execute("DETACH DATABASE src")
+        _checkpoint(con)
+    finally:
+        con.close()
+
+
 def _swap_layer(con: sqlite3.Connection, layer: str, *, token_name: str, source_file: str,
-                action: str, note: str) -> Revision:
+                action: str, note: str, keep_revisions: int | None) -> Revision:
     now = utc_now()
     ensure_history_tables(con)
     if table_exists(con, "main", layer) and not has_history(con, layer):
@@ -95,6 +132,7 @@ def _swap_layer(con: sqlite3.Connection, layer: str, *, token_name: str, source_
     _copy_layer(con, layer)
     revision = snapshot(con, "main", layer, next_revision(con, layer), created_utc=now,
                         token_name=token_name, source_file=source_file, action=action, note=note)
+    prune_layer(con, layer, keep_revisions, now)
     con.execute("INSERT INTO zones_store_state (key, value) VALUES ('generation', 1) "
                 "ON CONFLICT (key) DO UPDATE SET value = value + 1")
     return revision

@@ -2,9 +2,11 @@
 
 Three attribute tables (registered in gpkg_contents, visible in QGIS):
 - `zones_revisions`: one row per revision of a layer (number, UTC time, token
-  name, source file, feature count, checksum, action, column types);
-- `zones_revision_data`: the content of every revision (GeoPackage geometry
-  blob + properties as JSON), so any revision can be restored;
+  name, source file, feature count, checksum, action, column types, and when
+  its content was pruned); these rows are small and kept for good;
+- `zones_revision_data`: the content of the revisions (GeoPackage geometry
+  blob + properties as JSON), so they can be restored; the content of old
+  revisions is dropped under the retention limit (geodata.retention);
 - `zones_store_state`: the store's generation counter, bumped by every write,
   which readers and caches use to notice a change.
 
@@ -38,6 +40,7 @@ HISTORY_DDL = (
         action TEXT NOT NULL,
         note TEXT NOT NULL,
         columns_json TEXT NOT NULL,
+        data_pruned_utc TEXT,
         UNIQUE (layer, revision))""",
     """CREATE TABLE IF NOT EXISTS zones_revision_data (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,15 +75,48 @@ class Revision:
     checksum: str
     action: str
     note: str
+    # UTC time the stored content was dropped by the retention limit; None while it can be restored.
+    data_pruned_utc: str | None = None
+
+    @property
+    def restorable(self) -> bool:
+        return self.data_pruned_utc is None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "restorable": self.restorable}
 
 
 class UnknownRevision(LookupError):
     def __init__(self, layer: str, revision: int, known: list[int]):
         listing = ", ".join(map(str, known)) or "none"
         super().__init__(f"layer {layer!r} has no revision {revision}; its revisions: {listing}")
+
+
+class PrunedRevision(LookupError):
+    """The revision is on record but its content was dropped by the retention limit."""
+
+    def __init__(self, layer: str, revision: int, pruned_utc: str, restorable: list[int]):
+        self.layer = layer
+        self.revision = revision
+        self.restorable = restorable
+        self.oldest_restorable = min(restorable) if restorable else None
+        oldest = (f"the oldest restorable revision is {self.oldest_restorable} "
+                  f"(restorable: {revision_ranges(restorable)})") if restorable else "no revision is restorable"
+        super().__init__(
+            f"revision {revision} of layer {layer!r} can no longer be restored: its content was dropped on "
+            f"{pruned_utc} under the revision retention limit (ZONES_KEEP_REVISIONS); its record stays in the "
+            f"history; {oldest}")
+
+
+def revision_ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "1-3, 7": revision lists stay readable when fifty are restorable."""
+    out: list[str] = []
+    for n in sorted(numbers):
+        if out and n == int(out[-1].rpartition("-")[2]) + 1:
+            out[-1] = f"{out[-1].partition('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
 
 
 def connect(path: Path, timeout_s: float = 60.0) -> sqlite3.Connection:
@@ -102,6 +138,12 @@ def ensure_history_tables(con: sqlite3.Connection) -> None:
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
             "VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
             (table, table, description))
+    if not has_column(con, "main", "zones_revisions", "data_pruned_utc"):  # a store from before retention
+        con.execute("ALTER TABLE main.zones_revisions ADD COLUMN data_pruned_utc TEXT")
+
+
+def has_column(con: sqlite3.Connection, schema: str, table: str, column: str) -> bool:
+    return any(r[1] == column for r in con.execute(f"PRAGMA {schema}.table_info({quote(table)})"))
 
 
 def table_exists(con: sqlite3.Connection, schema: str, table: str) -> bool:
@@ -177,13 +219,18 @@ def has_history(con: sqlite3.Connection, layer: str) -> bool:
 def list_revisions(path: Path, layer: str) -> list[Revision]:
     con = connect(path)
     try:
-        if not table_exists(con, "main", "zones_revisions"):
-            return []
-        rows = con.execute(
-            "SELECT layer, revision, created_utc, token_name, source_file, feature_count, checksum, action, note "
-            "FROM zones_revisions WHERE layer = ? ORDER BY revision", (layer,)).fetchall()
+        return _history(con, layer)
     finally:
         con.close()
+
+
+def _history(con: sqlite3.Connection, layer: str) -> list[Revision]:
+    if not table_exists(con, "main", "zones_revisions"):
+        return []
+    pruned = "data_pruned_utc" if has_column(con, "main", "zones_revisions", "data_pruned_utc") else "NULL"
+    rows = con.execute(
+        "SELECT layer, revision, created_utc, token_name, source_file, feature_count, checksum, action, note, "
+        f"{pruned} FROM zones_revisions WHERE layer = ? ORDER BY revision", (layer,)).fetchall()
     return [Revision(*r) for r in rows]
 
 
@@ -217,19 +264,25 @@ def gpkg_blobs_to_geometries(blobs: list[bytes | None]) -> np.ndarray:
 
 
 def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFrame:
-    """The content of one revision, with the column types it was stored with."""
-    known = [r.revision for r in list_revisions(path, layer)]
-    if revision not in known:
-        raise UnknownRevision(layer, revision, known)
+    """The content of one revision, with the column types it was stored with.
+
+    The record and the content are read in one read transaction, so a prune
+    committed meanwhile cannot pass off a dropped revision as an empty layer."""
     con = connect(path)
     try:
+        con.execute("BEGIN")
+        history = {r.revision: r for r in _history(con, layer)}
+        if revision not in history:
+            raise UnknownRevision(layer, revision, list(history))
+        if not history[revision].restorable:
+            raise PrunedRevision(layer, revision, history[revision].data_pruned_utc,
+                                 [r.revision for r in history.values() if r.restorable])
         row = con.execute("SELECT columns_json FROM zones_revisions WHERE layer = ? AND revision = ?",
                           (layer, revision)).fetchone()
-        if row is None:
-            raise UnknownRevision(layer, revision, known)
         cols = [tuple(c) for c in json.loads(row[0])]
         data = con.execute("SELECT geom, properties FROM zones_revision_data WHERE layer = ? AND revision = ? "
                            "ORDER BY fid", (layer, revision)).fetchall()
+        con.execute("COMMIT")
     finally:
         con.close()
     geoms = gpkg_blobs_to_geometries([d[0] for d in data])

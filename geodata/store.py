@@ -11,6 +11,10 @@ transaction back on the next open). Reads go through Python's sqlite3 in one
 read transaction (geodata.gpkg_read), so a reader gets the layer as of one
 committed state, old or new, never a mix, and never shares locks with GDAL.
 
+Each layer keeps the content of its newest `keep_revisions` revisions
+(geodata.retention); older content is dropped in the transaction of the write
+that goes past the limit, and their records stay.
+
 Building a fresh store (`write_all`) still writes a whole new file and swaps it
 in with an atomic rename.
 """
@@ -25,6 +29,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from geodata.retention import DEFAULT_KEEP_REVISIONS
 from zones.area import METRIC_CRS_NAME
 
 # Layer ids become SQLite table names and URL path segments.
@@ -56,8 +61,12 @@ def check_layer_id(layer: str) -> str:
 
 
 class GeoPackageStore:
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], keep_revisions: int | None = DEFAULT_KEEP_REVISIONS):
+        """`keep_revisions`: revisions per layer whose content stays restorable (None: all)."""
+        if keep_revisions is not None and keep_revisions < 1:
+            raise ValueError(f"keep_revisions must be at least 1 (None keeps all), got {keep_revisions}")
         self.path = Path(path)
+        self.keep_revisions = keep_revisions
 
     def require(self) -> "GeoPackageStore":
         """This store, or a StoreError when its file is absent (a typo in ZONES_STORE, say)."""
@@ -110,12 +119,26 @@ class GeoPackageStore:
         if not self.path.exists():
             raise StoreError(f"no GeoPackage at {self.path}; create the store first")
         return replace_layer_tx(self.path, layer, gdf.to_crs(METRIC_CRS_NAME), token_name=token_name,
-                                source_file=source_file, action=action, note=note)
+                                source_file=source_file, action=action, note=note,
+                                keep_revisions=self.keep_revisions)
 
     def revisions(self, layer: str) -> list["Revision"]:
         from geodata.revisions import list_revisions
 
         return list_revisions(self.path, layer)
+
+    def prune(self, layers: list[str] | None = None) -> list["PruneResult"]:
+        """Apply this store's retention limit now to `layers` (every layer with history when None),
+        e.g. after lowering the limit."""
+        from geodata.gpkg_tx import prune_tx
+
+        return prune_tx(self.require().path, layers, self.keep_revisions)
+
+    def vacuum(self) -> tuple[int, int]:
+        """Give pruned space back to the file system; (bytes before, bytes after)."""
+        from geodata.gpkg_tx import vacuum
+
+        return vacuum(self.require().path)
 
     def restore(self, layer: str, revision: int, *, token_name: str = "local") -> "Revision":
         """Make the content of an earlier revision current again, as a new revision."""
@@ -171,5 +194,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+from geodata.retention import PruneResult  # noqa: E402  (re-exported for type hints)
 from geodata.revisions import Revision  # noqa: E402  (re-exported for type hints)
 __all__ = ["GeoPackageStore", "StoreError", "UnknownLayer", "InvalidLayerId", "Revision", "check_layer_id"]

@@ -18,7 +18,7 @@ import shapely
 
 from geodata.provider import LayerProvider
 from geodata.store import GeoPackageStore
-from tests.write_helpers import grid_geojson, store_copy
+from tests.write_helpers import grid_geojson, revisions_with_content, store_copy
 
 
 def _layer(n: int, use: str) -> gpd.GeoDataFrame:
@@ -131,12 +131,13 @@ def test_concurrent_readers_see_old_or_new_never_a_mix(tmp_path):
 def test_sigkill_during_import_leaves_layer_exactly_as_before(tmp_path):
     """Kill a real `kizone import` of 30,000 parcels at varied moments, one of them while the
     transaction is writing to the WAL; after each kill the store must be intact and the layer
-    must be byte-for-byte the last committed revision."""
+    must be byte-for-byte the last committed revision. The imports keep one revision's content,
+    so a killed import must also leave the pruning undone."""
     path = store_copy(tmp_path)
     store = GeoPackageStore(path)
     store.replace_layer("parcels", _layer(50, "before"))
     big = grid_geojson(tmp_path / "big.geojson", 30_000)
-    env = dict(os.environ, ZONES_STORE=str(path))
+    env = dict(os.environ, ZONES_STORE=str(path), ZONES_KEEP_REVISIONS="1")
     cmd = [sys.executable, "-m", "cli.main", "import", str(big), "--layer", "parcels",
            "--report", str(tmp_path / "report.json")]
     cwd = Path(__file__).resolve().parents[1]
@@ -147,6 +148,7 @@ def test_sigkill_during_import_leaves_layer_exactly_as_before(tmp_path):
     for delay in delays:
         expected = store.checksum("parcels")
         revs_before = len(store.revisions("parcels"))
+        restorable_before = [r.revision for r in store.revisions("parcels") if r.restorable]
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if delay == "wal":  # wait until the transaction has spilled pages into the WAL, then kill
             start = time.monotonic()
@@ -167,9 +169,12 @@ def test_sigkill_during_import_leaves_layer_exactly_as_before(tmp_path):
             killed += 1
             assert after == expected, f"killed after {delay}: layer changed"
             assert len(revs) == revs_before
+            assert [r.revision for r in revs if r.restorable] == restorable_before
+            assert revisions_with_content(path, "parcels") == restorable_before
         else:
             completed += 1
             assert rc == 0 and len(revs) == revs_before + 1 and revs[-1].feature_count == 30_000
+            assert [r.revision for r in revs if r.restorable] == [revs[-1].revision]
         assert revs[-1].checksum == after  # history and layer never disagree
         assert len(store.read("parcels")) in (50, 30_000)
     assert killed >= 4, f"only {killed} of {len(delays)} runs were killed mid-way"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -40,3 +41,13 @@ def square_fc(coords_lonlat: list[tuple[float, float]], props: dict | None = Non
     ring = [list(c) for c in coords_lonlat]
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": props or {"id": "a"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+
+
+def revisions_with_content(path: Path, layer: str) -> list[int]:
+    """Revisions of `layer` whose content is physically in the store's history table."""
+    con = sqlite3.connect(path)
+    try:
+        return [r[0] for r in con.execute("SELECT DISTINCT revision FROM zones_revision_data WHERE layer = ? "
+                                          "ORDER BY revision", (layer,))]
+    finally:
+        con.close()

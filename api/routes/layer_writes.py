@@ -24,7 +24,7 @@ from geodata.korean_crs import CrsProblem
 from geodata.gpkg_tx import WriteProblem
 from geodata.layer_import import ImportOptions, ImportResult, import_file, import_geojson
 from geodata.provider import LayerProvider
-from geodata.revisions import UnknownRevision
+from geodata.revisions import PrunedRevision, UnknownRevision
 from geodata.store import InvalidLayerId, UnknownLayer, check_layer_id
 
 router = APIRouter(tags=["writes"])
@@ -128,21 +128,29 @@ async def import_upload(request: Request, collection_id: str,
     return _answer(result)
 
 
-@router.get("/collections/{collection_id}/revisions", summary="Revision history of a layer",
-            responses={200: {"content": {"application/json": {"example": {"layer": "parcels", "revisions": [
-                {"revision": 1, "created_utc": "2026-01-05T09:00:00.000000Z", "token_name": "gis-office",
-                 "source_file": "parcels.zip!parcels.shp", "feature_count": 40, "checksum": "aab03f…",
-                 "action": "import", "note": ""}]}}}},
+@router.get("/collections/{collection_id}/revisions",
+            summary="Revision history of a layer (every record; `restorable` marks the ones whose content is kept)",
+            responses={200: {"content": {"application/json": {"example": {
+                "layer": "parcels", "keep_revisions": 50, "oldest_restorable": 1, "revisions": [
+                    {"revision": 1, "created_utc": "2026-01-05T09:00:00.000000Z", "token_name": "gis-office",
+                     "source_file": "parcels.zip!parcels.shp", "feature_count": 40, "checksum": "aab03f…",
+                     "action": "import", "note": "", "data_pruned_utc": None, "restorable": True}]}}}},
                        400: {"description": "Not a valid layer id"}, 404: {"description": "Unknown collection"}})
 def revisions(collection_id: str, provider: LayerProvider = Depends(get_provider)) -> dict:
     layer = _layer_id(collection_id)
     revs = provider.store.revisions(layer)
     if not revs and layer not in provider.layer_ids():
         raise UnknownLayer(layer, provider.layer_ids())
-    return {"layer": layer, "revisions": [r.as_dict() for r in revs]}
+    restorable = [r.revision for r in revs if r.restorable]
+    return {"layer": layer, "keep_revisions": provider.store.keep_revisions,
+            "oldest_restorable": min(restorable) if restorable else None,
+            "revisions": [r.as_dict() for r in revs]}
 
 
-@router.post("/collections/{collection_id}/revisions/{revision}/restore", responses=WRITE_RESPONSES,
+@router.post("/collections/{collection_id}/revisions/{revision}/restore",
+             responses={**WRITE_RESPONSES, 404: {"description": "No such revision"},
+                        410: {"description": "The revision's content was dropped by the retention limit "
+                                             "(ZONES_KEEP_REVISIONS); the problem names the oldest restorable one"}},
              summary="Make an earlier revision current again (recorded as a new revision)")
 def restore(collection_id: str, revision: int, provider: LayerProvider = Depends(get_provider),
             token_name: str = Depends(require_writer)) -> dict:
@@ -151,4 +159,7 @@ def restore(collection_id: str, revision: int, provider: LayerProvider = Depends
         rev = provider.store.restore(layer, revision, token_name=token_name)
     except UnknownRevision as exc:
         raise Problem(404, "Unknown revision", str(exc)) from None
+    except PrunedRevision as exc:
+        raise Problem(410, "Revision no longer restorable", str(exc), oldest_restorable=exc.oldest_restorable,
+                      restorable=exc.restorable) from None
     return {"layer": layer, "revision": rev.revision, "restored": revision, "record": rev.as_dict()}
