@@ -35,7 +35,6 @@ class Segments:
     b: np.ndarray  # (m, 2)
     owner: np.ndarray  # (m,) int64, ascending
     areal: np.ndarray  # (owners,) bool: the owner is polygonal, its segments close around an area
-    tree: shapely.STRtree  # over the segments as two-point lines
 
     def __len__(self) -> int:
         return len(self.a)
@@ -54,9 +53,8 @@ def segments_of(geoms) -> Segments | None:
             or (types == int(shapely.GeometryType.GEOMETRYCOLLECTION)).any():
         return None
     a, b, owner = ring_edges(arr)
-    lines = shapely.linestrings(np.stack([a, b], axis=1)) if len(a) else np.empty(0, dtype=object)
     areal = np.isin(types, [int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)])
-    return Segments(a=a, b=b, owner=owner, areal=areal, tree=shapely.STRtree(lines))
+    return Segments(a=a, b=b, owner=owner, areal=areal)
 
 
 def ring_edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
