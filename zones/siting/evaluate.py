@@ -82,9 +82,9 @@ def measure(ctx: SitingContext, facility: str, geoms: np.ndarray) -> list[RuleAr
 
 def _zone_outside(b: BoundRule, batch: Batch) -> RuleArrays:
     # Polygonal sites get the area inside the zone from the compiled triangle clipping kernel
-    # (zones/siting/clip.py), which settles sites wholly inside or off the zone from their boxes
-    # alone; anything else (points, lines, a zone that would not triangulate) takes exact GEOS
-    # predicates and, across the zone edge, a GEOS overlay.
+    # (zones/siting/clip.py), which clips a site only against the zone triangles whose edges
+    # cross its box; anything else (points, lines, a zone that would not triangulate) takes
+    # exact GEOS predicates and, across the zone edge, a GEOS overlay.
     g, area = batch.geoms, batch.area
     outside = np.zeros(len(g))
     fast = np.flatnonzero(batch.polygonal) if b.pieces is not None else np.zeros(0, dtype=np.int64)
