@@ -83,9 +83,16 @@ def cmd_revisions(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    rev = _store(args).restore(args.layer, args.revision, token_name=os.environ.get("USER") or "local")
+    from geodata.revisions import revision_ranges
+
+    store = _store(args)
+    rev = store.restore(args.layer, args.revision, token_name=os.environ.get("USER") or "local")
     print(f"layer {args.layer}: revision {args.revision} restored as revision {rev.revision} "
           f"({rev.feature_count} features, checksum {rev.checksum[:12]}…)")
+    pruned = store.pruned_by(rev)
+    if pruned:
+        print(f"history: the content of {revision_ranges(pruned)} was dropped by the retention limit "
+              f"(ZONES_KEEP_REVISIONS); their records stay")
     return 0
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from geodata import korean_crs
 from geodata.importers import ImportProblem, ReadResult, from_geojson_obj, read_any
-from geodata.revisions import Revision
+from geodata.revisions import Revision, revision_ranges
 from geodata.store import GeoPackageStore, check_layer_id
 from geodata.validation import Finding, summary, validate
 
@@ -61,6 +61,7 @@ def _import(store: GeoPackageStore, read: ReadResult, opts: ImportOptions) -> Im
                                    action="import", note="strict" if opts.strict else "")
     report["accepted"] = True
     report["revision"] = revision.as_dict()
+    report["pruned_revisions"] = store.pruned_by(revision)
     return ImportResult(True, report, _text(report), revision, [])
 
 
@@ -166,6 +167,10 @@ def _text(report: dict) -> str:
         r = report["revision"]
         lines.append(f"IMPORTED: layer {r['layer']} is now revision {r['revision']} "
                      f"({r['feature_count']} features, checksum {r['checksum'][:12]}…)")
+        pruned = report.get("pruned_revisions")
+        if pruned:
+            lines.append(f"history: the content of revision{'s' * (len(pruned) > 1)} {revision_ranges(pruned)} "
+                         f"was dropped by the retention limit (ZONES_KEEP_REVISIONS); their records stay")
     else:
         lines.append("REFUSED, store unchanged: " + "; ".join(report.get("refused_because", [])))
     return "\n".join(lines)

@@ -127,6 +127,13 @@ class GeoPackageStore:
 
         return list_revisions(self.path, layer)
 
+    def pruned_by(self, rev: "Revision") -> list[int]:
+        """The revisions whose content the write that made `rev` dropped under the retention limit.
+
+        A write prunes in its own transaction and stamps what it drops with its own time, so the
+        history itself says which ones they were."""
+        return [r.revision for r in self.revisions(rev.layer) if r.data_pruned_utc == rev.created_utc]
+
     def prune(self, layers: list[str] | None = None) -> list["PruneResult"]:
         """Apply this store's retention limit now to `layers` (every layer with history when None),
         e.g. after lowering the limit."""

@@ -172,6 +172,12 @@ def test_cli_lists_restorability_refuses_a_pruned_restore_and_prunes_on_demand(t
     assert main(["prune", "--keep", "some"]) == 2
     assert "--keep must be a whole number" in capsys.readouterr().err
 
+    # a restore is a write: with one revision kept, the restored one's own content makes way
+    monkeypatch.setenv("ZONES_KEEP_REVISIONS", "1")
+    assert main(["restore", "--layer", "fez_districts", "--revision", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "revision 4 restored as revision 5" in out and "the content of 4 was dropped" in out
+
 
 def _client(path: Path, keep: int | None) -> TestClient:
     settings = Settings(store_path=path, plan_path=PLAN_FILE, write_tokens=(("alice", "s3cret"),),
@@ -187,9 +193,15 @@ def _square(i: int) -> dict:
 
 def test_api_prunes_on_write_lists_restorability_and_answers_410_for_a_pruned_revision(tmp_path):
     client = _client(store_copy(tmp_path), keep=2)
+    answers = []
     for i in range(1, 4):
         r = client.put("/collections/fez_districts/items", json=_square(i), headers=AUTH)
         assert r.status_code == 200 and r.json()["revision"] == i
+        answers.append(r.json())
+    # each write says what it dropped: revision 2 pushed out the baseline, revision 3 pushed out 1
+    assert [a["report"]["pruned_revisions"] for a in answers] == [[], [0], [1]]
+    assert "content of revision 1 was dropped" in answers[2]["summary"]
+    assert "dropped" not in answers[0]["summary"]
     listing = client.get("/collections/fez_districts/revisions").json()
     assert listing["keep_revisions"] == 2 and listing["oldest_restorable"] == 2
     assert [(r["revision"], r["restorable"]) for r in listing["revisions"]] == [(0, False), (1, False), (2, True),
@@ -205,6 +217,7 @@ def test_api_prunes_on_write_lists_restorability_and_answers_410_for_a_pruned_re
 
     r = client.post("/collections/fez_districts/revisions/2/restore", headers=AUTH)
     assert r.status_code == 200 and r.json()["revision"] == 4
+    assert r.json()["pruned_revisions"] == [2]  # the restore is a write: revision 2's content made way
     assert [f["id"] for f in client.get("/collections/fez_districts/items").json()["features"]] == ["p2"]
     assert client.get("/collections/fez_districts/revisions").json()["oldest_restorable"] == 3
 

@@ -162,4 +162,5 @@ def restore(collection_id: str, revision: int, provider: LayerProvider = Depends
     except PrunedRevision as exc:
         raise Problem(410, "Revision no longer restorable", str(exc), oldest_restorable=exc.oldest_restorable,
                       restorable=exc.restorable) from None
-    return {"layer": layer, "revision": rev.revision, "restored": revision, "record": rev.as_dict()}
+    return {"layer": layer, "revision": rev.revision, "restored": revision, "record": rev.as_dict(),
+            "pruned_revisions": provider.store.pruned_by(rev)}
