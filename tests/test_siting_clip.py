@@ -4,6 +4,7 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from zones.siting import clip
 from zones.siting.clip import overlap_areas, triangulate
 
 BOX = shapely.box
@@ -50,7 +51,15 @@ def test_concave_holed_and_multipart_sites_match_geos():
     assert want[2] == pytest.approx(2500 + 2500)  # one quarter of each part lies in a zone corner
 
 
-def test_random_rotated_and_star_shaped_sites_match_geos():
+@pytest.fixture(params=["scan", "strtree"])
+def pairing(request, monkeypatch):
+    """Both ways of finding a site's triangles: the kernel's own scan, and the STRtree for big layers."""
+    if request.param == "strtree":
+        monkeypatch.setattr(clip, "_DENSE_PAIRS", 0)
+    return request.param
+
+
+def test_random_rotated_and_star_shaped_sites_match_geos(pairing):
     rng = np.random.default_rng(3)
     n = 400
     cx, cy = rng.uniform(X0 - 200, X0 + 1200, n), rng.uniform(Y0 - 200, Y0 + 1200, n)
@@ -66,7 +75,7 @@ def test_random_rotated_and_star_shaped_sites_match_geos():
     assert ((want > 0) & (want < shapely.area(sites) - 1)).sum() > 100  # many sites cross an edge
 
 
-def test_areas_per_owner_for_several_targets():
+def test_areas_per_owner_for_several_targets(pairing):
     targets = np.array([BOX(0, 0, 10, 10), BOX(10, 0, 20, 10), BOX(100, 100, 110, 110)], dtype=object)
     tris = triangulate(targets)
     got = overlap_areas(np.array([BOX(5, 5, 15, 8), BOX(50, 50, 60, 60)], dtype=object), tris, len(targets))

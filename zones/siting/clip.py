@@ -197,51 +197,27 @@ def ring_overlap_areas(rings: Rings, tris: Triangles, n_owners: int = 1,
     out = np.zeros((rings.n, n_owners))
     if rings.n == 0 or len(tris) == 0 or len(rings.ring_geom) == 0:
         return out
-    cb = rings.bounds() if bounds is None else bounds
-    pair_off, pair_tri = _pairs_by_candidate(cb, tris)
-    _overlap_kernel(rings.coords, rings.ring_off, rings.sign.astype(np.float64), rings.geom_ring_off,
-                    np.ascontiguousarray(cb, dtype=np.float64), tris.xy, tris.owner, pair_off, pair_tri, out)
+    cb = np.ascontiguousarray(rings.bounds() if bounds is None else bounds, dtype=np.float64)
+    n = len(cb)
+    if n * len(tris) <= _DENSE_PAIRS:  # few triangles: the kernel tests every box itself
+        scan, pair_off, pair_tri = True, np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    else:  # many: the STRtree's box pairs, grouped by candidate (CSR)
+        cand, tri = box_pairs(cb, tris.bounds, tris.tree)
+        order = np.argsort(cand, kind="stable")
+        pair_off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cand, minlength=n), out=pair_off[1:])
+        scan, pair_tri = False, tri[order].astype(np.int64)
+    _overlap_kernel(rings.coords, rings.ring_off, rings.sign.astype(np.float64), rings.geom_ring_off, cb,
+                    tris.xy, tris.bounds, tris.owner, scan, pair_off, pair_tri, out)
     return out
 
 
-def _pairs_by_candidate(cb: np.ndarray, tris: Triangles) -> tuple[np.ndarray, np.ndarray]:
-    """Triangles whose box meets each candidate's box, as offsets into a flat index array (CSR).
-
-    A compiled scan over the triangle boxes when there are few of them, the STRtree otherwise.
-    """
-    n = len(cb)
-    if n * len(tris) <= _DENSE_PAIRS:
-        return _scan_box_pairs(np.ascontiguousarray(cb, dtype=np.float64), tris.bounds)
-    cand, tri = box_pairs(cb, tris.bounds, tris.tree)
-    order = np.argsort(cand, kind="stable")
-    off = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cand, minlength=n), out=off[1:])
-    return off, tri[order].astype(np.int64)
-
-
 @njit(cache=True, nogil=True)
-def _scan_box_pairs(cb, tb):  # pragma: no cover - compiled
-    n, k = cb.shape[0], tb.shape[0]
-    off = np.zeros(n + 1, dtype=np.int64)
-    for rep in range(2):  # count, then fill
-        idx = np.empty(off[n] if rep else 0, dtype=np.int64)
-        m = 0
-        for i in range(n):
-            x0, y0, x1, y1 = cb[i, 0], cb[i, 1], cb[i, 2], cb[i, 3]
-            for t in range(k):
-                if x0 <= tb[t, 2] and x1 >= tb[t, 0] and y0 <= tb[t, 3] and y1 >= tb[t, 1]:
-                    if rep:
-                        idx[m] = t
-                    m += 1
-            if not rep:
-                off[i + 1] = m
-    return off, idx
+def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_bounds, tri_owner, scan,
+                    pair_off, pair_tri, out):  # pragma: no cover - compiled
+    """Clip every ring of every candidate against each triangle its box meets and add up the areas.
 
-
-@njit(cache=True, nogil=True)
-def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_owner, pair_off, pair_tri,
-                    out):  # pragma: no cover - compiled
-    """Clip every ring of every candidate against each triangle its box meets and add up the areas."""
+    `scan`: test every triangle's box; otherwise only pair_tri[pair_off[i]:pair_off[i + 1]]."""
     longest = 0
     for r in range(ring_off.shape[0] - 1):
         longest = max(longest, ring_off[r + 1] - ring_off[r])
@@ -260,8 +236,16 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_
         r0, r1 = geom_ring_off[i], geom_ring_off[i + 1]
         whole = 0.0  # the candidate's own area, for triangles that contain its whole box
         whole_known = False
-        for p in range(pair_off[i], pair_off[i + 1]):
-            t = pair_tri[p]
+        x0, y0, x1, y1 = cb[i, 0], cb[i, 1], cb[i, 2], cb[i, 3]
+        n_pairs = tri_xy.shape[0] if scan else pair_off[i + 1] - pair_off[i]
+        for q in range(n_pairs):
+            if scan:
+                t = q
+                if not (x0 <= tri_bounds[t, 2] and x1 >= tri_bounds[t, 0]
+                        and y0 <= tri_bounds[t, 3] and y1 >= tri_bounds[t, 1]):
+                    continue
+            else:
+                t = pair_tri[pair_off[i] + q]
             ox, oy = tri_xy[t, 0, 0], tri_xy[t, 0, 1]
             for k in range(3):
                 px[k] = tri_xy[t, k, 0] - ox
