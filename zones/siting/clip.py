@@ -342,11 +342,36 @@ def rings_of(geoms: np.ndarray) -> Rings:
         n_rings = len(rings)
         ring_cand = part_of[ring_part]
         is_exterior = np.r_[True, ring_part[1:] != ring_part[:-1]] if n_rings else np.empty(0, bool)
-    last = np.r_[vert_ring[1:] != vert_ring[:-1], True] if len(vert_ring) else np.empty(0, bool)
-    coords, vert_ring = coords[~last], vert_ring[~last]
-    sign = np.sign(_ring_signed_area(coords[:, 0], coords[:, 1], vert_ring, n_rings))
+    coords, vert_ring, area = _open_rings(coords, vert_ring.astype(np.int64), n_rings)
+    sign = np.sign(area)
     return Rings(coords=coords, vert_ring=vert_ring, ring_geom=ring_cand,
                  sign=np.where(is_exterior, sign, -sign), n=len(geoms))
+
+
+@njit(cache=True, nogil=True)
+def _open_rings(coords, vert_ring, n_rings):  # pragma: no cover - compiled
+    """Drop each closed ring's closing vertex; also the ring's signed shoelace area (CCW positive)."""
+    n = coords.shape[0]
+    out_xy = np.empty((n, 2))
+    out_ring = np.empty(n, dtype=np.int64)
+    area = np.zeros(n_rings)
+    kept = 0
+    start = 0
+    while start < n:
+        r = vert_ring[start]
+        end = start
+        while end < n and vert_ring[end] == r:
+            end += 1
+        x0, y0 = coords[start, 0], coords[start, 1]  # shifted to the first vertex: nothing cancels
+        acc = 0.0
+        for j in range(start, end - 1):  # the last vertex repeats the first: it only closes the sum
+            out_xy[kept, 0], out_xy[kept, 1] = coords[j, 0], coords[j, 1]
+            out_ring[kept] = r
+            kept += 1
+            acc += (coords[j, 0] - x0) * (coords[j + 1, 1] - y0) - (coords[j + 1, 0] - x0) * (coords[j, 1] - y0)
+        area[r] = 0.5 * acc
+        start = end
+    return out_xy[:kept], out_ring[:kept], area
 
 
 def _next_in_ring(ring: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
@@ -360,16 +385,3 @@ def _next_in_ring(ring: np.ndarray, starts: np.ndarray | None = None) -> np.ndar
     ends = np.r_[starts[1:], n] - 1
     nxt[ends] = starts
     return nxt
-
-
-def _ring_signed_area(x: np.ndarray, y: np.ndarray, ring: np.ndarray, n_rings: int) -> np.ndarray:
-    """Shoelace area of each ring (positive counter-clockwise); rings as contiguous runs of `ring`."""
-    if len(ring) == 0:
-        return np.zeros(n_rings)
-    starts = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
-    nxt = _next_in_ring(ring, starts)
-    # Shift each ring to its first vertex so that large coordinates cancel before multiplying.
-    base = np.repeat(starts, np.diff(np.r_[starts, len(ring)]))
-    x, y = x - x[base], y - y[base]
-    terms = x * y[nxt] - x[nxt] * y
-    return 0.5 * np.bincount(ring, weights=terms, minlength=n_rings)
