@@ -15,7 +15,9 @@ def report_json(report: AllocationReport) -> str:
 
 
 def report_table(report: AllocationReport) -> str:
-    header = ("target", "planned m²", "measured m²", "diff m²", "diff %", "tol %", "status")
+    # The names come last: Korean characters fill two terminal columns each, so a column after
+    # them would not line up.
+    header = ("target", "planned m²", "measured m²", "diff m²", "diff %", "tol %", "status", "name")
     lines = []
     for r in report.rows:
         lines.append((
@@ -26,14 +28,16 @@ def report_table(report: AllocationReport) -> str:
             "-" if r.diff_pct is None else f"{r.diff_pct:+.2f}",
             f"{r.tolerance_pct:g}",
             STATUS_MARK[r.status],
+            " · ".join(n for n in (r.name_ko, r.name_en) if n),
         ))
-    widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header))]
+    widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header) - 1)]
 
     def fmt(row: tuple[str, ...]) -> str:
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:-1], widths[1:-1])] + [row[-1]]
-        return "  ".join(cells)
+        cells = ([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:-2], widths[1:-1])]
+                 + [row[-2].ljust(widths[-1]), row[-1]])
+        return "  ".join(cells).rstrip()
 
-    out = [fmt(header), "  ".join("-" * w for w in widths)]
+    out = [fmt(header), "  ".join("-" * w for w in [*widths, 4])]
     out += [fmt(row) for row in lines]
     counts = report.counts()
     out.append("")

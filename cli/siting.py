@@ -84,6 +84,14 @@ def _json(checks: list[SiteCheck]) -> str:
     return json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2)
 
 
+def heading(check: SiteCheck) -> str:
+    """The facility by its Korean and English names, its id in brackets (what the rules file and the
+    API use) and the candidate's id when it has its own."""
+    names = " · ".join(n for n in (check.name_ko, check.name_en) if n)
+    ids = check.facility + (f", site {check.id}" if check.id and check.id != check.facility else "")
+    return f"{names} ({ids})" if names else ids
+
+
 def table(check: SiteCheck) -> str:
     """One site's rules as aligned columns, English message then Korean."""
     head = ("rule", "result", "measured", "threshold", "unit", "message")
@@ -96,7 +104,7 @@ def table(check: SiteCheck) -> str:
         nums = [c.rjust(w) for c, w in zip(cells[2:4], widths[2:4])]
         return "  ".join([*left, *nums, cells[4].ljust(widths[4]), cells[5]])
 
-    label = check.facility + (f" (site {check.id})" if check.id and check.id != check.facility else "")
+    label = heading(check)
     lines = [f"{label}: {'PASS' if check.passed else 'FAIL'}", fmt(head), "  ".join("-" * w for w in [*widths, 7])]
     for r, row in zip(check.rules, rows):
         lines.append(fmt(row))

@@ -36,7 +36,8 @@ def test_check_of_a_stored_site_in_lon_lat_agrees_with_the_report(client, stored
         resp = client.post("/siting/check", json={"facility": fid, "geometry": stored_sites[fid]["geometry"]})
         assert resp.status_code == 200
         body = resp.json()
-        assert set(body) == {"facility", "passed", "rules"} and body["facility"] == fid
+        assert set(body) == {"facility", "name_ko", "name_en", "passed", "rules"} and body["facility"] == fid
+        assert (body["name_ko"], body["name_en"]) == (report[fid]["name_ko"], report[fid]["name_en"])
         assert body["passed"] == report[fid]["passed"]
         assert {"rule", "passed", "measured", "threshold", "unit", "message_ko", "message_en"} <= set(body["rules"][0])
         for got, want in zip(body["rules"], report[fid]["rules"]):
@@ -147,15 +148,40 @@ def test_report_lists_every_stored_site(client):
     assert body["counts"]["sites"] == 7 and body["counts"]["passed"] + body["counts"]["failed"] == 7
 
 
+def test_answers_name_the_facility_in_korean_and_english(client, stored_sites):
+    names = {f["id"]: (f["name_ko"], f["name_en"]) for f in client.get("/siting/rules").json()["facilities"]}
+    assert all(ko and en and ko != en for ko, en in names.values())
+    for site in client.get("/siting/report").json()["sites"]:
+        assert (site["name_ko"], site["name_en"]) == names[site["facility"]]
+    feats = [{"type": "Feature", "id": f"s{i}", "properties": {"facility": fid}, "geometry": f["geometry"]}
+             for i, (fid, f) in enumerate(stored_sites.items())]
+    batch = client.post("/siting/check", json={"type": "FeatureCollection", "features": feats}).json()
+    assert [(b["id"], b["name_ko"], b["name_en"]) for b in batch] == [
+        (f["id"], *names[f["properties"]["facility"]]) for f in feats]
+    fc = client.get("/siting/feasible/certification_center").json()
+    assert (fc["summary"]["name_ko"], fc["summary"]["name_en"]) == names["certification_center"]
+    for f in fc["features"]:
+        assert (f["properties"]["name_ko"], f["properties"]["name_en"]) == names["certification_center"]
+
+
+def test_cli_report_shows_both_names_of_every_facility(client, capsys):
+    assert main(["siting", "report"]) == 0
+    out = capsys.readouterr().out
+    for fac in client.get("/siting/rules").json()["facilities"]:
+        assert f"{fac['name_ko']} · {fac['name_en']} ({fac['id']}): " in out
+
+
 def test_cli_check_prints_the_rule_table_and_json(tmp_path, capsys, stored_sites):
     path = tmp_path / "site.geojson"
     path.write_text(json.dumps(stored_sites["modular_factory"]["geometry"]), encoding="utf-8")
     assert main(["siting", "check", str(path), "--facility", "modular_factory"]) == 0
     out = capsys.readouterr().out
-    assert "modular_factory: PASS" in out and "hall_fits" in out and "폭(최대 내접원 지름)" in out
+    assert "미래차 부품 모듈화 협동공장 · Future-car parts modular cooperative factory (modular_factory): PASS" in out
+    assert "hall_fits" in out and "폭(최대 내접원 지름)" in out
     assert main(["siting", "check", str(path), "--facility", "auto_theme_park", "--format", "json"]) == 1
     body = json.loads(capsys.readouterr().out)
     assert body[0]["facility"] == "auto_theme_park" and body[0]["passed"] is False
+    assert body[0]["name_ko"] and body[0]["name_en"]
 
 
 def test_cli_report_and_errors(tmp_path, capsys):

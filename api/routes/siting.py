@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import shapely
 from fastapi import APIRouter, Body, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -90,23 +91,33 @@ def siting_feasible(request: Request, facility: str) -> JSONResponse:
     _facility_or_404(service, facility)
     ctx = service.context()
     region = feasible_region(ctx, facility)
+    names = {"facility": facility, "name_ko": region.name_ko, "name_en": region.name_en}
     rows = [{"role": "feasible_region", "rule": "", "kind": "", **region.summary(),
-             **{f"area_{u}": v for u, v in all_units(region.area_m2).items() if u != "m2"},
-             "geometry": region.geometry}]
+             **_areas(region.area_m2), "geometry": region.geometry}]
     for c in region.constraints:
-        rows.append({"role": c.role, "rule": c.rule, "kind": c.kind, "facility": facility,
-                     "area_m2": float(c.geometry.area), "geometry": c.geometry})
+        rows.append({"role": c.role, "rule": c.rule, "kind": c.kind, **names, **_areas(float(c.geometry.area)),
+                     "parts": _parts(c.geometry), "geometry": c.geometry})
     if facility in ctx.planned:
         check = check_planned_one(service, facility)
-        rows.append({"role": "planned_site", "rule": "", "kind": "", "facility": facility,
-                     "area_m2": float(ctx.planned[facility].area), "passed": check.passed,
-                     "geometry": ctx.planned[facility]})
+        site = ctx.planned[facility]
+        rows.append({"role": "planned_site", "rule": "", "kind": "", **names, **_areas(float(site.area)),
+                     "parts": _parts(site), "passed": check.passed, "geometry": site})
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:5186").to_crs("EPSG:4326")
     gdf.insert(0, "id", [f"{facility}:{r['role']}:{r['rule']}".rstrip(":") for r in rows])
     fc = feature_collection(gdf)
     fc.update({"facility": facility, "summary": region.summary(),
                "note": "areas planar in EPSG:5186; geometries lon/lat (WGS84)"})
     return JSONResponse(fc, media_type=GEOJSON)
+
+
+def _areas(area_m2: float) -> dict[str, float]:
+    """The area in every unit a planner reads (m², ha, km², 평), as the layer items carry them."""
+    return {f"area_{u}": v for u, v in all_units(area_m2).items()}
+
+
+def _parts(geom) -> int:
+    """How many separate polygons a geometry has (a count, so an integer in the JSON too)."""
+    return int(shapely.get_num_geometries(geom)) if not geom.is_empty else 0
 
 
 def check_planned_one(service: SitingService, facility: str) -> SiteCheck:

@@ -41,13 +41,18 @@ class RuleResult:
 
 @dataclass(frozen=True)
 class SiteCheck:
+    """One candidate's verdict; the facility's Korean and English names travel with its id, so
+    every answer (API, terminal, map) can say which facility in words a planner reads."""
     facility: str
     passed: bool
     rules: list[RuleResult] = field(default_factory=list)
     id: str | None = None
+    name_ko: str = ""
+    name_en: str = ""
 
     def as_dict(self) -> dict:
-        out = {"facility": self.facility, "passed": self.passed, "rules": [asdict(r) for r in self.rules]}
+        out = {"facility": self.facility, "name_ko": self.name_ko, "name_en": self.name_en,
+               "passed": self.passed, "rules": [asdict(r) for r in self.rules]}
         if self.id is not None:
             out = {"id": self.id, **out}
         return out
@@ -244,7 +249,8 @@ def evaluate(ctx: SitingContext, facility: str, geoms, ids: list[str | None] | N
     overall = (np.logical_and.reduce([a.passed for a in arrays]) if arrays else np.ones(len(geoms), bool)).tolist()
     columns = [_results(a) for a in arrays]
     ids = [None] * len(geoms) if ids is None else ids
-    return [SiteCheck(facility=facility, passed=ok, rules=list(rules), id=i)
+    fac = ctx.rules.facility(facility)
+    return [SiteCheck(facility=facility, passed=ok, rules=list(rules), id=i, name_ko=fac.name_ko, name_en=fac.name_en)
             for ok, rules, i in zip(overall, zip(*columns) if columns else [()] * len(geoms), ids)]
 
 

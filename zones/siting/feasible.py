@@ -32,6 +32,8 @@ class Constraint:
 @dataclass(frozen=True)
 class FeasibleRegion:
     facility: str
+    name_ko: str
+    name_en: str
     geometry: BaseGeometry  # EPSG:5186
     area_m2: float
     parts: int
@@ -43,13 +45,14 @@ class FeasibleRegion:
     constraints: list[Constraint] = field(default_factory=list)
 
     def summary(self) -> dict:
-        return {"facility": self.facility, "area_m2": self.area_m2, "parts": self.parts,
+        return {"facility": self.facility, "name_ko": self.name_ko, "name_en": self.name_en, "area_m2": self.area_m2, "parts": self.parts,
                 "largest_part_m2": self.largest_part_m2, "largest_width_m": self.largest_width_m,
                 "min_area_m2": self.min_area_m2, "min_width_m": self.min_width_m, "fits": self.fits}
 
 
 def feasible_region(ctx: SitingContext, facility: str) -> FeasibleRegion:
     bound = ctx.facility_rules(facility)
+    fac = ctx.rules.facility(facility)
     region: BaseGeometry | None = None
     constraints: list[Constraint] = []
     for b in bound:
@@ -87,7 +90,7 @@ def feasible_region(ctx: SitingContext, facility: str) -> FeasibleRegion:
     fits = any((min_area is None or a >= min_area) and (min_width is None or w >= min_width - 2 * MIC_TOLERANCE_M)
                for a, w in zip(areas, widths))
     geom = shapely.MultiPolygon(parts) if parts else shapely.MultiPolygon()
-    return FeasibleRegion(facility=facility, geometry=geom, area_m2=float(sum(areas)), parts=len(parts),
+    return FeasibleRegion(facility=facility, name_ko=fac.name_ko, name_en=fac.name_en, geometry=geom, area_m2=float(sum(areas)), parts=len(parts),
                           largest_part_m2=float(max(areas, default=0.0)),
                           largest_width_m=float(max(widths, default=0.0)),
                           min_area_m2=min_area, min_width_m=min_width, fits=fits, constraints=constraints)
