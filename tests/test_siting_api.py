@@ -207,3 +207,18 @@ def test_cli_and_api_refuse_a_site_in_the_same_words(client, tmp_path, capsys, g
     path.write_text(json.dumps(geometry), encoding="utf-8")
     assert main(["siting", "check", str(path), "--facility", "modular_factory"]) == 2
     assert capsys.readouterr().err.strip() == f"kizone: error: {path}: {api.json()['detail']}"
+
+
+def test_feasible_features_carry_every_area_unit_and_whole_counts(client):
+    fc = client.get("/siting/feasible/certification_center").json()
+    assert {f["properties"]["role"] for f in fc["features"]} >= {"feasible_region", "allowed_zone", "planned_site"}
+    for f in fc["features"]:
+        p = f["properties"]
+        m2 = p["area_m2"]
+        assert m2 > 0
+        assert p["area_ha"] == pytest.approx(m2 / 10_000) and p["area_km2"] == pytest.approx(m2 / 1_000_000)
+        assert p["area_pyeong"] == pytest.approx(m2 * 121 / 400)
+        assert type(p["parts"]) is int and p["parts"] >= 1
+        g = f["geometry"]
+        assert p["parts"] == (len(g["coordinates"]) if g["type"] == "MultiPolygon" else 1)
+    assert type(fc["summary"]["parts"]) is int
