@@ -3,7 +3,7 @@
 One reader for POST /siting/check and `kizone siting check`, so a file checked in the terminal
 is judged exactly as the same body sent to the API. GIS staff paste sites from QGIS or
 scripts, and the usual mistakes are lat/lon in the wrong order, a bow-tie ring, a point where
-a site was meant, or a coordinate from the wrong system. Each is refused with a message that
+a site was meant, a ring left open, or a coordinate from the wrong system. Each is refused with a message that
 names the fault and, in a batch, the feature, instead of a wrong answer. The coordinate checks
 are those of every uploaded area (geodata.geojson_in); only the wording is the siting check's.
 """
@@ -111,9 +111,10 @@ def _feature(feat: Any, index: int | None, crs: str, default_facility: Any) -> C
 def to_metric(geometry: Any, crs: str, where: str = "geometry") -> BaseGeometry:
     """A validated site polygon in EPSG:5186, or SiteInputError naming what is wrong with it.
 
-    A ring left open is closed, as a site drawn by hand or by script often is."""
+    A ring left open is refused, as GeoJSON (RFC 7946 §3.1.6) requires and as a draft allocation
+    is: closing it silently could check a different site from the one the officer meant."""
     try:
-        return area_to_metric(checked_area(geometry, crs, close_rings=True), crs)
+        return area_to_metric(checked_area(geometry, crs), crs)
     except GeoInputFault as fault:
         hint = _METRIC_HINT if crs == _LON_LAT else ""
         raise SiteInputError("Invalid geometry", fault.worded(_SITE_WORDING, "{where}: {detail}", where=where,

@@ -222,3 +222,19 @@ def test_feasible_features_carry_every_area_unit_and_whole_counts(client):
         g = f["geometry"]
         assert p["parts"] == (len(g["coordinates"]) if g["type"] == "MultiPolygon" else 1)
     assert type(fc["summary"]["parts"]) is int
+
+
+def test_an_open_ring_is_refused_as_drafts_refuse_it(client):
+    ring = [[126.6865, 35.1680], [126.6880, 35.1680], [126.6880, 35.1692], [126.6865, 35.1692]]  # no closing position
+    geometry = {"type": "Polygon", "coordinates": [ring]}
+    site = client.post("/siting/check", json={"facility": "certification_center", "geometry": geometry})
+    assert site.status_code == 422 and site.headers["content-type"] == "application/problem+json"
+    draft = client.post("/allocations/check", json={"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"target_id": "fez_ai"}, "geometry": geometry}]})
+    assert draft.status_code == 422 and draft.json()["errors"][0]["fault"] == "unclosed_ring"
+    reason = draft.json()["errors"][0]["detail"]
+    assert "ring 0 is not closed" in reason and "repeat the first position at the end" in reason
+    assert site.json()["detail"] == f"geometry: {reason}"
+    closed = client.post("/siting/check", json={"facility": "certification_center",
+                                                "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]}})
+    assert closed.status_code == 200
