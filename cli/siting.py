@@ -57,13 +57,23 @@ def cmd_check(args: argparse.Namespace, store: Path) -> int:
     try:
         candidates, _ = parse_body(data)
     except SiteInputError as exc:
-        raise ValueError(f"{args.file}: {exc.detail}") from None
+        raise ValueError(input_error(args.file, exc)) from None
     for c in candidates:
         service.rules.facility(c.facility)
     checks = evaluate_mixed(service.context(), [c.facility for c in candidates],
                             [c.geometry for c in candidates], [c.id for c in candidates])
     print(_json(checks) if args.format == "json" else "\n\n".join(table(c) for c in checks))
     return 0 if all(c.passed for c in checks) else 1
+
+
+def input_error(path: Path, exc) -> str:
+    """The refusal in the API's words; a batch with several faulty features lists each on its own line."""
+    lines = [f"{path}: {exc.detail}"]
+    if len(exc.errors) > 1:
+        lines += [f"  {e['detail']}" + (f" (id {e['id']})" if e["id"] is not None else "") for e in exc.errors]
+        if exc.faulty > len(exc.errors):
+            lines.append(f"  … and {exc.faulty - len(exc.errors):,} more")
+    return "\n".join(lines)
 
 
 def cmd_report(args: argparse.Namespace, store: Path) -> int:

@@ -19,6 +19,7 @@ from geodata.geojson_in import to_metric as area_to_metric
 from zones.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE
 
 MAX_CANDIDATES = 100_000
+MAX_LISTED = 100  # faulty features listed in one answer; the rest are counted
 _LON_LAT = "EPSG:4326"
 _METRIC_HINT = "; metric coordinates need \"crs\": \"EPSG:5186\" (or the system they are in)"
 _BOX = f"{KOREA_LON_RANGE[0]:g}–{KOREA_LON_RANGE[1]:g}°E, {KOREA_LAT_RANGE[0]:g}–{KOREA_LAT_RANGE[1]:g}°N"
@@ -43,13 +44,31 @@ _SITE_WORDING["invalid_geometry"] = _SITE_WORDING["self_intersection"]
 
 
 class SiteInputError(ValueError):
-    """A candidate site that cannot be checked; `detail` says why in planning terms."""
+    """A candidate site that cannot be checked; `detail` says why in planning terms.
 
-    def __init__(self, title: str, detail: str, status: int = 422):
+    `fault` is the stable fault code (those of /allocations/check where the fault is the same),
+    `location` the x, y at fault when known. A batch refused for several features carries one
+    entry per faulty feature in `errors` (at most MAX_LISTED) and the total in `faulty`.
+    """
+
+    def __init__(self, title: str, detail: str, status: int = 422, fault: str = "invalid_site",
+                 location: list[float] | None = None, errors: list[dict[str, Any]] | None = None,
+                 faulty: int = 0):
         super().__init__(detail)
         self.title = title
         self.detail = detail
         self.status = status
+        self.fault = fault
+        self.location = location
+        self.errors = errors or []
+        self.faulty = faulty
+
+    def extra(self) -> dict[str, Any]:
+        """What a problem+json answer adds to title and detail: the per-feature list of a batch."""
+        if not self.errors:
+            return {}
+        return {"faulty_features": self.faulty, "errors_not_listed": self.faulty - len(self.errors),
+                "errors": self.errors}
 
 
 @dataclass(frozen=True)
@@ -83,7 +102,7 @@ def parse_body(body: Any) -> tuple[list[Candidate], bool]:
             raise SiteInputError("Invalid request", "a FeatureCollection needs a non-empty features array")
         if len(feats) > MAX_CANDIDATES:
             raise SiteInputError("Too many sites", f"{len(feats):,} features; at most {MAX_CANDIDATES:,} per request", 413)
-        return [_feature(f, i, crs, body.get("facility")) for i, f in enumerate(feats)], True
+        return _features(feats, crs, body.get("facility")), True
     if kind == "Feature":
         return [_feature(body, None, crs, body.get("facility"))], False
     facility = body.get("facility")
@@ -94,18 +113,56 @@ def parse_body(body: Any) -> tuple[list[Candidate], bool]:
     return [Candidate(facility, to_metric(body["geometry"], crs, "geometry"))], False
 
 
+def _features(feats: list, crs: str, default_facility: Any) -> list[Candidate]:
+    """Every feature of a batch, or one SiteInputError listing every faulty feature (index, id,
+    fault, message), as /allocations/check lists faulty drafts: a batch exported from QGIS is
+    fixed in one pass, not resent once per fault. With one faulty feature the answer reads as
+    it always did."""
+    out: list[Candidate] = []
+    errors: list[dict[str, Any]] = []
+    first: SiteInputError | None = None
+    faulty = 0
+    for i, feat in enumerate(feats):
+        try:
+            out.append(_feature(feat, i, crs, default_facility))
+        except SiteInputError as exc:
+            faulty += 1
+            first = first or exc
+            if len(errors) < MAX_LISTED:
+                errors.append(_entry(i, feat, exc))
+    if first is None:
+        return out
+    if faulty == 1:
+        raise SiteInputError(first.title, first.detail, first.status, first.fault, first.location, errors, faulty)
+    raise SiteInputError("Invalid sites", f"{faulty:,} of {len(feats):,} features cannot be checked; "
+                         f"the first: {first.detail} (see errors)", 422, first.fault, first.location, errors, faulty)
+
+
+def _entry(index: int, feat: Any, exc: SiteInputError) -> dict[str, Any]:
+    fid = _feature_id(feat) if isinstance(feat, dict) else None
+    entry: dict[str, Any] = {"feature": index, "id": fid, "fault": exc.fault, "detail": exc.detail}
+    if exc.location is not None:
+        entry["location"] = exc.location
+    return entry
+
+
+def _feature_id(feat: dict) -> str | None:
+    props = feat.get("properties")
+    fid = feat.get("id", props.get("id") if isinstance(props, dict) else None)
+    return None if fid is None else str(fid)
+
+
 def _feature(feat: Any, index: int | None, crs: str, default_facility: Any) -> Candidate:
     where = "feature" if index is None else f"features[{index}]"
     if not isinstance(feat, dict) or feat.get("type") != "Feature":
-        raise SiteInputError("Invalid site", f"{where} is not a GeoJSON Feature")
+        raise SiteInputError("Invalid site", f"{where} is not a GeoJSON Feature", fault="not_a_feature")
     props = feat.get("properties")
     props = props if isinstance(props, dict) else {}
     facility = props.get("facility", default_facility)
     if not isinstance(facility, str) or not facility:
-        raise SiteInputError("Invalid site", f"{where} has no properties.facility naming the facility to check")
-    fid = feat.get("id", props.get("id"))
-    return Candidate(facility, to_metric(feat.get("geometry"), crs, f"{where}.geometry"),
-                     None if fid is None else str(fid))
+        raise SiteInputError("Invalid site", f"{where} has no properties.facility naming the facility to check",
+                             fault="no_facility")
+    return Candidate(facility, to_metric(feat.get("geometry"), crs, f"{where}.geometry"), _feature_id(feat))
 
 
 def to_metric(geometry: Any, crs: str, where: str = "geometry") -> BaseGeometry:
@@ -118,4 +175,5 @@ def to_metric(geometry: Any, crs: str, where: str = "geometry") -> BaseGeometry:
     except GeoInputFault as fault:
         hint = _METRIC_HINT if crs == _LON_LAT else ""
         raise SiteInputError("Invalid geometry", fault.worded(_SITE_WORDING, "{where}: {detail}", where=where,
-                                                              hint=hint)) from None
+                                                              hint=hint), fault=fault.code,
+                             location=fault.location) from None

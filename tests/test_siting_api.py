@@ -116,6 +116,7 @@ def test_batch_error_names_the_feature(client, stored_sites):
              {"type": "Feature", "properties": {"facility": "modular_factory"}, "geometry": {"type": "Point", "coordinates": [126.69, 35.15]}}]
     resp = client.post("/siting/check", json={"type": "FeatureCollection", "features": feats})
     assert resp.status_code == 422 and resp.json()["detail"].startswith("features[1].geometry")
+    assert [(e["feature"], e["fault"]) for e in resp.json()["errors"]] == [(1, "wrong_geometry_type")]
 
 
 def test_feature_properties_that_are_not_an_object_are_a_422(client):
@@ -238,3 +239,52 @@ def test_an_open_ring_is_refused_as_drafts_refuse_it(client):
     closed = client.post("/siting/check", json={"facility": "certification_center",
                                                 "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]}})
     assert closed.status_code == 200
+
+
+def _bad_batch(stored_sites, n_bad):
+    """A batch of one good site then `n_bad` faulty features of several kinds, some with ids."""
+    good = {"type": "Feature", "id": "ok", "properties": {"facility": "modular_factory"},
+            "geometry": stored_sites["modular_factory"]["geometry"]}
+    kinds = [
+        lambda i: {"type": "Feature", "id": f"p{i}", "properties": {"facility": "modular_factory"},
+                   "geometry": {"type": "Point", "coordinates": [126.69, 35.15]}},
+        lambda i: {"type": "Feature", "properties": {"facility": "modular_factory"}, "geometry": square(35.15, 126.69)},
+        lambda i: {"type": "Feature", "id": i, "properties": {}, "geometry": square(126.69, 35.15)},
+        lambda i: ["not", "a", "feature"],
+    ]
+    return [good] + [kinds[i % len(kinds)](i) for i in range(n_bad)]
+
+
+def test_batch_lists_every_faulty_feature_in_one_problem(client, stored_sites):
+    feats = _bad_batch(stored_sites, 4)
+    resp = client.post("/siting/check", json={"type": "FeatureCollection", "features": feats})
+    assert resp.status_code == 422 and resp.headers["content-type"] == "application/problem+json"
+    body = resp.json()
+    assert body["faulty_features"] == 4 and body["errors_not_listed"] == 0
+    assert [(e["feature"], e["id"], e["fault"]) for e in body["errors"]] == [
+        (1, "p0", "wrong_geometry_type"), (2, None, "swapped_lat_lon"), (3, "2", "no_facility"),
+        (4, None, "not_a_feature")]
+    # Each entry reads as the same feature alone would be refused.
+    for e in body["errors"]:
+        alone = client.post("/siting/check", json={"type": "FeatureCollection", "features": [feats[e["feature"]]]})
+        assert alone.json()["detail"] == e["detail"].replace(f"features[{e['feature']}]", "features[0]")
+    assert body["errors"][1]["location"] == [35.15 - 0.0005, 126.69 - 0.0005]
+    assert body["detail"].startswith("4 of 5 features cannot be checked; the first: features[1].geometry")
+
+
+def test_batch_fault_list_is_capped_and_counts_the_rest(client, stored_sites):
+    feats = _bad_batch(stored_sites, 250)
+    body = client.post("/siting/check", json={"type": "FeatureCollection", "features": feats}).json()
+    assert body["faulty_features"] == 250 and len(body["errors"]) == 100 and body["errors_not_listed"] == 150
+    assert [e["feature"] for e in body["errors"]] == list(range(1, 101))
+
+
+def test_cli_lists_every_faulty_feature_of_a_batch(client, tmp_path, capsys, stored_sites):
+    feats = _bad_batch(stored_sites, 3)
+    path = tmp_path / "sites.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    api = client.post("/siting/check", json={"type": "FeatureCollection", "features": feats}).json()
+    assert main(["siting", "check", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == f"kizone: error: {path}: {api['detail']}"
+    assert err[1:] == [f"  {e['detail']}" + (f" (id {e['id']})" if e["id"] is not None else "") for e in api["errors"]]

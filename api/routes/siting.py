@@ -69,12 +69,14 @@ def siting_check(request: Request, body: Any = Body(..., examples=[{
                                                           [126.6865, 35.1680]]]}}])) -> Any:
     """`{"facility", "geometry", "crs"?}` answers one check; a FeatureCollection whose features carry
     `properties.facility` answers a list in feature order. Geometries are lon/lat (WGS84) unless
-    `"crs"` names another system, e.g. "EPSG:5186"."""
+    `"crs"` names another system, e.g. "EPSG:5186". A batch with faulty features is refused in one
+    422 whose `errors` list each of them (feature index, id, fault code, message; the first
+    100, `errors_not_listed` counts the rest)."""
     service = _service(request)
     try:
         candidates, batch = parse_body(body)
     except SiteInputError as exc:
-        raise Problem(exc.status, exc.title, exc.detail) from None
+        raise Problem(exc.status, exc.title, exc.detail, **exc.extra()) from None
     for c in candidates:
         _facility_or_404(service, c.facility)
     checks = evaluate_mixed(service.context(), [c.facility for c in candidates],
