@@ -288,3 +288,17 @@ def test_cli_lists_every_faulty_feature_of_a_batch(client, tmp_path, capsys, sto
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0] == f"kizone: error: {path}: {api['detail']}"
     assert err[1:] == [f"  {e['detail']}" + (f" (id {e['id']})" if e["id"] is not None else "") for e in api["errors"]]
+
+
+def test_the_documented_example_site_passes_every_rule(client):
+    body = client.get("/openapi.json").json()["paths"]["/siting/check"]["post"]["requestBody"]
+    examples = body["content"]["application/json"]["schema"]["examples"]
+    assert examples
+    for example in examples:
+        resp = client.post("/siting/check", json=example)
+        assert resp.status_code == 200, resp.text
+        check = resp.json()
+        assert check["passed"] and len(check["rules"]) >= 5, [r["message_en"] for r in check["rules"] if not r["passed"]]
+        assert all(r["passed"] for r in check["rules"])
+        ring = example["geometry"]["coordinates"][0]  # anticlockwise, as RFC 7946 asks of an exterior ring
+        assert sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:])) > 0
