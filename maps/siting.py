@@ -39,6 +39,19 @@ FIT_PADDING = ((400, 20), (300, 20))
 # Drawn bottom to top: wide context first, the answer (feasible region) and the site last.
 ROLE_ORDER = ("allowed_zone", "setback_band", "adjacency_reach", "clearance_buffer", "existing_facility")
 
+# A facility's allowed zone comes from two kinds of rule: a named zone of the plan (a
+# sub-complex, a FEZ district) and legal dongs. The feasible region needs both, but a reader
+# must tell them apart on the map, so each kind has its own name, colour and line.
+ZONE_LABELS: dict[str, tuple[str, str]] = {
+    "within": ("허용 구역", "Allowed zone"),
+    "in_dongs": ("허용 법정동 구역", "Allowed legal-dong zone"),
+}
+ZONE_STYLES: dict[str, dict] = {
+    "within": SITING_STYLES["allowed_zone"],
+    "in_dongs": {"color": "#542788", "weight": 2, "opacity": 1.0, "dashArray": "2 5",
+                 "fillColor": "#542788", "fillOpacity": 0.04},
+}
+
 CONSTRAINT_TOOLTIP: list[tuple[str, str]] = [
     ("role_text", "구분 Layer"),
     ("rule", "규칙 Rule"),
@@ -99,8 +112,31 @@ def role_label(role: str) -> str:
     return f"{ko} · {en}"
 
 
+def _is_zone(c: Constraint) -> bool:
+    return c.role == "allowed_zone" and c.kind in ZONE_LABELS
+
+
+def constraint_label(c: Constraint) -> tuple[str, str]:
+    """(Korean, English) name of what a constraint geometry is: its role, and for an allowed
+    zone whether it is a plan zone or legal dongs."""
+    return ZONE_LABELS[c.kind] if _is_zone(c) else SITING_ROLE_LABELS[c.role]
+
+
+def constraint_style(c: Constraint) -> dict:
+    return ZONE_STYLES[c.kind] if _is_zone(c) else SITING_STYLES[c.role]
+
+
 def layer_name(c: Constraint) -> str:
-    return f"{role_label(c.role)} ({c.rule})"
+    ko, en = constraint_label(c)
+    return f"{ko} · {en} ({c.rule})"
+
+
+def legend_entry(c: Constraint, name_ko: str, name_en: str) -> tuple[str, str, str]:
+    """A constraint's legend row; an allowed zone also says which zone or dongs it is."""
+    ko, en = constraint_label(c)
+    if _is_zone(c) and (name_ko or name_en):
+        ko, en = f"{ko}: {name_ko or name_en}", f"{en}: {name_en or name_ko}"
+    return _style_swatch(constraint_style(c)), ko, f"{en} ({c.rule})"
 
 
 def constraint_properties(c: Constraint, check: SiteCheck | None, source: str, threshold: str) -> dict:
@@ -109,7 +145,7 @@ def constraint_properties(c: Constraint, check: SiteCheck | None, source: str, t
         f"{'통과' if result.passed else '위반'} · {'pass' if result.passed else 'FAIL'}: "
         f"{result.message_ko} / {result.message_en}")
     ko, en = KIND_LABELS.get(c.kind, (c.kind, c.kind))
-    return {"id": f"{c.role}:{c.rule}", "role": c.role, "role_text": role_label(c.role), "rule": c.rule,
+    return {"id": f"{c.role}:{c.rule}", "role": c.role, "role_text": " · ".join(constraint_label(c)), "rule": c.rule,
             "kind_text": f"{ko} · {en}", "threshold_text": threshold, "result_text": result_text,
             "source": source}
 
@@ -181,6 +217,7 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
     boxes: list[np.ndarray] = []
     legend: list[tuple[str, str, str]] = []
     rules = {r.id: r for r in fac.rules}
+    bound = {b.rule.id: b for b in ctx.facility_rules(facility)}
     constraints = sorted(region.constraints, key=lambda c: ROLE_ORDER.index(c.role))
     for c in constraints:
         geom = to_lonlat(c.geometry)
@@ -189,13 +226,13 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
         rule = rules[c.rule]
         props = constraint_properties(c, check, rule.source + (f" ({rule.basis})" if rule.basis else ""),
                                       _num(rule.threshold, rule.unit))
-        style = SITING_STYLES[c.role]
+        style = constraint_style(c)
         layer = folium.GeoJson(feature_collection([geom], [props]), name=layer_name(c), overlay=True, show=True,
                                style_function=lambda _f, s=style: s, highlight_function=lambda _f: HIGHLIGHT,
                                tooltip=_tooltip(CONSTRAINT_TOOLTIP))
         layer.add_to(m)
         hook.register(f"{c.role}:{c.rule}", layer, 1)
-        legend.append((_swatch(c.role), SITING_ROLE_LABELS[c.role][0], f"{SITING_ROLE_LABELS[c.role][1]} ({c.rule})"))
+        legend.append(legend_entry(c, bound[c.rule].name_ko, bound[c.rule].name_en))
         boxes.append(np.asarray(geom.bounds))
     if not region.geometry.is_empty:
         geom = to_lonlat(region.geometry)
@@ -238,7 +275,10 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
 
 
 def _swatch(role: str) -> str:
-    s = SITING_STYLES[role]
+    return _style_swatch(SITING_STYLES[role])
+
+
+def _style_swatch(s: dict) -> str:
     return swatch(s["color"], s.get("fillOpacity", 0.3), dashed="dashArray" in s)
 
 

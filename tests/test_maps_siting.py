@@ -140,3 +140,24 @@ def test_cli_map_writes_a_siting_map_per_facility_and_the_list(tmp_path, ctx):
         assert external_references((tmp_path / f"siting-{fid}.html").read_text(encoding="utf-8")) == []
     assert "siting-modular_factory.html" in (tmp_path / "siting.html").read_text(encoding="utf-8")
     assert "siting.html" in (tmp_path / "overview.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("facility", ["certification_center", FACILITY])
+def test_legend_entries_are_distinct_and_each_allowed_zone_says_what_it_is(provider, ctx, facility):
+    import re
+
+    text = controls_text(build_siting(provider, ctx, facility))
+    legend = text[text.index("범례"):]
+    rows = re.findall(r"<tr><td>(<span class=\"kz-swatch\"[^>]*></span>)</td><td>(.*?)</td></tr>", legend)
+    assert len(rows) == len({label for _, label in rows}) >= 4
+    bound = {b.rule.id: b for b in ctx.facility_rules(facility)}
+    zones = [c for c in feasible_region(ctx, facility).constraints if c.role == "allowed_zone"]
+    assert {c.kind for c in zones} == {"within", "in_dongs"}
+    swatches = set()
+    for c in zones:
+        b = bound[c.rule]
+        swatch, label = next(r for r in rows if f"({c.rule})" in r[1])
+        what = ("허용 구역", "Allowed zone") if c.kind == "within" else ("허용 법정동 구역", "Allowed legal-dong zone")
+        assert label.startswith(f"{what[0]}: {b.name_ko}<br><small>{what[1]}: {b.name_en} ({c.rule})")
+        swatches.add(swatch)
+    assert len(swatches) == len(zones)
