@@ -61,9 +61,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_revisions(args: argparse.Namespace) -> int:
     from geodata.retention import describe_keep
     from geodata.revisions import revision_ranges
+    from geodata.store import UnknownLayer, check_layer_id
 
     store = _store(args)
-    revisions = store.revisions(args.layer)
+    revisions = store.revisions(check_layer_id(args.layer))
+    if not revisions and args.layer not in store.layer_ids():
+        raise UnknownLayer(args.layer, store.layer_ids())  # a typo, not an unwritten layer
     if args.format == "json":
         print(json.dumps([r.as_dict() for r in revisions], ensure_ascii=False, indent=2))
         return 0
@@ -75,11 +78,23 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     for r in revisions:
         print(f"{r.revision:>4}  {r.created_utc:27s}  {r.token_name[:10]:10s}  {r.feature_count:>8}  "
               f"{r.checksum[:12]}  {'yes' if r.restorable else 'pruned':7s}  "
-              f"{r.action} {r.source_file} {r.note}".rstrip())
+              f"{_action_text(r)}")
     restorable = [r.revision for r in revisions if r.restorable]
     print(f"restorable: {revision_ranges(restorable) or 'none'}; the store keeps the content of "
           f"{describe_keep(store.keep_revisions)} per layer (ZONES_KEEP_REVISIONS)")
     return 0
+
+
+def _action_text(r) -> str:
+    """What a revision did, each fact once: a restore's note already names the action and its source
+    ("restore of revision 1"), an import's names neither ("strict")."""
+    note = (r.note or "").strip()
+    parts = [] if note.startswith(r.action) else [r.action]
+    if r.source_file and r.source_file not in note:
+        parts.append(r.source_file)
+    if note:
+        parts.append(f"({note})" if parts else note)
+    return " ".join(parts)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:

@@ -201,6 +201,12 @@ def _in_box(lon: Any, lat: Any) -> np.ndarray:
             & (KOREA_LAT_RANGE[0] <= lat) & (lat <= KOREA_LAT_RANGE[1]))
 
 
+def check_in_korea(xy: np.ndarray, crs: str, label: str | None = None) -> None:
+    """The place check of `checked_area` on bare x, y positions in `crs` (an "EPSG:n" name), for
+    readers that parse geometries themselves (file imports): the same GeoInputFault kinds."""
+    _check_in_korea(np.asarray(xy, dtype=float).reshape(-1, 2), crs, label or crs)
+
+
 def _check_in_korea(xy: np.ndarray, crs: str, label: str) -> None:
     """Every position inside Korea, or the likeliest reason why not: axes swapped, metres sent as
     degrees or degrees as metres (the CRS is missing or wrong), or a place outside Korea."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ class ReadResult:
     fmt: str
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    # (CRS, why) the format defines when the file declares none: GeoJSON is lon/lat CRS84 (RFC 7946)
+    default_crs: tuple[CRS, str] | None = None
 
 
 def read_any(path: Path, *, encoding: str | None = None, source_layer: str | None = None,
@@ -175,7 +178,7 @@ def from_geojson_obj(raw: object, name: str) -> ReadResult:
     if not isinstance(raw, dict) or raw.get("type") != "FeatureCollection" or not isinstance(raw.get("features"), list):
         raise ImportProblem(f"{name}: a GeoJSON FeatureCollection is expected (type 'FeatureCollection' with 'features')")
     notes = []
-    declared = CRS.from_user_input("OGC:CRS84")
+    declared = None
     legacy = raw.get("crs")
     if legacy is not None:
         try:
@@ -184,8 +187,7 @@ def from_geojson_obj(raw: object, name: str) -> ReadResult:
         except Exception:
             raise ImportProblem(f"{name}: the 'crs' member is not understood; RFC 7946 GeoJSON is lon/lat WGS84 "
                                 f"and needs none") from None
-    else:
-        notes.append("GeoJSON without 'crs': lon/lat WGS84 (RFC 7946)")
+    _refuse_non_finite(raw["features"], name)
     for i, feat in enumerate(raw["features"]):
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
             raise ImportProblem(f"{name}: item #{i + 1} of 'features' is not a GeoJSON Feature")
@@ -198,7 +200,51 @@ def from_geojson_obj(raw: object, name: str) -> ReadResult:
         gdf = _features_to_gdf(raw["features"], declared)
     except Exception as exc:
         raise ImportProblem(f"{name}: a geometry could not be read ({_short(exc)})") from None
-    return ReadResult(gdf, declared, name, "GeoJSON", "utf-8", notes)
+    return ReadResult(gdf, declared, name, "GeoJSON", "utf-8", notes,
+                      default_crs=(GEOJSON_CRS, "GeoJSON default (RFC 7946: lon/lat CRS84)"))
+
+
+GEOJSON_CRS = CRS.from_user_input("OGC:CRS84")
+
+
+def _refuse_non_finite(features: list, name: str) -> None:
+    """JSON has no NaN or Infinity, but Python's reader (and some exporters) let them through; left
+    in, they reach the geometry parser and come back as its internals. Named here by feature instead."""
+    bad = []
+    for i, feat in enumerate(features):
+        where = _non_finite_in(feat.get("geometry") if isinstance(feat, dict) else None, "geometry")
+        if where is None and isinstance(feat, dict) and isinstance(feat.get("properties"), dict):
+            where = _non_finite_in(feat["properties"], "properties")
+        if where is not None:
+            fid = feat.get("id", (feat.get("properties") or {}).get("id"))
+            bad.append(f"feature #{i + 1}" + (f" (id {fid!r})" if isinstance(fid, (str, int)) else "") + f": {where}")
+    if bad:
+        more = f" (and {len(bad) - 1} more feature(s))" if len(bad) > 1 else ""
+        raise ImportProblem(f"{name}: {bad[0]}{more}; JSON has no NaN or Infinity: every coordinate must be a "
+                            f"number, a missing value null")
+
+
+def _non_finite_in(value: object, path: str) -> str | None:
+    """Where the first NaN/infinite number in a parsed JSON value sits, or None (cheap when there is none)."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{path} is {_num(value)}"
+    if isinstance(value, (dict, list)):
+        if "NaN" not in json.dumps(value) and "Infinity" not in json.dumps(value):
+            return None
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(item, list) and item and all(isinstance(v, (int, float)) for v in item):
+                if not all(math.isfinite(v) for v in item):  # a position: name it whole
+                    return f"{path}[{key}] is [{', '.join(_num(v) for v in item)}]"
+                continue
+            where = _non_finite_in(item, f"{path}.{key}" if isinstance(value, dict) else f"{path}[{key}]")
+            if where:
+                return where
+    return None
+
+
+def _num(v: float) -> str:
+    return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}.get(repr(float(v)), repr(v))
 
 
 def _features_to_gdf(features: list[dict], crs: CRS) -> gpd.GeoDataFrame:

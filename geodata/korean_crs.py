@@ -67,19 +67,28 @@ def parse_crs(text: str) -> CRS:
         raise CrsProblem(f"cannot understand the CRS {text!r}: give it as EPSG:5186, EPSG:5174, ... ({exc})") from None
 
 
-def resolve(declared: CRS | None, override: str | None, *, source: str = "file") -> tuple[CRS, CrsResolution]:
-    """The CRS to read the coordinates in, identified, with the transformation to EPSG:5186."""
+def resolve(declared: CRS | None, override: str | None, *, source: str = "file", override_source: str = "--crs",
+            hint: str = "--crs {code}", default: tuple[CRS, str] | None = None) -> tuple[CRS, CrsResolution]:
+    """The CRS to read the coordinates in, identified, with the transformation to EPSG:5186.
+
+    `override_source` names where `override` came from (the CLI's --crs, or an API request's crs
+    parameter) and `hint` how the caller gives one ("--crs {code}"), so the report and the messages
+    speak of the option the user actually has. `default` is (CRS, why) for a format that defines one
+    when the file declares none (GeoJSON: lon/lat CRS84, RFC 7946); it is used, and said, only then.
+    """
     notes: list[str] = []
     if override:
         crs = parse_crs(override)
         if declared is not None and not _same(declared, crs):
-            notes.append(f"the file declares {declared.name!r}; --crs {override} was used instead, as asked")
-        source = "--crs"
+            notes.append(f"the file declares {declared.name!r}; {override_source} {override} was used instead, as asked")
+        source = override_source
+    elif declared is None and default is not None:
+        crs, source = default
     elif declared is None:
         raise CrsProblem(
             "the file carries no coordinate reference system (no .prj, no EPSG code); the tool never guesses: "
-            "tell it with --crs (e.g. --crs EPSG:5186 for KGD2002 Central Belt 2010, --crs EPSG:5174 for the "
-            "legacy Bessel Modified Central Belt)")
+            f"tell it with {hint.format(code='EPSG:5186')} for KGD2002 Central Belt 2010, "
+            f"or {hint.format(code='EPSG:5174')} for the legacy Bessel Modified Central Belt")
     else:
         crs = declared
     epsg, matched_by = identify(crs)
@@ -104,6 +113,32 @@ def resolve(declared: CRS | None, override: str | None, *, source: str = "file")
         source=source, declared=(override or crs.name), epsg=epsg, name=use.name, matched_by=matched_by,
         bessel=bessel, transformation=name, accuracy_m=accuracy, notes=tuple(notes),
     )
+
+
+# The order systems are suggested in when coordinates fit several: the Central Belt systems first
+# (Gwangju and Jeonju lie in it), then the unified ones, then the other belts.
+SUGGESTED_EPSG = (5186, 5181, 5174, 2097, 5179, 5178, 5185, 5187, 5180, 5183, 5173, 5176, 2098, 2096,
+                  5188, 5184, 5177, 5182, 5175)
+
+
+def likely_systems(x: float, y: float) -> list[int]:
+    """Korean EPSG systems in whose area of use the position x, y (easting, northing) falls.
+
+    A transverse-Mercator belt cannot be told from its numbers alone (every belt has the same false
+    origin), so this is a short list to check against the data's source, never a guess to apply.
+    """
+    out = []
+    for code in SUGGESTED_EPSG:
+        lon, lat = tr_point(_epsg_to_lonlat(code), x, y)
+        area = CRS.from_epsg(code).area_of_use
+        if area is not None and area.west <= lon <= area.east and area.south <= lat <= area.north:
+            out.append(code)
+    return out
+
+
+@lru_cache(maxsize=32)
+def _epsg_to_lonlat(code: int) -> Transformer:
+    return Transformer.from_crs(code, 4326, always_xy=True)
 
 
 def identify(crs: CRS) -> tuple[int | None, str]:
@@ -179,20 +214,6 @@ def lonlat_bounds_check(geoms_metric: np.ndarray, raw_geoms: np.ndarray, crs: CR
                         + ("; its coordinates look swapped (lat/lon or northing/easting)" if swapped else "")),
         })
     return findings
-
-
-def impossible_latitudes(raw_geoms: np.ndarray, crs: CRS) -> list[int]:
-    """Features of a geographic layer with |lat| > 90 whose swap would land in Korea."""
-    if not crs.is_geographic:
-        return []
-    out = []
-    for i, g in enumerate(raw_geoms):
-        if g is None or g.is_empty:
-            continue
-        minx, miny, maxx, maxy = g.bounds
-        if max(abs(miny), abs(maxy)) > 90 and _in_korea((miny + maxy) / 2, (minx + maxx) / 2):
-            out.append(i)
-    return out
 
 
 def tr_point(tr: Transformer, x: float, y: float) -> tuple[float, float]:

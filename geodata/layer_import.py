@@ -14,11 +14,15 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
+import shapely
+
 from geodata import korean_crs
+from geodata.geojson_in import GeoInputFault, check_in_korea
 from geodata.importers import ImportProblem, ReadResult, from_geojson_obj, read_any
 from geodata.revisions import Revision, revision_ranges
 from geodata.store import GeoPackageStore, check_layer_id
 from geodata.validation import Finding, summary, validate
+from zones.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE, transformer
 
 
 @dataclass
@@ -29,6 +33,9 @@ class ImportOptions:
     strict: bool = False
     source_layer: str | None = None
     token_name: str = "local"
+    # Where `crs` came from and how the user gives one, in the words of their interface
+    crs_from: str = "--crs"
+    crs_hint: str = "--crs {code}"
 
 
 @dataclass
@@ -72,10 +79,13 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
     if len(read.gdf) == 0:
         return None, base, [f"{read.source_name} holds no features"]
     try:
-        crs, resolution = korean_crs.resolve(read.declared_crs, opts.crs)
+        crs, resolution = korean_crs.resolve(read.declared_crs, opts.crs, override_source=opts.crs_from,
+                                             hint=opts.crs_hint, default=read.default_crs)
     except korean_crs.CrsProblem as exc:
         return None, base, [str(exc)]
     base["crs"] = resolution.as_dict()
+    if read.default_crs is not None and resolution.source == read.default_crs[1]:
+        base["notes"].append("GeoJSON without 'crs': lon/lat WGS84 (RFC 7946)")
     src = read.gdf
     raw = np.asarray(src.geometry.values, dtype=object)
     metric = korean_crs.to_metric(raw, crs)
@@ -83,24 +93,16 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
     if id_note:
         base["notes"].append(id_note)
     dongs = src["dongs"].tolist() if "dongs" in src.columns else None
-    fixed, report = validate(metric, ids, dongs)
-    if report.counts.get("non_finite_coordinates"):
-        # lat/lon given as lon/lat puts latitudes past 90°: they cannot even be reprojected
-        for i in korean_crs.impossible_latitudes(raw, crs):
-            report.add(Finding("swapped_coordinates", "error",
-                               f"feature {ids[i]} has latitudes beyond ±90°: the coordinates look swapped "
-                               f"(GeoJSON and EPSG:4326 files here are lon, lat)", ids[i]))
+    causes = placement_causes(raw, resolution, opts)
+    fixed, report = validate(metric, ids, dongs, {i: (kind, f"feature {ids[i]}: {text}")
+                                                  for i, (kind, text) in causes.items()})
     for f in korean_crs.lonlat_bounds_check(fixed, raw, crs):
-        report.add(Finding("swapped_coordinates" if f["swapped"] else "outside_korea", "error", f["message"],
-                           ids[f["index"]], location={"lon": f["lon"], "lat": f["lat"]}))
+        i = f["index"]
+        kind, message = causes.get(i, ("swapped_coordinates" if f["swapped"] else "outside_korea", f["message"]))
+        report.add(Finding(kind, "error", message if i not in causes else f"feature {ids[i]}: {message}",
+                           ids[i], location={"lon": f["lon"], "lat": f["lat"]}))
     base["validation"] = report.as_dict()
-    refused = []
-    if report.fatal:
-        refused.append(f"{report.fatal} fatal fault(s): the layer cannot be stored as it is (see findings)")
-    if opts.strict and report.errors:
-        refused.append(f"--strict: {report.errors} error(s) found; nothing was changed (see findings)")
-    if all(g is None for g in fixed):
-        refused.append("no feature has a usable geometry")
+    refused = _refusals(report, causes, fixed, opts)
     if refused:
         return None, base, refused
     keep = np.array([g is not None for g in fixed])
@@ -114,6 +116,92 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
     out = gpd.GeoDataFrame(props[keep].reset_index(drop=True),
                            geometry=gpd.GeoSeries(fixed[keep], crs="EPSG:5186"), crs="EPSG:5186")
     return out, base, []
+
+
+def _refusals(report, causes: dict[int, tuple[str, str]], fixed: np.ndarray, opts: ImportOptions) -> list[str]:
+    """Why the layer is refused: a known cause of unusable coordinates is said once for the layer,
+    not as one "not numbers" per feature beside it."""
+    refused = []
+    unusable = {i for i, g in enumerate(fixed) if g is None}
+    explained = {i: causes[i] for i in unusable if i in causes}
+    for kind in dict.fromkeys(k for k, _ in explained.values()):
+        hits = sorted(i for i, (k, _) in explained.items() if k == kind)
+        share = f" ({len(hits)} of {len(fixed)} features)" if len(hits) < len(fixed) else ""
+        refused.append(causes[hits[0]][1] + share)
+    others = report.fatal - len(explained)
+    if others > 0:
+        refused.append(f"{others} fatal fault(s): the layer cannot be stored as it is (see findings)")
+    if opts.strict and report.errors:
+        refused.append(f"--strict: {report.errors} error(s) found; nothing was changed (see findings)")
+    if not explained and all(g is None for g in fixed):
+        refused.append("no feature has a usable geometry")
+    return refused
+
+
+# How a shared place-check fault (geodata.geojson_in) is reported for a whole file.
+_CAUSE_KIND = {"swapped_lat_lon": "swapped_coordinates", "swapped_axes": "swapped_coordinates",
+               "metres_as_degrees": "metres_as_degrees", "degrees_as_metres": "degrees_as_metres"}
+_CAUSE_WORDING = {
+    "swapped_lat_lon": "the coordinates look like latitude, longitude (first position {x:g}, {y:g}); positions in "
+                       "{system} are longitude, latitude: swap them",
+    "swapped_axes": "the coordinates look like northing, easting in {system} (first position {x:,.0f} / {y:,.0f}); "
+                    "positions are easting, northing: swap them",
+    "metres_as_degrees": "these coordinates look like metres (e.g. {x:,.0f} / {y:,.0f}), not longitude/latitude: "
+                         "{declared}; give its CRS with {hint}{likely}",
+    "degrees_as_metres": "these coordinates look like longitude/latitude (e.g. {x:g}, {y:g}), not metres in {system}: "
+                         "{declared}; give the right CRS with {hint}",
+}
+
+
+def placement_causes(raw: np.ndarray, resolution: korean_crs.CrsResolution,
+                     opts: ImportOptions) -> dict[int, tuple[str, str]]:
+    """(kind, message) for each feature whose coordinates lie outside Korea for a known reason:
+    axes swapped, metres read as degrees or degrees as metres (the CRS is missing or wrong).
+
+    The shared GeoJSON place checks judge the features; only those that do not land in Korea are
+    looked at, so a clean layer of any size costs one vectorised transformation.
+    """
+    if resolution.epsg is None:
+        return {}
+    code = f"EPSG:{resolution.epsg}"
+    coords, owner = shapely.get_coordinates(raw, return_index=True)
+    finite = np.isfinite(coords).all(axis=1)
+    with np.errstate(all="ignore"):
+        lon, lat = transformer(code, "EPSG:4326").transform(coords[:, 0], coords[:, 1], errcheck=False)
+    inside = (finite & (lon >= KOREA_LON_RANGE[0]) & (lon <= KOREA_LON_RANGE[1])
+              & (lat >= KOREA_LAT_RANGE[0]) & (lat <= KOREA_LAT_RANGE[1]))
+    suspects = np.setdiff1d(np.unique(owner[~inside]), np.unique(owner[~finite]))
+    starts = np.searchsorted(owner, suspects, side="left")
+    ends = np.searchsorted(owner, suspects, side="right")
+    out: dict[int, tuple[str, str]] = {}
+    advice: dict[str, dict] = {}  # per kind, from its first feature: the suggested systems cost ~20 transforms
+    for i, a, b in zip(suspects.tolist(), starts, ends):
+        try:
+            check_in_korea(coords[a:b], code, resolution.name)
+        except GeoInputFault as fault:
+            if fault.kind in _CAUSE_KIND:
+                if fault.kind not in advice:
+                    advice[fault.kind] = _advice(fault, resolution, opts)
+                out[i] = (_CAUSE_KIND[fault.kind], fault.worded(_CAUSE_WORDING, **advice[fault.kind]))
+    return out
+
+
+def _advice(fault: GeoInputFault, resolution: korean_crs.CrsResolution, opts: ImportOptions) -> dict:
+    """What the cause messages say about the CRS: which one was used, why, and which to give."""
+    if resolution.source == opts.crs_from:
+        declared = f"{opts.crs_from} says {resolution.declared}"
+    elif resolution.source == "file":
+        declared = f"the file declares {resolution.declared}"
+    else:
+        declared = "the file declares no CRS"
+    likely = korean_crs.likely_systems(fault.facts["x"], fault.facts["y"]) if fault.kind == "metres_as_degrees" else []
+    fits = ""
+    if likely:
+        named = [f"EPSG:{likely[0]} ({korean_crs.CRS.from_epsg(likely[0]).name})"] + [f"EPSG:{c}" for c in likely[1:4]]
+        rest = f" and {len(likely) - 4} more Korean systems" if len(likely) > 4 else ""
+        fits = f"; the numbers fit {', '.join(named)}{rest}: the data's source can say which"
+    return {"declared": declared, "hint": opts.crs_hint.format(code=f"EPSG:{likely[0]}" if likely else "EPSG:5186"),
+            "likely": fits, "system": resolution.name}
 
 
 RESERVED_COLUMNS = {"fid", "geom", "geometry"}

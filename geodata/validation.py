@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -89,16 +90,20 @@ class ValidationReport:
         }
 
 
-def validate(geoms: np.ndarray, ids: list[str], dongs: list[str | None] | None = None) -> tuple[np.ndarray, ValidationReport]:
+def validate(geoms: np.ndarray, ids: list[str], dongs: list[str | None] | None = None,
+             causes: Mapping[int, tuple[str, str]] | None = None) -> tuple[np.ndarray, ValidationReport]:
     """Check and repair metric (EPSG:5186) geometries; returns (geometries to store, report).
 
     Geometries to store are repaired where invalid and None where the feature must be dropped.
+    `causes` maps a feature index to (kind, message) when the importer already knows why its
+    coordinates could not be reprojected (swapped axes, metres read as degrees): that is reported
+    instead of the bare "not numbers".
     """
     geoms = np.asarray(geoms, dtype=object)
     report = ValidationReport(feature_count=len(geoms))
     out = geoms.copy()
     drop = _empty_and_type(geoms, ids, report)
-    drop |= _non_finite(geoms, ids, report, drop)
+    drop |= _non_finite(geoms, ids, report, drop, causes or {})
     out = _repair_invalid(out, ids, report, drop)
     out[drop] = None
     report.dropped = int(drop.sum())
@@ -123,12 +128,16 @@ def _empty_and_type(geoms: np.ndarray, ids: list[str], report: ValidationReport)
     return missing | wrong
 
 
-def _non_finite(geoms: np.ndarray, ids: list[str], report: ValidationReport, skip: np.ndarray) -> np.ndarray:
+def _non_finite(geoms: np.ndarray, ids: list[str], report: ValidationReport, skip: np.ndarray,
+                causes: Mapping[int, tuple[str, str]]) -> np.ndarray:
     bad = np.zeros(len(geoms), dtype=bool)
     for i in np.flatnonzero(~skip):
         coords = shapely.get_coordinates(geoms[i])
         if not np.isfinite(coords).all():
             bad[i] = True
+            if i in causes:
+                report.add(Finding(causes[i][0], "fatal", causes[i][1], ids[i]))
+                continue
             report.add(Finding("non_finite_coordinates", "fatal",
                                f"feature {ids[i]} has coordinates that are not numbers (NaN or infinite), "
                                f"often a failed reprojection or a broken export", ids[i]))

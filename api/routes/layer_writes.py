@@ -28,6 +28,9 @@ from geodata.revisions import PrunedRevision, UnknownRevision
 from geodata.store import InvalidLayerId, UnknownLayer, check_layer_id
 
 router = APIRouter(tags=["writes"])
+# How a request gives the source CRS, for the import report and its messages (the CLI's --crs is the default)
+CRS_PARAMETER = {"crs_from": "the request's crs parameter", "crs_hint": "?crs={code}"}
+CRS_FORM_FIELD = {"crs_from": "the upload's crs field", "crs_hint": "the form field crs={code}"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 WRITE_RESPONSES = {
@@ -95,7 +98,7 @@ async def replace_items(request: Request, collection_id: str,
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Problem(400, "Invalid JSON", f"the body is not JSON: {exc}") from None
     store = request.app.state.provider.store
-    opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name)
+    opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, **CRS_PARAMETER)
     return _answer(await run_in_threadpool(_run, import_geojson, store, obj, opts, "PUT body"))
 
 
@@ -123,7 +126,7 @@ async def import_upload(request: Request, collection_id: str,
                 fh.write(chunk)
         store = request.app.state.provider.store
         opts = ImportOptions(layer=layer, crs=crs or None, encoding=encoding or None, strict=strict,
-                             source_layer=source_layer or None, token_name=token_name)
+                             source_layer=source_layer or None, token_name=token_name, **CRS_FORM_FIELD)
         result = await run_in_threadpool(_run, import_file, store, path, opts, name)
     return _answer(result)
 
