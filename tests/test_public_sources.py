@@ -67,6 +67,7 @@ def test_layer_titles_are_korean_then_english():
     for info in load_catalog().values():
         assert info.title == f"{info.title_ko} · {info.title_en}"
         assert HANGUL.match(info.title) and info.title.endswith(info.title_en)
+        assert not HANGUL.search(info.title_en)  # an English reader's half, and no Korean twice
 
 
 def test_embedded_store_carries_the_bilingual_titles_and_descriptions():
