@@ -31,7 +31,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_build_default(args: argparse.Namespace) -> int:
     from geodata.build_default import build
 
-    for layer, gdf in build(Path(args.out)).items():
+    for layer, gdf in build(Path(args.out), force=args.force).items():
         print(f"{layer:28s} {len(gdf):4d} features")
     return 0
 
@@ -68,7 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_siting_parser(sub, _store_path)
 
     p = sub.add_parser("build-default", help="redraw the schematic default store from geodata/zone_specs.toml")
-    p.add_argument("--out", default=str(DEFAULT_STORE))
+    p.add_argument("--out", default=str(DEFAULT_STORE),
+                   help="GeoPackage to write (default: the embedded store; $ZONES_STORE is never used)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite even a store holding imported layers or revision history (they are lost)")
     p.set_defaults(func=cmd_build_default)
 
     p = sub.add_parser("map", help="write the web maps (overview, allocation, siting-<facility>); they work offline")

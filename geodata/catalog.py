@@ -17,6 +17,11 @@ class LayerInfo:
     kind: str
     description: str
 
+    @property
+    def title(self) -> str:
+        """Korean first, then English: the one title a GIS client's layer list shows."""
+        return f"{self.title_ko} · {self.title_en}"
+
 
 @lru_cache(maxsize=4)
 def load_catalog(path: Path = LAYERS_FILE) -> dict[str, LayerInfo]:

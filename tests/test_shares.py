@@ -1,6 +1,8 @@
 """Land-use shares: the pure aggregation and the plan's [[share]] entries."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from geodata.share_file import load_shares
@@ -43,4 +45,6 @@ def test_plan_shares_are_the_gazetted_splits():
     for s in shares:
         groups.setdefault(s.group, []).append(s.share_pct)
     assert groups == {"fcsc_split": [60, 20, 20], "fez_land_use": [47, 38, 13, 1, 1]}
-    assert all("PLAN_FACTS" in s.source for s in shares)
+    # Each share names the public article it comes from, in words a reader can look up.
+    assert all("aitimes.com" in s.source or "investkorea.org" in s.source for s in shares)
+    assert not any(re.search(r"[가-힣]", s.name_en) for s in shares)
