@@ -30,7 +30,7 @@ class AllocationRowOut(BaseModel):
     tolerance_pct: float = Field(examples=[1.0])
     status: str = Field(description="ok | over | under | missing", examples=["ok"])
     reason: str = Field(examples=["measures 4,370,971 m², 0.00 % below plan, within ±1 %"])
-    source: str = Field(examples=["PLAN_FACTS §1; seed 001 (4개 지구 4.371㎢)"])
+    source: str = Field(examples=["2020 designation notice (Yonhap via investkorea.org ntt_sn=487701; ajunews 20200611144330671)"])
     layer: str
     features: list[str]
     crs: str = Field(examples=["EPSG:5186"])

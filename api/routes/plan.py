@@ -28,7 +28,7 @@ class PlanTargetOut(BaseModel):
     unit: str = Field(description="m2, ha, km2 or pyeong (1 평 = 400/121 m²)", examples=["m2"])
     planned_m2: float = Field(examples=[1847000.0])
     tolerance_pct: float = Field(description="this tool's default tolerance (an assumption, not gazetted)", examples=[1.0])
-    source: str = Field(examples=["PLAN_FACTS §1: 2020 designation notice (investkorea.org ntt_sn=487701)"])
+    source: str = Field(examples=["2020 designation notice (Yonhap via investkorea.org ntt_sn=487701; ajunews 20200611144330671)"])
     parts: list[str] = Field(description="child targets that should tile this one", examples=[[]])
     within: str | None = Field(description="target that must contain this one", examples=[None])
     note: str = Field(examples=[""])
