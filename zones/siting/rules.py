@@ -4,8 +4,9 @@ The rules file (geodata/siting_rules.toml) is read by geodata/siting_rules.py;
 this module defines what a valid rule is, independently of any file, so the
 same checks apply whether rules come from TOML, a test or another store.
 No plan document gives a siting figure for the seven core infrastructures
-(the 2021 plan names the seven and nothing more), so every value carries a `source` ("assumption" today) and
-optionally a `basis`: the national planning standard that grounds its size.
+(the 2021 plan names the seven and nothing more), so every value carries a
+`source` ("assumption" today) and optionally a `basis`: the national planning
+standard that grounds its size.
 """
 from __future__ import annotations
 
