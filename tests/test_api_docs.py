@@ -1,0 +1,66 @@
+"""The interactive docs (/docs, /redoc) load everything from this server: they work offline."""
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client():
+    return TestClient(create_app())
+
+
+def asset_urls(html: str) -> list[str]:
+    """Every src/href in the page and every URL given to the Swagger UI / ReDoc scripts."""
+    return re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)["\']', html) + re.findall(r"url:\s*'([^']+)'", html)
+
+
+@pytest.mark.parametrize("page, kinds", [("/docs", ("js", "css", "png")), ("/redoc", ("js", "png"))])
+def test_docs_page_loads_its_scripts_and_styles_from_this_server(client, page, kinds):
+    response = client.get(page)
+    assert response.status_code == 200
+    html = response.text
+    assert not re.search(r"""(?:src|href)\s*=\s*["']https?://""", html), "an asset from another host"
+    assert "cdn.jsdelivr.net" not in html and "fonts.googleapis.com" not in html
+    assert "fastapi.tiangolo.com" not in html
+    urls = asset_urls(html)
+    assets = [u for u in urls if u.rsplit(".", 1)[-1] in ("js", "css", "png")]
+    assert {u.rsplit(".", 1)[-1] for u in assets} == set(kinds)
+    for url in assets:
+        got = client.get(url)
+        assert got.status_code == 200, url
+        assert len(got.content) > 1000, url
+    assert "/openapi.json" in urls or "/openapi.json" in html
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.1")
+
+
+def test_swagger_ui_bundle_renders_openapi_3_1():
+    """FastAPI writes OpenAPI 3.1, which Swagger UI reads from version 5 on."""
+    from api.docs_ui import assets_dir
+    bundle = (assets_dir() / "swagger-ui-bundle.js").read_text(encoding="utf-8", errors="replace")
+    version = re.search(r'PACKAGE_VERSION:"(\d+)\.', bundle)
+    assert version and int(version.group(1)) >= 5
+
+
+def test_swagger_ui_draws_every_operation_in_a_browser_with_the_network_cut():
+    """Headless Chromium on loopback only: the page must render the API, not a blank screen."""
+    from api.local_server import running_uvicorn
+    from maps.browser import BrowserUnavailable, Chromium, find_chromium
+    if find_chromium() is None:
+        pytest.skip("headless Chromium not installed (Debian: apt-get install chromium)")
+    paths = create_app().openapi()["paths"]
+    operations = sum(len(methods) for methods in paths.values())
+    try:
+        with running_uvicorn() as url, Chromium(width=1200, height=760) as browser:
+            result = browser.open(f"{url}/docs", screenshot=False)
+            browser._wait_for("document.querySelectorAll('.opblock').length > 0")
+            drawn = browser.evaluate("document.querySelectorAll('.opblock').length")
+            title = browser.evaluate("document.querySelector('.info .title')?.textContent || ''")
+    except BrowserUnavailable as exc:
+        pytest.skip(str(exc))
+    assert result.remote_requests == [], f"requests left the machine: {result.remote_requests}"
+    assert result.errors == []
+    assert drawn == operations > 20
+    assert "Korean industrial zones" in title
