@@ -20,10 +20,12 @@ from zones.siting import SiteCheck, UnknownFacility, check_planned, evaluate_mix
 from zones.units import all_units
 
 router = APIRouter(tags=["siting"], responses={
-    400: {"description": "Malformed request body (not JSON, or not a geometry/FeatureCollection)"},
     404: {"description": "Unknown facility id"},
-    422: {"description": "Geometry refused: invalid, outside Korea, swapped lat/lon, wrong type"}})
+    422: {"description": "Body refused: empty, not JSON, not a site/FeatureCollection; or geometry invalid, "
+                         "outside Korea, swapped lat/lon, wrong type"}})
 GEOJSON = "application/geo+json"
+SITE_BODY = ('a JSON object {"facility": …, "geometry": …} (one site), or a GeoJSON FeatureCollection '
+             'whose features carry properties.facility (several sites)')
 ASSUMPTION_NOTE = ("No plan document gives a siting rule for the seven core infrastructures: every value "
                    "is an assumption of this tool (source \"assumption\"), some sized after a national "
                    "planning standard (basis). Edit geodata/siting_rules.toml to change them.")
@@ -61,7 +63,7 @@ def siting_rules(request: Request) -> dict[str, Any]:
 
 
 @router.post("/siting/check", summary="Check candidate sites against a facility's rules")
-def siting_check(request: Request, body: Any = Body(..., examples=[{
+def siting_check(request: Request, body: Any = Body(..., description=SITE_BODY, examples=[{
         "facility": "certification_center",
         "geometry": {"type": "Polygon", "coordinates": [[[126.6865, 35.1680], [126.6880, 35.1680],
                                                           [126.6880, 35.1692], [126.6865, 35.1692],
