@@ -10,7 +10,7 @@ path or form parameter stays 400.
 """
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import Request, params
 from fastapi.exceptions import RequestValidationError
 
 BODY_STATUS = 422
@@ -35,11 +35,10 @@ def _is_form(request: Request) -> bool:
 
 
 def _upload_field(request: Request, name: str) -> bool:
-    """Whether the route's form field `name` is a file upload."""
+    """Whether the route's form field `name` is a file upload (declared with File())."""
     field = getattr(request.scope.get("route"), "body_field", None)
-    sub = getattr(getattr(field, "type_", None), "model_fields", {}).get(name)
-    annotation = str(getattr(sub, "annotation", ""))
-    return "UploadFile" in annotation or name == "file"
+    model = getattr(getattr(field, "field_info", None), "annotation", None)
+    return isinstance(getattr(model, "model_fields", {}).get(name), params.File)
 
 
 def _reword(request: Request, exc: RequestValidationError, err: dict) -> tuple[str, bool]:

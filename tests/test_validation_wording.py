@@ -63,3 +63,19 @@ def test_an_import_without_a_file_asks_for_the_file_field(tmp_path):
 def test_a_bad_query_parameter_stays_400_and_names_the_parameter(client):
     body = _problem(client.get("/collections/fez_districts/items", params={"limit": "ten"}), 400)
     assert "limit" in body["detail"] and body["errors"][0]["where"] == "query.limit"
+
+
+def test_missing_form_fields_are_told_apart_from_a_missing_file():
+    from fastapi import FastAPI, File, Form, UploadFile
+    from api.problems import install_problem_handlers
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/upload")
+    def upload(survey: UploadFile = File(...), note: str = Form(...)) -> dict:
+        return {}
+
+    body = _problem(TestClient(app).post("/upload", data={"other": "1"}), 400)
+    assert [e["problem"] for e in body["errors"]] == [
+        "the upload needs a file field named 'survey' (multipart/form-data)",
+        "the form needs a field named 'note' (multipart/form-data)"]
