@@ -44,23 +44,32 @@ def test_swagger_ui_bundle_renders_openapi_3_1():
     assert version and int(version.group(1)) >= 5
 
 
-def test_swagger_ui_draws_every_operation_in_a_browser_with_the_network_cut():
-    """Headless Chromium on loopback only: the page must render the API, not a blank screen."""
+@pytest.fixture(scope="module")
+def served_browser():
+    """A real uvicorn on loopback and headless Chromium that records any request leaving it."""
     from api.local_server import running_uvicorn
     from maps.browser import BrowserUnavailable, Chromium, find_chromium
     if find_chromium() is None:
         pytest.skip("headless Chromium not installed (Debian: apt-get install chromium)")
-    paths = create_app().openapi()["paths"]
-    operations = sum(len(methods) for methods in paths.values())
     try:
         with running_uvicorn() as url, Chromium(width=1200, height=760) as browser:
-            result = browser.open(f"{url}/docs", screenshot=False)
-            browser._wait_for("document.querySelectorAll('.opblock').length > 0")
-            drawn = browser.evaluate("document.querySelectorAll('.opblock').length")
-            title = browser.evaluate("document.querySelector('.info .title')?.textContent || ''")
+            yield url, browser
     except BrowserUnavailable as exc:
         pytest.skip(str(exc))
+
+
+@pytest.mark.parametrize("page, operation_selector", [
+    ("/docs", ".opblock"),                                   # Swagger UI
+    ("/redoc", '[data-section-id^="operation/"]'),           # ReDoc
+])
+def test_docs_draw_every_operation_in_a_browser_with_the_network_cut(served_browser, page, operation_selector):
+    """The page must render the API from this server alone, not a blank screen."""
+    url, browser = served_browser
+    operations = sum(len(methods) for methods in create_app().openapi()["paths"].values())
+    count = f"document.querySelectorAll({operation_selector!r}).length"
+    result = browser.open(f"{url}{page}", screenshot=False)
+    browser._wait_for(f"{count} > 0")
     assert result.remote_requests == [], f"requests left the machine: {result.remote_requests}"
     assert result.errors == []
-    assert drawn == operations > 20
-    assert "Korean industrial zones" in title
+    assert browser.evaluate(count) == operations > 20
+    assert "Korean industrial zones" in browser.evaluate("document.body.innerText")
