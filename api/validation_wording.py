@@ -22,11 +22,22 @@ def _line_column(text: str, pos: int) -> tuple[int, int]:
     return before.count("\n") + 1, pos - (before.rfind("\n") + 1) + 1
 
 
+# What each route expects as its body, in words (route path -> text), for the empty-body message.
+_BODY_WANTED: dict[str, str] = {}
+
+
+def describe_body(path: str, wanted: str) -> None:
+    """Say what the route at `path` (as declared, e.g. "/siting/check") expects as its body."""
+    _BODY_WANTED[path] = wanted
+
+
 def _body_wanted(request: Request) -> str:
-    """What the route expects as its body, from the body field's description (also in /docs)."""
-    field = getattr(request.scope.get("route"), "body_field", None)
-    described = getattr(getattr(field, "field_info", None), "description", None)
-    return described or "a JSON object"
+    """What the route expects as its body: as described by its module, else its body field's
+    description (also shown in /docs), else a JSON object."""
+    route = request.scope.get("route")
+    described = _BODY_WANTED.get(getattr(route, "path", ""))
+    field = getattr(route, "body_field", None)
+    return described or getattr(getattr(field, "field_info", None), "description", None) or "a JSON object"
 
 
 def _is_form(request: Request) -> bool:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from api.geojson import feature_collection
 from api.problems import Problem
+from api.validation_wording import describe_body
 from geodata.site_candidates import SiteInputError, parse_body
 from geodata.siting_rules import SitingService
 from zones.siting import SiteCheck, UnknownFacility, check_planned, evaluate_mixed, feasible_region, load_kernels
@@ -26,6 +27,7 @@ router = APIRouter(tags=["siting"], responses={
 GEOJSON = "application/geo+json"
 SITE_BODY = ('a JSON object {"facility": …, "geometry": …} (one site), or a GeoJSON FeatureCollection '
              'whose features carry properties.facility (several sites)')
+describe_body("/siting/check", SITE_BODY)
 ASSUMPTION_NOTE = ("No plan document gives a siting rule for the seven core infrastructures: every value "
                    "is an assumption of this tool (source \"assumption\"), some sized after a national "
                    "planning standard (basis). Edit geodata/siting_rules.toml to change them.")
@@ -63,7 +65,7 @@ def siting_rules(request: Request) -> dict[str, Any]:
 
 
 @router.post("/siting/check", summary="Check candidate sites against a facility's rules")
-def siting_check(request: Request, body: Any = Body(..., description=SITE_BODY, examples=[{
+def siting_check(request: Request, body: Any = Body(..., examples=[{
         "facility": "certification_center",
         "geometry": {"type": "Polygon", "coordinates": [[[126.6865, 35.1680], [126.6880, 35.1680],
                                                           [126.6880, 35.1692], [126.6865, 35.1692],
