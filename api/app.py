@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api import docs_ui
 from api.problems import install_problem_handlers
 from api.limits import BodyLimit
 from api.routes import allocations, collections, landing, layer_writes, plan, shares, siting, system
@@ -24,6 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "geodesic (GRS80) cross-check."
         ),
         version="0.1.0",
+        docs_url=None,  # served by api.docs_ui from installed files, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.provider = LayerProvider(GeoPackageStore(settings.store_path, settings.keep_revisions).require())
@@ -39,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(shares.router)
     app.include_router(map_routes.router)
     siting.install(app)
+    docs_ui.install(app)
     return app
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from fastapi.responses import HTMLResponse
 
+from api.html_numbers import format_number
+
 MAP_LINKS = (("/maps/overview", "Overview map · 개요 지도"), ("/maps/allocation", "Allocation map · 배분 지도"))
 
 _STYLE = """
@@ -40,13 +42,19 @@ def links_list(links: list[dict]) -> str:
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c), _name(r, c))}</td>" for c in columns) + "</tr>"
+                   for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}"
+def _name(row: dict[str, Any], column: str) -> str:
+    """The property a cell shows: the column, or in a property/value table the row's property."""
+    return str(row.get("property", column)) if column == "value" else column
+
+
+def _cell(value: Any, name: str = "") -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return escape(format_number(value, name))
     if isinstance(value, str) and value.startswith("<a "):
         return value  # already-built link
     return escape("" if value is None else str(value))
@@ -94,4 +102,12 @@ def feature(collection_id: str, feat: dict, headers: dict[str, str]) -> HTMLResp
     geometry = escape(feat["geometry"]["type"]) if feat.get("geometry") else "none"
     as_json = a(f"/collections/{collection_id}/items/{feat['id']}?f=json", "GeoJSON")
     body = table(rows, ["property", "value"]) + f"<p>Geometry: {geometry}; {as_json}</p>"
-    return page(f"{collection_id} / {feat['id']}", body, headers=headers)
+    return page(feature_title(collection_id, feat), body, headers=headers)
+
+
+def feature_title(collection_id: str, feat: dict) -> str:
+    """"name_ko · name_en (collection / id)": the names a planner knows, the ids for the API."""
+    p = feat.get("properties") or {}
+    names = " · ".join(str(p[k]) for k in ("name_ko", "name_en") if p.get(k))
+    ids = f"{collection_id} / {feat['id']}"
+    return f"{names} ({ids})" if names else ids

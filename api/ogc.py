@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
+from api.bbox_hints import axis_order_hint
 from api.problems import Problem
 
 OGC_CRS = "http://www.opengis.net/def/crs/"
@@ -84,6 +85,9 @@ def parse_bbox(value: str, bbox_crs: ServedCrs) -> tuple[float, float, float, fl
         raise Problem(400, "Invalid bbox", f"bbox contains NaN or infinity: {value!r}", parameter="bbox")
     if len(nums) == 6:
         nums = [nums[0], nums[1], nums[3], nums[4]]
+    hint = axis_order_hint(nums, bbox_crs.epsg, bbox_crs.label, value)
+    if hint:
+        raise Problem(400, "Invalid bbox", hint, parameter="bbox")
     a0, a1, b0, b1 = nums
     if bbox_crs.lat_first:
         a0, a1, b0, b1 = a1, a0, b1, b0

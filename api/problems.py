@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.validation_wording import explain_validation
 from geodata.store import UnknownLayer
 
 PROBLEM_JSON = "application/problem+json"
@@ -53,12 +54,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        errors = [
-            {"where": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
-            for err in exc.errors()
-        ]
-        detail = "; ".join(f"{e['where']}: {e['problem']}" for e in errors) or "invalid request"
-        return problem_response(400, "Invalid request", detail, request.url.path, errors=errors)
+        status, detail, errors = explain_validation(request, exc)
+        return problem_response(status, "Invalid request", detail, request.url.path, errors=errors)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -1,6 +1,7 @@
 """Configuration from the environment, read once per app instance."""
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from geodata import DEFAULT_STORE, PLAN_FILE
 from geodata.retention import DEFAULT_KEEP_REVISIONS, keep_revisions_from_env
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # 10 MiB: thousands of surveyed parcels, not a DoS
+DEFAULT_MAX_UPLOAD_MB = 200  # a zipped Shapefile of a whole province's parcels
 
 
 @dataclass(frozen=True)
@@ -18,33 +20,89 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # (name, token) pairs allowed to write; empty = writes disabled. From ZONES_WRITE_TOKENS="name:token,...".
     write_tokens: tuple[tuple[str, str], ...] = ()
-    max_upload_bytes: int = 200 * 1024 * 1024
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
     # Revisions per layer whose content stays restorable (None: all). From ZONES_KEEP_REVISIONS.
     keep_revisions: int | None = DEFAULT_KEEP_REVISIONS
 
     @classmethod
     def from_env(cls) -> "Settings":
+        """Every ZONES_* variable, checked now: a bad value stops the start-up with a SettingError
+        naming the variable and what it accepts, instead of a bare ValueError or a late failure."""
         return cls(
-            store_path=Path(os.environ.get("ZONES_STORE") or DEFAULT_STORE),
-            plan_path=Path(os.environ.get("ZONES_PLAN") or PLAN_FILE),
+            store_path=_existing_file("ZONES_STORE", DEFAULT_STORE, "a GeoPackage (.gpkg) store"),
+            plan_path=_existing_file("ZONES_PLAN", PLAN_FILE, "a plan TOML file like geodata/plan.toml"),
             max_body_bytes=_positive_int("ZONES_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-            write_tokens=parse_write_tokens(os.environ.get("ZONES_WRITE_TOKENS", "")),
-            max_upload_bytes=int(float(os.environ.get("ZONES_MAX_UPLOAD_MB") or 200) * 1024 * 1024),
-            keep_revisions=keep_revisions_from_env(),
+            write_tokens=_write_tokens("ZONES_WRITE_TOKENS"),
+            max_upload_bytes=_megabytes("ZONES_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB),
+            keep_revisions=_keep_revisions(),
         )
 
 
+class SettingError(ValueError):
+    """A ZONES_* environment variable with a value the server cannot use."""
+
+
+def _raw(name: str) -> str | None:
+    """The variable's value, or None when unset or blank (blank means the default)."""
+    value = os.environ.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+def _existing_file(name: str, default: Path, what: str) -> Path:
+    raw = _raw(name)
+    if raw is None:
+        return Path(default)
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise SettingError(f"{name}={raw!r}: no such file; {name} must name an existing file, {what} "
+                           f"(leave it unset for the default {Path(default).name})")
+    return path
+
+
 def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if not raw:
+    raw = _raw(name)
+    if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number of bytes, got {raw!r}") from None
+        value = 0
     if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
+        raise SettingError(f"{name}={raw!r}: must be a whole number of bytes greater than 0, "
+                           f"e.g. {name}={default}")
     return value
+
+
+def _megabytes(name: str, default_mb: float) -> int:
+    """A size in MiB (decimals allowed: 0.5 is 512 KiB) as bytes."""
+    raw = _raw(name)
+    if raw is None:
+        return int(default_mb * 1024 * 1024)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0 or int(value * 1024 * 1024) <= 0:
+        raise SettingError(f"{name}={raw!r}: must be a number of megabytes (MiB) greater than 0, "
+                           f"e.g. {name}={default_mb:g} or {name}=0.5")
+    return int(value * 1024 * 1024)
+
+
+def _write_tokens(name: str) -> tuple[tuple[str, str], ...]:
+    raw = os.environ.get(name, "")
+    for entry in (e.strip() for e in raw.split(",")):
+        if ":" in entry and not entry.partition(":")[2].strip():
+            raise SettingError(f"{name}: the entry {entry.partition(':')[0]!r} has no token; "
+                               f"{name} accepts name:token pairs separated by commas, e.g. "
+                               f"{name}=gis-office:change-me,survey:s3cret")
+    return parse_write_tokens(raw)
+
+
+def _keep_revisions() -> int | None:
+    try:
+        return keep_revisions_from_env()
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
 
 
 def parse_write_tokens(text: str) -> tuple[tuple[str, str], ...]:

@@ -133,6 +133,18 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
     return np.flatnonzero(mask)
 
 
+def prev_offset(offset: int, limit: int, matched: int) -> int | None:
+    """Offset of the `prev` page: one page back, or, past the end, the last page that holds
+    features on the same page grid (offset - k·limit), so `prev` never leads to another empty
+    page; None on the first page or when nothing matched."""
+    if offset <= 0 or matched == 0:
+        return None
+    if offset < matched:
+        return max(offset - limit, 0)
+    steps = -(-(offset - matched + 1) // limit)  # ceil: enough pages back to land before `matched`
+    return max(offset - steps * limit, 0)
+
+
 @router.get("/collections/{collection_id}/items", response_model=FeatureCollection, response_class=GeoJSONResponse,
             responses={200: {"content": _HTML_200, "headers": {"Content-Crs": {"schema": {"type": "string"}, "description": "CRS of the coordinates, e.g. <http://www.opengis.net/def/crs/OGC/1.3/CRS84>"}}},
                        **problem_responses(400, 404)},
@@ -173,8 +185,9 @@ async def items(
     links = self_and_alternate(request, f"/collections/{collection_id}/items", GEOJSON,
                                {**params, "limit": str(limit), "offset": str(offset)}, html=as_html)
     pages = []
-    if offset > 0:
-        pages.append(("prev", max(offset - limit, 0)))
+    previous = prev_offset(offset, limit, len(rows))
+    if previous is not None:
+        pages.append(("prev", previous))
     if offset + limit < len(rows):
         pages.append(("next", offset + limit))
     for rel, start in pages:

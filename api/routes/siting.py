@@ -15,16 +15,20 @@ from fastapi.responses import JSONResponse
 
 from api.geojson import feature_collection
 from api.problems import Problem
+from api.validation_wording import describe_body
 from geodata.site_candidates import SiteInputError, parse_body
 from geodata.siting_rules import SitingService
 from zones.siting import SiteCheck, UnknownFacility, check_planned, evaluate_mixed, feasible_region, load_kernels
 from zones.units import all_units
 
 router = APIRouter(tags=["siting"], responses={
-    400: {"description": "Malformed request body (not JSON, or not a geometry/FeatureCollection)"},
     404: {"description": "Unknown facility id"},
-    422: {"description": "Geometry refused: invalid, outside Korea, swapped lat/lon, wrong type"}})
+    422: {"description": "Body refused: empty, not JSON, not a site/FeatureCollection; or geometry invalid, "
+                         "outside Korea, swapped lat/lon, wrong type"}})
 GEOJSON = "application/geo+json"
+SITE_BODY = ('a JSON object {"facility": …, "geometry": …} (one site), or a GeoJSON FeatureCollection '
+             'whose features carry properties.facility (several sites)')
+describe_body("/siting/check", SITE_BODY)
 ASSUMPTION_NOTE = ("No plan document gives a siting rule for the seven core infrastructures: every value "
                    "is an assumption of this tool (source \"assumption\"), some sized after a national "
                    "planning standard (basis). Edit geodata/siting_rules.toml to change them.")
