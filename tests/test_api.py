@@ -24,6 +24,8 @@ def test_collections_lists_the_layers_with_extents(client):
     minx, miny, maxx, maxy = fez["extent"]["spatial"]["bbox"][0]
     assert 126.6 < minx < maxx < 127.0 and 35.0 < miny < maxy < 35.3
     assert fez["title_ko"] and fez["title_en"]
+    # the one title a GIS client's layer list shows carries both names
+    assert fez["title"] == f"{fez['title_ko']} · {fez['title_en']}" and "광주" in fez["title"]
 
 
 def test_items_are_lon_lat_geojson_with_areas(client):

@@ -63,7 +63,7 @@ def collection_doc(request: Request, provider: LayerProvider, layer_id: str) -> 
     url = f"{base}/collections/{layer_id}"
     return {
         "id": layer_id,
-        "title": info.title_en if info else layer_id,
+        "title": info.title if info else layer_id,  # both names: QGIS and ogrinfo show only this one
         "title_ko": info.title_ko if info else layer_id,
         "title_en": info.title_en if info else layer_id,
         "description": info.description if info else "imported layer",
