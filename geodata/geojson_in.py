@@ -95,11 +95,11 @@ def epsg_name(value: Any) -> str:
     return f"EPSG:{epsg}"
 
 
-def checked_area(geometry: Any, crs: str, label: str | None = None, *, close_rings: bool = False) -> BaseGeometry:
+def checked_area(geometry: Any, crs: str, label: str | None = None) -> BaseGeometry:
     """The Polygon or MultiPolygon in `crs` (x, y as sent), or the first GeoInputFault found.
 
-    `label` names the CRS in messages (default `crs`). `close_rings` repeats a ring's first
-    position at its end when it is missing instead of refusing the ring.
+    `label` names the CRS in messages (default `crs`). An open ring is refused, as RFC 7946 asks:
+    closing it silently could hide a truncated export.
     """
     label = label or crs
     if not isinstance(geometry, dict):
@@ -108,7 +108,7 @@ def checked_area(geometry: Any, crs: str, label: str | None = None, *, close_rin
     if gtype not in AREA_TYPES:
         raise GeoInputFault("wrong_geometry_type", f"is a {str(gtype)[:40]}; it must be an area (Polygon or "
                             "MultiPolygon)", type=gtype)
-    polygons = _polygon_rings(gtype, geometry.get("coordinates"), close_rings)
+    polygons = _polygon_rings(gtype, geometry.get("coordinates"))
     every_ring = [ring for rings in polygons for ring in rings]
     _check_in_korea(every_ring[0] if len(every_ring) == 1 else np.vstack(every_ring), crs, label)
     parts = [shapely.Polygon(rings[0], rings[1:] or None) for rings in polygons]
@@ -127,7 +127,7 @@ def to_metric(shape: BaseGeometry, crs: str) -> BaseGeometry:
     return shapely.transform(shape, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
 
 
-def _polygon_rings(gtype: str, coords: Any, close_rings: bool) -> list[list[np.ndarray]]:
+def _polygon_rings(gtype: str, coords: Any) -> list[list[np.ndarray]]:
     polygons = [coords] if gtype == "Polygon" else coords
     if not isinstance(polygons, list) or not polygons:
         raise GeoInputFault("empty_coordinates" if polygons == [] else "bad_coordinates",
@@ -138,17 +138,15 @@ def _polygon_rings(gtype: str, coords: Any, close_rings: bool) -> list[list[np.n
             raise GeoInputFault("empty_coordinates" if rings == [] else "bad_coordinates", f"polygon {p} has no rings",
                                 type=gtype)
         part = f"polygon {p}, " if gtype == "MultiPolygon" else ""
-        out.append([_ring(ring, f"{part}ring {r}", gtype, close_rings) for r, ring in enumerate(rings)])
+        out.append([_ring(ring, f"{part}ring {r}", gtype) for r, ring in enumerate(rings)])
     return out
 
 
-def _ring(ring: Any, where: str, gtype: str, close: bool) -> np.ndarray:
+def _ring(ring: Any, where: str, gtype: str) -> np.ndarray:
     xy = _plain_xy(ring)
     if xy is None:
         xy = _explained_xy(ring, where, gtype)
     first, last = (ring[0][:2], ring[-1][:2]) if len(xy) else (None, None)
-    if close and first != last:
-        xy, last = np.vstack([xy, xy[:1]]), first
     if len(xy) < 4:
         raise GeoInputFault("too_few_points", f"{where} has {len(xy)} positions; a ring needs at least 4 (closed)",
                             type=gtype)

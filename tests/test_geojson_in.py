@@ -70,12 +70,10 @@ def test_metric_input_is_kept_as_sent():
     assert shape.area == 2500.0 and shapely.get_coordinates(shape)[0].tolist() == [171400, 284900]
 
 
-def test_an_open_ring_is_closed_only_when_asked():
+def test_an_open_ring_is_refused_at_its_last_position():
     open_ring = polygon(SQUARE[:-1])
     assert fault(open_ring).code == "unclosed_ring"
     assert fault(open_ring).location == SQUARE[-2]
-    closed = checked_area(open_ring, "EPSG:4326", close_rings=True)
-    assert closed.equals(shapely.Polygon(SQUARE))
 
 
 @pytest.mark.parametrize("geometry, crs, code, kind", [
