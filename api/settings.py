@@ -60,32 +60,28 @@ def _existing_file(name: str, default: Path, what: str) -> Path:
 
 
 def _positive_int(name: str, default: int) -> int:
-    raw = _raw(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise SettingError(f"{name}={raw!r}: must be a whole number of bytes greater than 0, "
-                           f"e.g. {name}={default}")
-    return value
+    return _size(name, default, int, 1, f"a whole number of bytes greater than 0, e.g. {name}={default}")
 
 
 def _megabytes(name: str, default_mb: float) -> int:
     """A size in MiB (decimals allowed: 0.5 is 512 KiB) as bytes."""
+    return _size(name, default_mb, float, 1024 * 1024,
+                 f"a number of megabytes (MiB) greater than 0, e.g. {name}={default_mb:g} or {name}=0.5")
+
+
+def _size(name: str, default: float, parse, unit: int, accepts: str) -> int:
+    """A positive size in bytes from `name` read with `parse` in units of `unit` bytes."""
     raw = _raw(name)
     if raw is None:
-        return int(default_mb * 1024 * 1024)
+        return int(default * unit)
     try:
-        value = float(raw)
+        value = float(parse(raw))
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0 or int(value * 1024 * 1024) <= 0:
-        raise SettingError(f"{name}={raw!r}: must be a number of megabytes (MiB) greater than 0, "
-                           f"e.g. {name}={default_mb:g} or {name}=0.5")
-    return int(value * 1024 * 1024)
+    size = int(value * unit) if math.isfinite(value) else 0
+    if value <= 0 or size <= 0:
+        raise SettingError(f"{name}={raw!r}: must be {accepts}")
+    return size
 
 
 def _write_tokens(name: str) -> tuple[tuple[str, str], ...]:
