@@ -374,14 +374,13 @@ def _open_rings(coords, vert_ring, n_rings):  # pragma: no cover - compiled
     return out_xy[:kept], out_ring[:kept], area
 
 
-def _next_in_ring(ring: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
+def _next_in_ring(ring: np.ndarray) -> np.ndarray:
     """Index of the next vertex of the same ring (the last one wraps to the first); rings are contiguous."""
     n = len(ring)
     nxt = np.arange(1, n + 1)
     if n == 0:
         return nxt
-    if starts is None:
-        starts = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    starts = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
     ends = np.r_[starts[1:], n] - 1
     nxt[ends] = starts
     return nxt
