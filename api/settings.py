@@ -8,6 +8,7 @@ from pathlib import Path
 
 from geodata import DEFAULT_STORE, PLAN_FILE
 from geodata.retention import DEFAULT_KEEP_REVISIONS, keep_revisions_from_env
+from zones.errors import InvalidInput
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # 10 MiB: thousands of surveyed parcels, not a DoS
 DEFAULT_MAX_UPLOAD_MB = 200  # a zipped Shapefile of a whole province's parcels
@@ -38,8 +39,10 @@ class Settings:
         )
 
 
-class SettingError(ValueError):
+class SettingError(InvalidInput):
     """A ZONES_* environment variable with a value the server cannot use."""
+
+    default_code = "invalid_setting"
 
 
 def _raw(name: str) -> str | None:

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from geodata import DEFAULT_STORE, PLAN_FILE
+from zones.errors import InvalidInput
 
 EXPORT_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
 
@@ -44,7 +45,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     driver = EXPORT_FORMATS.get(out.suffix.lower())
     if driver is None:
-        raise ValueError(f"cannot export to {out.name}: use .gpkg, .geojson or .shp")
+        raise InvalidInput(f"cannot export to {out.name}: use .gpkg, .geojson or .shp", code="unknown_format")
     gdf = _store(args).read(check_layer_id(args.layer))
     if driver == "GeoJSON":
         gdf = gdf.to_crs("EPSG:4326")  # RFC 7946: lon/lat WGS84

@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from zones.errors import Gone, NotFound
+
 HISTORY_DDL = (
     """CREATE TABLE IF NOT EXISTS zones_revisions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -86,14 +88,18 @@ class Revision:
         return {**asdict(self), "restorable": self.restorable}
 
 
-class UnknownRevision(LookupError):
+class UnknownRevision(NotFound):
+    default_code = "unknown_revision"
+
     def __init__(self, layer: str, revision: int, known: list[int]):
         listing = ", ".join(map(str, known)) or "none"
         super().__init__(f"layer {layer!r} has no revision {revision}; its revisions: {listing}")
 
 
-class PrunedRevision(LookupError):
+class PrunedRevision(Gone):
     """The revision is on record but its content was dropped by the retention limit."""
+
+    default_code = "pruned_revision"
 
     def __init__(self, layer: str, revision: int, pruned_utc: str, restorable: list[int]):
         self.layer = layer

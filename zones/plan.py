@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from zones.errors import InvalidInput
 from zones.units import to_m2
 
 
@@ -32,8 +33,10 @@ class PlanTarget:
         return to_m2(self.value, self.unit)
 
 
-class PlanError(ValueError):
+class PlanError(InvalidInput):
     """A plan that cannot be checked (unknown references, cycles, bad numbers)."""
+
+    default_code = "invalid_plan"
 
 
 def validate_plan(targets: list[PlanTarget]) -> None:
