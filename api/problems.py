@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.validation_wording import explain_validation
-from zones.errors import Conflict, Gone, InvalidInput, NotFound, StorageFull, TooLarge, ZonesError
+from zones.errors import Conflict, Gone, InvalidInput, NotFound, StorageFull, TooLarge, Unavailable, ZonesError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -28,6 +28,7 @@ STATUS: dict[type[ZonesError], tuple[int, str]] = {
     Conflict: (409, "Conflict"),
     TooLarge: (413, "Too large"),
     StorageFull: (507, "Storage full"),
+    Unavailable: (503, "Unavailable"),
 }
 
 # Titles more precise than the category's, by the error's stable code.

@@ -27,7 +27,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from zones.crs import check_in_korea, crs_member_name, crs_name, to_metric
+from zones.crs import CRS84, LON_LAT, check_in_korea, crs_member_name, crs_name, to_metric
 from zones.errors import GeoInputFault
 
 __all__ = ["AREA_TYPES", "MAX_LISTED", "FaultyFeatures", "FeatureFault", "GeoInputFault", "check_in_korea",
@@ -156,7 +156,7 @@ def epsg_name(value: Any) -> str:
     """"EPSG:nnnn" for a CRS named any way `zones.crs.crs_name` reads; CRS84 is read as EPSG:4326,
     since sent positions are x, y (longitude, latitude) either way."""
     name = crs_name(value)
-    return "EPSG:4326" if name == "OGC:CRS84" else name
+    return LON_LAT if name == CRS84 else name
 
 
 def checked_area(geometry: Any, crs: str, label: str | None = None) -> BaseGeometry:

@@ -87,7 +87,7 @@ def resolve(declared: CRS | None, override: str | None, *, source: str = "file",
     elif declared is None:
         raise CrsProblem(
             "the file carries no coordinate reference system (no .prj, no EPSG code); the tool never guesses: "
-            f"tell it with {hint.format(code='EPSG:5186')} for KGD2002 Central Belt 2010, "
+            f"tell it with {hint.format(code=METRIC)} for KGD2002 Central Belt 2010, "
             f"or {hint.format(code='EPSG:5174')} for the legacy Bessel Modified Central Belt")
     else:
         crs = declared

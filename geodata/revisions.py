@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from zones.crs import METRIC
 from zones.errors import Gone, NotFound
 
 HISTORY_DDL = (
@@ -297,7 +298,7 @@ def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFram
         pd.DataFrame({c: pd.Series(dtype=object) for c, _ in cols})
     for name, sql_type in cols:
         frame[name] = _typed(frame[name], sql_type)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs="EPSG:5186")
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=METRIC)
 
 
 def _typed(series: pd.Series, sql_type: str) -> pd.Series:

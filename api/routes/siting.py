@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from api.geojson import feature_collection
 from geodata.site_candidates import SITE_BODY, check_sites
 from geodata.siting_rules import SitingService
+from zones.crs import LON_LAT, METRIC
 from zones.siting import SiteCheck, check_planned, feasible_region, load_kernels
 from zones.units import all_units
 
@@ -77,7 +78,7 @@ SITE_SCHEMA = {
 async def siting_check(request: Request) -> Any:
     """`{"facility", "geometry", "crs"?}` answers one check; a FeatureCollection whose features carry
     `properties.facility` answers a list in feature order. Geometries are lon/lat (WGS84) unless
-    `"crs"` names another system, e.g. "EPSG:5186". A batch with faulty features is refused in one
+    `"crs"` names another system, e.g. EPSG:5186. A batch with faulty features is refused in one
     422 whose `errors` list each of them (feature index, id, fault code, message; the first
     100, `errors_not_listed` counts the rest)."""
     data = await request.body()
@@ -106,7 +107,7 @@ def siting_feasible(request: Request, facility: str) -> JSONResponse:
         site = ctx.planned[facility]
         rows.append({"role": "planned_site", "rule": "", "kind": "", **names, **_areas(float(site.area)),
                      "parts": _parts(site), "passed": check.passed, "geometry": site})
-    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:5186").to_crs("EPSG:4326")
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC).to_crs(LON_LAT)
     gdf.insert(0, "id", [f"{facility}:{r['role']}:{r['rule']}".rstrip(":") for r in rows])
     fc = feature_collection(gdf)
     fc.update({"facility": facility, "summary": region.summary(),
