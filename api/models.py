@@ -52,7 +52,25 @@ class AllocationRowOut(BaseModel):
     findings: list[FindingOut] = []
 
 
+class StatutoryRowOut(BaseModel):
+    complex_id: str = Field(examples=["bitgreen_total"])
+    complex_name_ko: str
+    complex_name_en: str
+    rule_id: str = Field(examples=["green_ratio"])
+    name_ko: str
+    name_en: str
+    required: str = Field(examples=["10–13 %"])
+    measured: float | None = Field(description="% or m (see unit); null when there is no data", examples=[11.2])
+    unit: str = Field(examples=["%"])
+    status: str = Field(description="ok | over | under | no data", examples=["no data"])
+    reason: str
+    reason_ko: str
+    source: str
+    parcels: int = Field(description="parcels of the complex the rule was computed from", examples=[0])
+
+
 class AllocationReportOut(BaseModel):
     rows: list[AllocationRowOut]
     counts: dict[str, int] = Field(examples=[{"ok": 28, "over": 0, "under": 0, "misplaced": 0, "missing": 3}])
     schematic: bool = Field(False, description="true when any row rests on schematic polygons", examples=[True])
+    statutory: list[StatutoryRowOut] = Field([], description="national standards per complex, from the parcels")

@@ -14,7 +14,7 @@ def _store_path(arg: str | None) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cli.report import report_json, report_table
+    from cli.report import report_json, report_table, statutory_table
     from geodata.plan_file import load_plan
     from geodata.allocation_inputs import allocation_report
     from geodata.provider import LayerProvider
@@ -22,8 +22,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     plan = load_plan(Path(args.plan))
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
+    from geodata.statutory_file import statutory_report
+
     report = allocation_report(provider, plan)
-    print(report_json(report) if args.format == "json" else report_table(report))
+    statutory = statutory_report(provider, plan)
+    if args.format == "json":
+        print(report_json(report, statutory))
+    else:
+        print(report_table(report) + "\n\n" + statutory_table(statutory))
     return 0
 
 

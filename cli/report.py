@@ -5,14 +5,30 @@ import json
 from dataclasses import asdict
 
 from zones.allocation import SCHEMATIC_BANNER, AllocationReport
+from zones.statutory import StatutoryRow
 
 STATUS_MARK = {"ok": "ok", "over": "OVER", "under": "UNDER", "missing": "MISSING", "misplaced": "MISPLACED"}
 
 
-def report_json(report: AllocationReport) -> str:
+def report_json(report: AllocationReport, statutory: tuple[StatutoryRow, ...] = ()) -> str:
     return json.dumps({"rows": [asdict(r) for r in report.rows], "counts": report.counts(),
-                       "schematic": report.any_schematic},
+                       "schematic": report.any_schematic, "statutory": [asdict(r) for r in statutory]},
                       ensure_ascii=False, indent=2)
+
+
+def statutory_table(rows: tuple[StatutoryRow, ...]) -> str:
+    """The second table: national standards per complex, from the parcels' land use."""
+    if not rows:
+        return ""
+    header = ("complex", "rule", "required", "measured", "status", "parcels", "reason")
+    lines = [(r.complex_id, r.rule_id, r.required,
+              "-" if r.measured is None else f"{r.measured:.1f} {r.unit}", r.status, str(r.parcels), r.reason)
+             for r in rows]
+    widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header) - 1)]
+    fmt = lambda row: "  ".join([c.ljust(w) for c, w in zip(row, widths)] + [row[-1]]).rstrip()  # noqa: E731
+    out = ["Statutory checks · 법정 기준 (from the parcels' land use; sources in geodata/statutory.toml):",
+           fmt(header), "  ".join("-" * w for w in [*widths, 6])]
+    return "\n".join(out + [fmt(row) for row in lines])
 
 
 def report_table(report: AllocationReport) -> str:

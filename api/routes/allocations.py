@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from api.deps import get_plan, get_provider
 from api.models import AllocationReportOut
 from geodata.provider import LayerProvider
+from geodata.statutory_file import PARCEL_LAYER, statutory_report
 from geodata.allocation_inputs import DONG_LAYER, allocation_report, plan_layers
 from zones.plan import PlanTarget
 
@@ -24,7 +25,8 @@ router = APIRouter(tags=["plan"])
             summary="Measured areas of the stored layers against the gazetted plan")
 def allocations(request: Request, provider: LayerProvider = Depends(get_provider),
                 plan: list[PlanTarget] = Depends(get_plan)) -> Response:
-    layers = plan_layers(provider, plan) + ([DONG_LAYER] if DONG_LAYER in provider.layer_ids() else [])
+    extra = [lid for lid in (DONG_LAYER, PARCEL_LAYER) if lid in provider.layer_ids()]
+    layers = plan_layers(provider, plan) + extra
     sources = tuple(provider.layer(layer) for layer in layers)
     cached = getattr(request.app.state, "allocations_cache", None)
     if cached is not None and len(cached[0]) == len(sources) and all(a is b for a, b in zip(cached[0], sources)):
@@ -32,7 +34,8 @@ def allocations(request: Request, provider: LayerProvider = Depends(get_provider
     else:
         report = allocation_report(provider, plan)
         out = AllocationReportOut(rows=[asdict(r) for r in report.rows], counts=report.counts(),
-                                  schematic=report.any_schematic)
+                                  schematic=report.any_schematic,
+                                  statutory=[asdict(r) for r in statutory_report(provider, plan)])
         body = out.model_dump_json().encode()
         request.app.state.allocations_cache = (sources, body)
     return Response(body, media_type="application/json")
