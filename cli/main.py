@@ -97,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except FileNotFoundError as exc:  # a mistyped input path: the file named once, without errno
+        print(f"kizone: error: {exc.filename}: no such file" if exc.filename else f"kizone: error: {exc}",
+              file=sys.stderr)
+        return 2
     except (OSError, ValueError, LookupError) as exc:
         print(f"kizone: error: {exc}", file=sys.stderr)
         return 2
