@@ -24,9 +24,11 @@ def _store(args: argparse.Namespace, keep: str | None = None):
 
 def cmd_import(args: argparse.Namespace) -> int:
     from geodata.layer_import import ImportOptions, import_file, write_report
+    from geodata.safe_unzip import ZipLimits
 
     opts = ImportOptions(layer=args.layer, crs=args.crs, encoding=args.encoding, strict=args.strict,
-                         source_layer=args.source_layer, token_name=os.environ.get("USER") or "local")
+                         source_layer=args.source_layer, token_name=os.environ.get("USER") or "local",
+                         zip_limits=ZipLimits.from_env())
     result = import_file(_store(args), Path(args.file), opts)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     report_path = Path(args.report or f"import-report-{args.layer}-{stamp}.json")

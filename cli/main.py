@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from geodata import DEFAULT_STORE, PLAN_FILE
+from zones.errors import ZonesError
 
 
 def _store_path(arg: str | None) -> Path:
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (OSError, ValueError, LookupError) as exc:
+    except (OSError, ValueError, LookupError, ZonesError) as exc:
         print(f"kizone: error: {exc}", file=sys.stderr)
         return 2
 

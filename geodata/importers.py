@@ -10,14 +10,18 @@ from __future__ import annotations
 import io
 import json
 import math
-import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import geopandas as gpd
 import pyogrio
 from pyproj import CRS
+
+from geodata import safe_unzip
+from geodata.safe_unzip import ZipLimits
+from geodata.scratch import scratch_dir
 
 SUPPORTED = (".shp", ".zip", ".gpkg", ".geojson", ".json")
 # Code pages a .cpg may name, mapped to Python codec names.
@@ -43,8 +47,9 @@ class ReadResult:
 
 
 def read_any(path: Path, *, encoding: str | None = None, source_layer: str | None = None,
-             display_name: str | None = None) -> ReadResult:
-    """Read `path` by its extension; `display_name` is the name the user knows it by (an upload)."""
+             display_name: str | None = None, zip_limits: ZipLimits = ZipLimits()) -> ReadResult:
+    """Read `path` by its extension; `display_name` is the name the user knows it by (an upload).
+    A zip is unpacked only within `zip_limits` (TooLarge otherwise)."""
     path = Path(path)
     name = display_name or path.name
     suffix = Path(name).suffix.lower() or path.suffix.lower()
@@ -52,7 +57,7 @@ def read_any(path: Path, *, encoding: str | None = None, source_layer: str | Non
         raise ImportProblem(f"{name}: unsupported file type {suffix or '(none)'}; "
                             f"send a zipped or plain Shapefile (.zip/.shp), a GeoPackage (.gpkg) or GeoJSON (.geojson)")
     if suffix == ".zip":
-        return _read_zip(path, name, encoding, source_layer)
+        return _read_zip(path, name, encoding, source_layer, zip_limits)
     if suffix == ".shp":
         return _read_shapefile(path, name, encoding)
     if suffix == ".gpkg":
@@ -60,33 +65,45 @@ def read_any(path: Path, *, encoding: str | None = None, source_layer: str | Non
     return _read_geojson(path, name)
 
 
-def _read_zip(path: Path, name: str, encoding: str | None, source_layer: str | None) -> ReadResult:
+def _read_zip(path: Path, name: str, encoding: str | None, source_layer: str | None,
+              limits: ZipLimits) -> ReadResult:
+    safe_unzip.check_directory(path, name, limits)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         raise ImportProblem(f"{name}: not a readable zip archive") from None
-    with archive, tempfile.TemporaryDirectory(prefix="kizone-zip-") as tmp:
-        members = [m for m in archive.namelist() if not m.endswith("/") and "__MACOSX" not in m]
-        shps = [m for m in members if m.lower().endswith(".shp")]
-        others = [m for m in members if m.lower().endswith((".gpkg", ".geojson", ".json"))]
+    with archive, scratch_dir("zip") as tmp:
+        infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
+        safe_unzip.check_member_count(infos, name, limits)
+        names = {i.filename: safe_unzip.member_name(i) for i in infos}
+        shps = [i for i in infos if names[i.filename].lower().endswith(".shp")]
+        others = [i for i in infos if names[i.filename].lower().endswith((".gpkg", ".geojson", ".json"))]
         if not shps and not others:
+            nested = [names[i.filename] for i in infos if names[i.filename].lower().endswith(".zip")]
+            if nested:
+                raise ImportProblem(f"{name}: the zip holds {len(nested)} zip file(s) ({', '.join(nested[:3])}) and "
+                                    f"no layer; zips inside a zip are not opened: send the inner zip itself")
             raise ImportProblem(f"{name}: the zip holds no .shp, .gpkg or .geojson")
         chosen = shps or others
         if len(chosen) > 1:
-            wanted = [m for m in chosen if Path(m).stem == source_layer] if source_layer else []
+            wanted = [i for i in chosen if PurePath(names[i.filename]).stem == source_layer] if source_layer else []
             if len(wanted) != 1:
-                raise ImportProblem(f"{name}: the zip holds several layers ({', '.join(chosen)}); keep one per zip")
+                raise ImportProblem(f"{name}: the zip holds several layers "
+                                    f"({', '.join(names[i.filename] for i in chosen)}); keep one per zip")
             chosen = wanted
-        stem = str(Path(chosen[0]).with_suffix(""))
-        for m in members:
-            if m == chosen[0] or str(Path(m).with_suffix("")) == stem:
-                target = Path(tmp) / Path(m).name
-                if ".." in Path(m).parts:
-                    raise ImportProblem(f"{name}: refusing a zip member with '..' in its path")
-                target.write_bytes(archive.read(m))
-        inner = Path(tmp) / Path(chosen[0]).name
-        result = read_any(inner, encoding=encoding, source_layer=source_layer, display_name=inner.name)
-        result.source_name = f"{name}!{Path(chosen[0]).name}"
+        main = chosen[0]
+        stem = str(PurePath(names[main.filename]).with_suffix(""))
+        members = [i for i in infos if i is main or str(PurePath(names[i.filename]).with_suffix("")) == stem]
+        safe_unzip.check_sizes(members, path.stat().st_size, name, limits)
+        # Unpacked under one plain stem: the member names never reach the file system.
+        dest = {i.filename: tmp / ("layer" + PurePath(names[i.filename]).suffix) for i in members}
+        try:
+            safe_unzip.extract(archive, members, dest, name, limits)
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise ImportProblem(f"{name}: the zip is damaged ({_short(exc)})") from None
+        inner_name = PurePath(names[main.filename]).name
+        result = read_any(dest[main.filename], encoding=encoding, source_layer=source_layer, display_name=inner_name)
+        result.source_name = f"{name}!{inner_name}"
         result.gdf = result.gdf.copy()
         return result
 

@@ -20,6 +20,7 @@ from geodata import korean_crs
 from geodata.geojson_in import GeoInputFault, check_in_korea
 from geodata.importers import ImportProblem, ReadResult, from_geojson_obj, read_any
 from geodata.revisions import Revision, revision_ranges
+from geodata.safe_unzip import ZipLimits
 from geodata.store import GeoPackageStore, check_layer_id
 from geodata.validation import Finding, summary, validate
 from zones.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE, transformer
@@ -36,6 +37,8 @@ class ImportOptions:
     # Where `crs` came from and how the user gives one, in the words of their interface
     crs_from: str = "--crs"
     crs_hint: str = "--crs {code}"
+    # How far an uploaded zip may unpack (ZONES_MAX_UNZIPPED_MB, ZONES_MAX_ZIP_RATIO, ZONES_MAX_ZIP_MEMBERS)
+    zip_limits: ZipLimits = field(default_factory=ZipLimits)
 
 
 @dataclass
@@ -49,7 +52,8 @@ class ImportResult:
 
 def import_file(store: GeoPackageStore, path: Path, opts: ImportOptions, display_name: str | None = None) -> ImportResult:
     check_layer_id(opts.layer)
-    read = read_any(Path(path), encoding=opts.encoding, source_layer=opts.source_layer, display_name=display_name)
+    read = read_any(Path(path), encoding=opts.encoding, source_layer=opts.source_layer, display_name=display_name,
+                    zip_limits=opts.zip_limits)
     return _import(store, read, opts)
 
 

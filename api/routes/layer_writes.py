@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -25,6 +24,7 @@ from geodata.gpkg_tx import WriteProblem
 from geodata.layer_import import ImportOptions, ImportResult, import_file, import_geojson
 from geodata.provider import LayerProvider
 from geodata.revisions import PrunedRevision, UnknownRevision
+from geodata.scratch import scratch_dir
 from geodata.store import InvalidLayerId, UnknownLayer, check_layer_id
 
 router = APIRouter(tags=["writes"])
@@ -42,7 +42,8 @@ WRITE_RESPONSES = {
     400: {"description": "Malformed request (e.g. a broken multipart body)"},
     401: {"description": "No bearer token"},
     403: {"description": "Wrong token, or writes are disabled on this server"},
-    413: {"description": "Body or file over the configured limit"},
+    413: {"description": "Body or file over the configured limit, or a zip that would unpack past "
+                         "ZONES_MAX_UNZIPPED_MB / ZONES_MAX_ZIP_RATIO / ZONES_MAX_ZIP_MEMBERS"},
     422: {"description": "Refused (no CRS, not polygons, --strict errors, unreadable file); store unchanged; "
                          "the problem carries the report"},
 }
@@ -114,8 +115,8 @@ async def import_upload(request: Request, collection_id: str,
     layer = _layer_id(collection_id)
     limit = request.app.state.settings.max_upload_bytes
     name = _SAFE_NAME.sub("_", Path(file.filename or "upload").name) or "upload"
-    with tempfile.TemporaryDirectory(prefix="kizone-upload-") as tmp:
-        path = Path(tmp) / name
+    with scratch_dir("upload") as tmp:
+        path = tmp / name
         size = 0
         with open(path, "wb") as fh:
             while chunk := await file.read(1024 * 1024):
@@ -126,7 +127,8 @@ async def import_upload(request: Request, collection_id: str,
                 fh.write(chunk)
         store = request.app.state.provider.store
         opts = ImportOptions(layer=layer, crs=crs or None, encoding=encoding or None, strict=strict,
-                             source_layer=source_layer or None, token_name=token_name, **CRS_FORM_FIELD)
+                             source_layer=source_layer or None, token_name=token_name,
+                             zip_limits=request.app.state.settings.zip_limits, **CRS_FORM_FIELD)
         result = await run_in_threadpool(_run, import_file, store, path, opts, name)
     return _answer(result)
 
