@@ -5,6 +5,7 @@ from fastapi import FastAPI
 
 from api import docs_ui
 from api.problems import install_problem_handlers
+from api.auth import WriteGate
 from api.limits import BodyLimit
 from api.routes import allocations, collections, landing, layer_writes, plan, shares, siting, system
 from api.routes import maps as map_routes
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.plan = load_plan(settings.plan_path)
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes)
+    app.add_middleware(WriteGate, routes=layer_writes.router.routes)  # outside BodyLimit: no body read to refuse
     app.include_router(landing.router)
     app.include_router(plan.router)
     app.include_router(system.router)
