@@ -44,6 +44,11 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
     # (CRS, why) the format defines when the file declares none: GeoJSON is lon/lat CRS84 (RFC 7946)
     default_crs: tuple[CRS, str] | None = None
+    # What the reader lost on the way (e.g. the attributes of a Shapefile without a readable .dbf):
+    # error-level findings of the import, so --strict refuses and a default import says so loudly.
+    faults: list[str] = field(default_factory=list)
+    # Why the file's own CRS declaration could not be read (a damaged .prj), when it has one
+    crs_unreadable: str | None = None
 
 
 def read_any(path: Path, *, encoding: str | None = None, source_layer: str | None = None,
@@ -143,10 +148,49 @@ def _read_shapefile(path: Path, name: str, encoding: str | None) -> ReadResult:
         raise ImportProblem(f"{name}: not a readable Shapefile ({_short(exc)})") from None
     notes = [f"attribute encoding {codec} ({how})"]
     _check_decoded(gdf, name, codec)
-    prj = path.with_suffix(".prj")
-    if gdf.crs is None and not prj.exists():
+    prj = sibling(path, ".prj")
+    unreadable = None
+    if gdf.crs is None and prj is None:
         notes.append("no .prj beside the .shp")
-    return ReadResult(gdf, gdf.crs, name, "ESRI Shapefile", codec, notes)
+    elif gdf.crs is None:
+        text = prj.read_bytes()[:60].decode("utf-8", "replace").strip()
+        unreadable = f"the .prj beside the .shp ({prj.name}) is not a CRS definition that can be read ({text!r})"
+    fault = dbf_fault(path, name, len(gdf), has_attributes=len(gdf.columns) > 1)
+    return ReadResult(gdf, gdf.crs, name, "ESRI Shapefile", codec, notes, faults=[fault] if fault else [],
+                      crs_unreadable=unreadable)
+
+
+def sibling(path: Path, suffix: str) -> Path | None:
+    """The file beside `path` with the same stem and `suffix`, in any letter case (.DBF from DOS tools)."""
+    exact = path.with_suffix(suffix)
+    if exact.exists():
+        return exact
+    return next((p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == suffix), None)
+
+
+def dbf_fault(shp: Path, name: str, features: int, *, has_attributes: bool) -> str | None:
+    """Why the Shapefile's attributes are missing or incomplete, or None when its .dbf is whole.
+
+    GDAL reads a Shapefile without its .dbf, or with a damaged one, as geometries alone: every
+    attribute (the ids too) would be lost without a word. The .dbf header says how many records
+    of what length follow, which is enough to tell a whole table from a missing or cut one."""
+    dbf = sibling(shp, ".dbf")
+    lost = f"its {features} features carry no attribute (ids are numbered 1..n)"
+    if dbf is None:
+        return f"{name}: no .dbf beside the .shp: {lost}; send the .dbf with it"
+    head = dbf.read_bytes()[:32] if dbf.stat().st_size >= 32 else b""
+    records = int.from_bytes(head[4:8], "little") if head else 0
+    header_len = int.from_bytes(head[8:10], "little") if head else 0
+    record_len = int.from_bytes(head[10:12], "little") if head else 0
+    if not head or header_len < 33 or record_len < 1 or not has_attributes:
+        return f"{name}: the .dbf ({dbf.name}) is not a readable dBASE table: {lost}"
+    if dbf.stat().st_size < header_len + records * record_len:
+        return (f"{name}: the .dbf ({dbf.name}) is cut short: its header announces {records:,} records that the "
+                f"file does not hold; attributes would be missing")
+    if records != features:
+        return (f"{name}: the .dbf ({dbf.name}) holds {records:,} records for {features:,} shapes; the attributes "
+                f"cannot be matched to the features")
+    return None
 
 
 def _check_decoded(gdf: gpd.GeoDataFrame, name: str, codec: str) -> None:

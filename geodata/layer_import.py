@@ -82,6 +82,11 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
             "mode": "strict" if opts.strict else "default (repair, report, import)", "notes": list(read.notes)}
     if len(read.gdf) == 0:
         return None, base, [f"{read.source_name} holds no features"]
+    if read.crs_unreadable and not opts.crs:
+        return None, base, [f"{read.crs_unreadable}; the tool never guesses: tell it with "
+                            f"{opts.crs_hint.format(code='EPSG:5186')} (or the system the data is in)"]
+    if read.crs_unreadable:
+        base["notes"].append(f"{read.crs_unreadable}; {opts.crs_from} {opts.crs} was used")
     try:
         crs, resolution = korean_crs.resolve(read.declared_crs, opts.crs, override_source=opts.crs_from,
                                              hint=opts.crs_hint, default=read.default_crs)
@@ -105,8 +110,11 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
         kind, message = causes.get(i, ("swapped_coordinates" if f["swapped"] else "outside_korea", f["message"]))
         report.add(Finding(kind, "error", message if i not in causes else f"feature {ids[i]}: {message}",
                            ids[i], location={"lon": f["lon"], "lat": f["lat"]}))
+    for fault in read.faults:
+        report.add(Finding("attributes_lost", "error", fault))
     base["validation"] = report.as_dict()
-    refused = _refusals(report, causes, fixed, opts)
+    refused = ([f"--strict: {fault}" for fault in read.faults] if opts.strict else []) \
+        + _refusals(report, causes, fixed, opts)
     if refused:
         return None, base, refused
     keep = np.array([g is not None for g in fixed])
