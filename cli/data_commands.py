@@ -22,14 +22,26 @@ def _store(args: argparse.Namespace, keep: str | None = None):
     return GeoPackageStore(path, keep_revisions).require()
 
 
+def _guard(store):
+    """What a write must not break: the plan targets and siting rules the server reads (ZONES_PLAN,
+    ZONES_SITING_RULES), bound to the store inside the write's transaction."""
+    from geodata.provider import LayerProvider
+    from geodata.siting_rules import rules_path
+    from geodata.write_guard import Dependents
+
+    plan = Path(os.environ.get("ZONES_PLAN") or PLAN_FILE)
+    return Dependents.load(plan, rules_path()).guard(LayerProvider(store))
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from geodata.layer_import import ImportOptions, import_file, write_report
     from geodata.safe_unzip import ZipLimits
 
+    store = _store(args)
     opts = ImportOptions(layer=args.layer, crs=args.crs, encoding=args.encoding, strict=args.strict,
                          source_layer=args.source_layer, token_name=os.environ.get("USER") or "local",
-                         zip_limits=ZipLimits.from_env())
-    result = import_file(_store(args), Path(args.file), opts)
+                         zip_limits=ZipLimits.from_env(), guard=_guard(store))
+    result = import_file(store, Path(args.file), opts)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     report_path = Path(args.report or f"import-report-{args.layer}-{stamp}.json")
     write_report(result.report, report_path)
@@ -103,7 +115,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from geodata.revisions import revision_ranges
 
     store = _store(args)
-    rev = store.restore(args.layer, args.revision, token_name=os.environ.get("USER") or "local")
+    rev = store.restore(args.layer, args.revision, token_name=os.environ.get("USER") or "local", guard=_guard(store))
     print(f"layer {args.layer}: revision {args.revision} restored as revision {rev.revision} "
           f"({rev.feature_count} features, checksum {rev.checksum[:12]}…)")
     pruned = store.pruned_by(rev)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,7 +58,12 @@ def utc_now() -> str:
 
 
 def replace_layer_tx(path: Path, layer: str, gdf_metric: gpd.GeoDataFrame, *, token_name: str,
-                     source_file: str, action: str, note: str, keep_revisions: int | None) -> Revision:
+                     source_file: str, action: str, note: str, keep_revisions: int | None,
+                     guard: Callable[[], None] | None = None) -> Revision:
+    """Stage the layer in a scratch GeoPackage, then swap it in with its revision in one transaction.
+
+    `guard` runs first inside that transaction, with the store's write lock held, so what it
+    checks against cannot change before the commit; if it raises, nothing was changed."""
     scratch_dir = Path(tempfile.mkdtemp(prefix="kizone-write-"))
     try:
         scratch = scratch_dir / "layer.gpkg"
@@ -67,6 +72,8 @@ def replace_layer_tx(path: Path, layer: str, gdf_metric: gpd.GeoDataFrame, *, to
         except Exception as exc:  # GDAL refusing a field or a geometry: the store is not touched
             raise WriteProblem(f"the layer could not be written as a GeoPackage table: {exc}") from None
         with _write_transaction(path, attach=scratch) as con:
+            if guard is not None:
+                guard()
             revision = _swap_layer(con, layer, token_name=token_name, source_file=source_file,
                                    action=action, note=note, keep_revisions=keep_revisions)
     finally:

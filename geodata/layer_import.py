@@ -8,6 +8,7 @@ returns its full report.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,8 @@ class ImportOptions:
     crs_hint: str = "--crs {code}"
     # How far an uploaded zip may unpack (ZONES_MAX_UNZIPPED_MB, ZONES_MAX_ZIP_RATIO, ZONES_MAX_ZIP_MEMBERS)
     zip_limits: ZipLimits = field(default_factory=ZipLimits)
+    # What the write must not break (geodata.write_guard), checked inside its transaction
+    guard: Callable[[str, gpd.GeoDataFrame], None] | None = None
 
 
 @dataclass
@@ -69,7 +72,7 @@ def _import(store: GeoPackageStore, read: ReadResult, opts: ImportOptions) -> Im
         report["refused_because"] = refused
         return ImportResult(False, report, _text(report), None, refused)
     revision = store.replace_layer(opts.layer, gdf, token_name=opts.token_name, source_file=read.source_name,
-                                   action="import", note="strict" if opts.strict else "")
+                                   action="import", note="strict" if opts.strict else "", guard=opts.guard)
     report["accepted"] = True
     report["revision"] = revision.as_dict()
     report["pruned_revisions"] = store.pruned_by(revision)

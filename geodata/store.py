@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -109,8 +109,13 @@ class GeoPackageStore:
         self._swap_in(lambda tmp: self._write_layers(tmp, layers, fresh=True))
 
     def replace_layer(self, layer: str, gdf: gpd.GeoDataFrame, *, token_name: str = "local",
-                      source_file: str = "", action: str = "import", note: str = "") -> "Revision":
-        """Replace one layer in one transaction and record it as a new revision."""
+                      source_file: str = "", action: str = "import", note: str = "",
+                      guard: "Callable[[str, gpd.GeoDataFrame], None] | None" = None) -> "Revision":
+        """Replace one layer in one transaction and record it as a new revision.
+
+        `guard(layer, gdf)` runs inside the transaction, before anything is changed, with the layer
+        as it would be stored (geodata.write_guard: what the plan and the siting rules need of it);
+        whatever it raises rolls the write back."""
         from geodata.gpkg_tx import replace_layer_tx
 
         check_layer_id(layer)
@@ -118,9 +123,11 @@ class GeoPackageStore:
             raise StoreError(f"refusing to store layer {layer!r} without a CRS")
         if not self.path.exists():
             raise StoreError(f"no GeoPackage at {self.path}; create the store first")
-        return replace_layer_tx(self.path, layer, gdf.to_crs(METRIC_CRS_NAME), token_name=token_name,
+        metric = gdf.to_crs(METRIC_CRS_NAME)
+        return replace_layer_tx(self.path, layer, metric, token_name=token_name,
                                 source_file=source_file, action=action, note=note,
-                                keep_revisions=self.keep_revisions)
+                                keep_revisions=self.keep_revisions,
+                                guard=(lambda: guard(layer, metric)) if guard is not None else None)
 
     def revisions(self, layer: str) -> list["Revision"]:
         from geodata.revisions import list_revisions
@@ -147,13 +154,14 @@ class GeoPackageStore:
 
         return vacuum(self.require().path)
 
-    def restore(self, layer: str, revision: int, *, token_name: str = "local") -> "Revision":
+    def restore(self, layer: str, revision: int, *, token_name: str = "local",
+                guard: "Callable[[str, gpd.GeoDataFrame], None] | None" = None) -> "Revision":
         """Make the content of an earlier revision current again, as a new revision."""
         from geodata.revisions import read_revision_data
 
         gdf = read_revision_data(self.path, layer, revision)
         return self.replace_layer(layer, gdf, token_name=token_name, source_file=f"revision {revision}",
-                                  action="restore", note=f"restore of revision {revision}")
+                                  action="restore", note=f"restore of revision {revision}", guard=guard)
 
     def checksum(self, layer: str) -> str:
         from geodata.revisions import layer_checksum

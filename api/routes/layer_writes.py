@@ -25,6 +25,7 @@ from geodata.layer_import import ImportOptions, ImportResult, import_file, impor
 from geodata.provider import LayerProvider
 from geodata.revisions import PrunedRevision, UnknownRevision
 from geodata.scratch import scratch_dir
+from geodata.write_guard import Dependents, WriteGuard
 from geodata.store import InvalidLayerId, UnknownLayer, check_layer_id
 
 router = APIRouter(tags=["writes"])
@@ -44,6 +45,8 @@ WRITE_RESPONSES = {
     403: {"description": "Wrong token, or writes are disabled on this server"},
     413: {"description": "Body or file over the configured limit, or a zip that would unpack past "
                          "ZONES_MAX_UNZIPPED_MB / ZONES_MAX_ZIP_RATIO / ZONES_MAX_ZIP_MEMBERS"},
+    409: {"description": "Refused: the new content lacks feature ids that plan targets or siting rules refer to "
+                         "(the problem names them); store unchanged"},
     422: {"description": "Refused (no CRS, not polygons, --strict errors, unreadable file); store unchanged; "
                          "the problem carries the report"},
 }
@@ -62,6 +65,12 @@ def _answer(result: ImportResult) -> dict:
                       report=result.report, summary=result.summary)
     return {"layer": result.revision.layer, "revision": result.revision.revision, "accepted": True,
             "report": result.report, "summary": result.summary}
+
+
+def _guard(request: Request) -> WriteGuard:
+    """What a write must not break: the plan targets and siting rules this server was started with."""
+    state = request.app.state
+    return Dependents(tuple(state.plan), state.siting.rules).guard(state.provider)
 
 
 def _run(fn, *args, **kwargs) -> ImportResult:
@@ -99,7 +108,8 @@ async def replace_items(request: Request, collection_id: str,
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Problem(400, "Invalid JSON", f"the body is not JSON: {exc}") from None
     store = request.app.state.provider.store
-    opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, **CRS_PARAMETER)
+    opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, guard=_guard(request),
+                         **CRS_PARAMETER)
     return _answer(await run_in_threadpool(_run, import_geojson, store, obj, opts, "PUT body"))
 
 
@@ -128,7 +138,8 @@ async def import_upload(request: Request, collection_id: str,
         store = request.app.state.provider.store
         opts = ImportOptions(layer=layer, crs=crs or None, encoding=encoding or None, strict=strict,
                              source_layer=source_layer or None, token_name=token_name,
-                             zip_limits=request.app.state.settings.zip_limits, **CRS_FORM_FIELD)
+                             zip_limits=request.app.state.settings.zip_limits, guard=_guard(request),
+                             **CRS_FORM_FIELD)
         result = await run_in_threadpool(_run, import_file, store, path, opts, name)
     return _answer(result)
 
@@ -157,11 +168,11 @@ def revisions(collection_id: str, provider: LayerProvider = Depends(get_provider
                         410: {"description": "The revision's content was dropped by the retention limit "
                                              "(ZONES_KEEP_REVISIONS); the problem names the oldest restorable one"}},
              summary="Make an earlier revision current again (recorded as a new revision)")
-def restore(collection_id: str, revision: int, provider: LayerProvider = Depends(get_provider),
+def restore(request: Request, collection_id: str, revision: int, provider: LayerProvider = Depends(get_provider),
             token_name: str = Depends(require_writer)) -> dict:
     layer = _layer_id(collection_id)
     try:
-        rev = provider.store.restore(layer, revision, token_name=token_name)
+        rev = provider.store.restore(layer, revision, token_name=token_name, guard=_guard(request))
     except UnknownRevision as exc:
         raise Problem(404, "Unknown revision", str(exc)) from None
     except PrunedRevision as exc:
