@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geodata import env_settings
+from geodata.disk_full import is_disk_full, storage_full
 from zones.errors import TooLarge
 
 UNZIPPED_ENV = "ZONES_MAX_UNZIPPED_MB"
@@ -155,16 +156,21 @@ def extract(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], dest: dict[s
     written = 0
     for info in infos:
         own = 0
-        with archive.open(info) as src, open(dest[info.filename], "wb") as out:
-            while chunk := src.read(CHUNK):
-                own += len(chunk)
-                written += len(chunk)
-                if own > info.file_size or written > budget:
-                    raise TooLarge(f"{name}: {member_name(info)} unpacks to more than the {_mib(info.file_size)} "
-                                   f"the zip declares for it; refused at {_mib(written)} "
-                                   f"({limits.describe()})",
-                                   code="zip_lies_about_sizes", unzipped_bytes=written, **limits.facts())
-                out.write(chunk)
+        try:
+            with archive.open(info) as src, open(dest[info.filename], "wb") as out:
+                while chunk := src.read(CHUNK):
+                    own += len(chunk)
+                    written += len(chunk)
+                    if own > info.file_size or written > budget:
+                        raise TooLarge(f"{name}: {member_name(info)} unpacks to more than the "
+                                       f"{_mib(info.file_size)} the zip declares for it; refused at {_mib(written)} "
+                                       f"({limits.describe()})",
+                                       code="zip_lies_about_sizes", unzipped_bytes=written, **limits.facts())
+                    out.write(chunk)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise storage_full(f"the unpacked files of {name} (in the temporary folder)") from None
+            raise
 
 
 def _mib(n: int) -> str:

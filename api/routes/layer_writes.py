@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.auth import require_writer
 from api.deps import get_provider
 from api.problems import Problem
+from geodata.disk_full import is_disk_full, storage_full
 from geodata.importers import ImportProblem
 from geodata.korean_crs import CrsProblem
 from geodata.gpkg_tx import WriteProblem
@@ -128,13 +129,18 @@ async def import_upload(request: Request, collection_id: str,
     with scratch_dir("upload") as tmp:
         path = tmp / name
         size = 0
-        with open(path, "wb") as fh:
-            while chunk := await file.read(1024 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise Problem(413, "File too large", f"the file exceeds the limit of {limit // (1024 * 1024)} MB "
-                                                         f"(ZONES_MAX_UPLOAD_MB)")
-                fh.write(chunk)
+        try:
+            with open(path, "wb") as fh:
+                while chunk := await file.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise Problem(413, "File too large", f"the file exceeds the limit of {limit // (1024 * 1024)} "
+                                                             f"MB (ZONES_MAX_UPLOAD_MB)")
+                    fh.write(chunk)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise storage_full("the uploaded file (in the temporary folder)") from None
+            raise
         store = request.app.state.provider.store
         opts = ImportOptions(layer=layer, crs=crs or None, encoding=encoding or None, strict=strict,
                              source_layer=source_layer or None, token_name=token_name,
