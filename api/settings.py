@@ -8,6 +8,7 @@ from pathlib import Path
 from geodata import DEFAULT_STORE, PLAN_FILE, env_settings
 from geodata.retention import DEFAULT_KEEP_REVISIONS, keep_revisions_from_env
 from geodata.safe_unzip import ZipLimits
+from geodata.store import geopackage_problem
 from zones.errors import InvalidInput
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # 10 MiB: thousands of surveyed parcels, not a DoS
@@ -32,7 +33,7 @@ class Settings:
         """Every ZONES_* variable, checked now: a bad value stops the start-up with a SettingError
         naming the variable and what it accepts, instead of a bare ValueError or a late failure."""
         return cls(
-            store_path=_existing_file("ZONES_STORE", DEFAULT_STORE, "a GeoPackage (.gpkg) store"),
+            store_path=_geopackage("ZONES_STORE", DEFAULT_STORE),
             plan_path=_existing_file("ZONES_PLAN", PLAN_FILE, "a plan TOML file like geodata/plan.toml"),
             max_body_bytes=_positive_int("ZONES_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             write_tokens=_write_tokens("ZONES_WRITE_TOKENS"),
@@ -66,6 +67,16 @@ def _existing_file(name: str, default: Path, what: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_file():
         raise SettingError(f"{name}={raw!r}: no such file; {name} must name an existing file, {what} "
+                           f"(leave it unset for the default {Path(default).name})")
+    return path
+
+
+def _geopackage(name: str, default: Path) -> Path:
+    """An existing file that is a GeoPackage: any other file would start a server failing every read."""
+    path = _existing_file(name, default, "a GeoPackage (.gpkg) store")
+    problem = geopackage_problem(path)
+    if problem:
+        raise SettingError(f"{name}={str(path)!r}: {problem}; {name} must name a GeoPackage (.gpkg) store "
                            f"(leave it unset for the default {Path(default).name})")
     return path
 

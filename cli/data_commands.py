@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,38 +35,52 @@ def _guard(store):
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from cli.output_paths import check_file
     from geodata.layer_import import ImportOptions, import_file, write_report
     from geodata.safe_unzip import ZipLimits
 
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    report_path = check_file(Path(args.report or f"import-report-{args.layer}-{stamp}.json"), "--report")
     store = _store(args)
     opts = ImportOptions(layer=args.layer, crs=args.crs, encoding=args.encoding, strict=args.strict,
                          source_layer=args.source_layer, token_name=os.environ.get("USER") or "local",
                          zip_limits=ZipLimits.from_env(), guard=_guard(store))
     result = import_file(store, Path(args.file), opts)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    report_path = Path(args.report or f"import-report-{args.layer}-{stamp}.json")
-    write_report(result.report, report_path)
     print(result.summary)
-    print(f"report: {report_path}")
+    try:
+        write_report(result.report, report_path)
+    except OSError as exc:  # checked writable above; the disk may still fill up meanwhile
+        done = (f"the import is stored (revision {result.revision.revision})" if result.accepted
+                else "the import was refused and nothing was stored")
+        print(f"kizone: warning: {done}, but its report could not be written to {report_path} "
+              f"({exc.strerror or exc})", file=sys.stderr)
+    else:
+        print(f"report: {report_path}")
     return 0 if result.accepted else 3
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     import pyogrio
 
+    from cli.output_paths import OutputPathError, check_file
     from geodata.store import check_layer_id
 
     out = Path(args.out)
     driver = EXPORT_FORMATS.get(out.suffix.lower())
     if driver is None:
         raise ValueError(f"cannot export to {out.name}: use .gpkg, .geojson or .shp")
+    check_file(out, "--out")
     gdf = _store(args).read(check_layer_id(args.layer))
     if driver == "GeoJSON":
         gdf = gdf.to_crs("EPSG:4326")  # RFC 7946: lon/lat WGS84
     if out.exists():
         out.unlink()
     kwargs = {"encoding": "UTF-8"} if driver == "ESRI Shapefile" else {}
-    pyogrio.write_dataframe(gdf, out, layer=args.layer, driver=driver, **kwargs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pyogrio.write_dataframe(gdf, out, layer=args.layer, driver=driver, **kwargs)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise OutputPathError(f"--out {out}: the {driver} file could not be written ({exc})") from None
     print(f"{args.layer}: {len(gdf)} features written to {out} ({driver}, {gdf.crs.to_string()})")
     if driver == "ESRI Shapefile" and any(len(c) > 10 for c in gdf.columns):
         print("note: Shapefile field names are cut to 10 characters; use .gpkg to keep them whole")

@@ -52,6 +52,25 @@ class InvalidLayerId(ValueError):
     """A layer id that cannot name a table or a collection."""
 
 
+# SQLite's file header and the GeoPackage application ids (1.2+ writes "GPKG"; 1.0 and 1.1 wrote these)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_GPKG_IDS = (b"GPKG", b"GP10", b"GP11")
+
+
+def geopackage_problem(path: Path) -> str | None:
+    """Why the file at `path` is not a GeoPackage (from its header), or None when it is one."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(72)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if not head.startswith(_SQLITE_MAGIC):
+        return "it is not a GeoPackage (not even an SQLite database)"
+    if head[68:72] not in _GPKG_IDS:
+        return "it is an SQLite database but not a GeoPackage (no GeoPackage application id)"
+    return None
+
+
 def check_layer_id(layer: str) -> str:
     if not LAYER_ID_RE.match(layer or "") or layer.startswith(RESERVED_PREFIXES):
         raise InvalidLayerId(
@@ -69,9 +88,13 @@ class GeoPackageStore:
         self.keep_revisions = keep_revisions
 
     def require(self) -> "GeoPackageStore":
-        """This store, or a StoreError when its file is absent (a typo in ZONES_STORE, say)."""
+        """This store, or a StoreError when its file is absent or no GeoPackage (a typo in ZONES_STORE, say)."""
         if not self.path.is_file():
             raise StoreError(f"no GeoPackage at {self.path}; set ZONES_STORE to an existing .gpkg")
+        problem = geopackage_problem(self.path)
+        if problem:
+            raise StoreError(f"the store {self.path} cannot be used: {problem}; set ZONES_STORE (or --store) to a "
+                             f"GeoPackage (.gpkg) store")
         return self
 
     def layer_ids(self) -> list[str]:
@@ -159,6 +182,8 @@ class GeoPackageStore:
         """Make the content of an earlier revision current again, as a new revision."""
         from geodata.revisions import read_revision_data
 
+        if not self.revisions(layer) and layer not in self.layer_ids():
+            raise UnknownLayer(layer, self.layer_ids())  # a typo, not a layer without history
         gdf = read_revision_data(self.path, layer, revision)
         return self.replace_layer(layer, gdf, token_name=token_name, source_file=f"revision {revision}",
                                   action="restore", note=f"restore of revision {revision}", guard=guard)
