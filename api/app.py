@@ -12,6 +12,7 @@ from api.routes import maps as map_routes
 from api.settings import Settings
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
+from geodata.scratch import clean_stale
 from geodata.store import GeoPackageStore
 
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    clean_stale()  # scratch folders of writes killed mid-way (geodata.scratch)
     app.state.provider = LayerProvider(GeoPackageStore(settings.store_path, settings.keep_revisions).require())
     app.state.plan = load_plan(settings.plan_path)
     install_problem_handlers(app)

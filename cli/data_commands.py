@@ -16,10 +16,12 @@ EXPORT_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".
 def _store(args: argparse.Namespace, keep: str | None = None):
     """The store named by --store or ZONES_STORE, with the retention limit of `keep` or ZONES_KEEP_REVISIONS."""
     from geodata.retention import keep_revisions_from_env, parse_keep_revisions
+    from geodata.scratch import clean_stale
     from geodata.store import GeoPackageStore
 
     keep_revisions = keep_revisions_from_env() if keep is None else parse_keep_revisions(keep, "--keep")
     path = Path(args.store or os.environ.get("ZONES_STORE") or DEFAULT_STORE)
+    clean_stale()  # scratch folders of writes killed mid-way (geodata.scratch)
     return GeoPackageStore(path, keep_revisions).require()
 
 
