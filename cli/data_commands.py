@@ -38,6 +38,7 @@ def _guard(store):
 
 def cmd_import(args: argparse.Namespace) -> int:
     from cli.output_paths import check_file
+    from cli.paths import existing_file
     from geodata.layer_import import ImportOptions, import_file, write_report
     from geodata.safe_unzip import ZipLimits
 
@@ -47,7 +48,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     opts = ImportOptions(layer=args.layer, crs=args.crs, encoding=args.encoding, strict=args.strict,
                          source_layer=args.source_layer, token_name=os.environ.get("USER") or "local",
                          zip_limits=ZipLimits.from_env(), guard=_guard(store))
-    result = import_file(store, Path(args.file), opts)
+    result = import_file(store, existing_file(args.file), opts)
     print(result.summary)
     try:
         write_report(result.report, report_path)
