@@ -18,8 +18,6 @@ from api.validation_wording import explain_validation
 from zones.errors import Conflict, Gone, InvalidInput, NotFound, StorageFull, TooLarge, Unavailable, ZonesError
 
 PROBLEM_JSON = "application/problem+json"
-
-
 # Every category of the error family: its HTTP status and the title of its problem.
 STATUS: dict[type[ZonesError], tuple[int, str]] = {
     InvalidInput: (422, "Invalid input"),
