@@ -13,7 +13,7 @@ import numpy as np
 from geodata.provider import LayerProvider
 from maps.controls import HtmlControl, MapHook, swatch
 from maps.data_layer import DataLayer
-from maps.display import feature_collection, fmt_m2, fmt_pct
+from maps.display import fmt_m2, fmt_pct
 from maps.frame import add_backgrounds, add_base_dongs, bounds_of, finish, layer_label, new_map, places
 from maps.page_text import html_text
 from maps.render import render_html
@@ -116,7 +116,7 @@ def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
             continue
         info = provider.layer(layer_id).info
         title = f"{info.title_ko} · {info.title_en}" if info else layer_id
-        layer = DataLayer(feature_collection(geoms, props), layer_label(f"{title} (목표 {len(geoms)} targets)"),
+        layer = DataLayer(geoms, props, layer_label(f"{title} (목표 {len(geoms)} targets)"),
                           lambda p: status_style(p["status"], p["composite"]), ALLOCATION_TOOLTIP,
                           highlight=HIGHLIGHT)
         layer.add_to(m)

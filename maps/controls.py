@@ -164,10 +164,12 @@ class MapHook(folium.MacroElement):
         self.kind = kind
         self.layer_vars: dict[str, str] = {}
         self.features: dict[str, int] = {}
+        self.layers: dict[str, folium.MacroElement] = {}
 
     def register(self, key: str, layer: folium.MacroElement, n_features: int) -> None:
         self.layer_vars[key] = layer.get_name()
         self.features[key] = n_features
+        self.layers[key] = layer
 
     def render(self, **kwargs) -> None:
         layers = ", ".join(f"{script_json(key)}: {var}" for key, var in self.layer_vars.items())

@@ -9,11 +9,14 @@ switcher lists it and `show` works as for any layer.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import folium
+import numpy as np
+from shapely.geometry.base import BaseGeometry
 
+from maps.display import feature_collection
 from maps.page_text import Verbatim, add_script, script_json
 
 # One function per page: a property/label table whose every cell is set as text.
@@ -36,27 +39,51 @@ StyleFor = Callable[[Mapping[str, Any]], dict]
 
 
 class DataLayer(folium.map.Layer):
-    """`fc` (a FeatureCollection) drawn with `style` (one dict, or a function of the
-    properties), `highlight` under the mouse, and a tooltip of `fields` ((property, label)
-    pairs) that shows each value as text."""
+    """Features (`geoms` in lon/lat, one `props` mapping each) drawn with `style` (one dict,
+    or a function of the properties), `highlight` under the mouse, and a tooltip of
+    `fields` ((property, label) pairs) that shows each value as text.
 
-    def __init__(self, fc: dict, name: str, style: dict | StyleFor, fields: Sequence[tuple[str, str]] = (),
-                 highlight: dict | None = None, smooth_factor: float | None = None,
-                 overlay: bool = True, show: bool = True):
+    What is drawn may be less detailed than what is stored: `maps.page_budget` can
+    simplify a layer for display or leave it out, so a page stays within its size."""
+
+    def __init__(self, geoms: Iterable[BaseGeometry], props: Iterable[Mapping[str, Any]], name: str,
+                 style: dict | StyleFor, fields: Sequence[tuple[str, str]] = (), highlight: dict | None = None,
+                 smooth_factor: float | None = None, overlay: bool = True, show: bool = True):
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "DataLayer"
-        styles: list[dict] = []
-        features = []
-        for feature in fc["features"]:
-            s = style(feature["properties"]) if callable(style) else style
-            if s not in styles:
-                styles.append(s)
-            features.append({**feature, "kz_style": styles.index(s)})
-        self.data = {"type": "FeatureCollection", "features": features}
-        self.styles = styles or [style if isinstance(style, dict) else {}]
+        self.geoms = np.asarray(list(geoms), dtype=object)
+        self.props = [dict(p) for p in props]
+        self.styles: list[dict] = []
+        self.style_index = []
+        for p in self.props:
+            s = style(p) if callable(style) else style
+            if s not in self.styles:
+                self.styles.append(s)
+            self.style_index.append(self.styles.index(s))
         self.fields = [list(f) for f in fields]
         self.highlight = highlight
         self.options = {"smoothFactor": smooth_factor} if smooth_factor is not None else {}
+        self.drawn = self.geoms  # what the page shows: the geometry, or a simplified copy
+        self._data: dict | None = None
+
+    @property
+    def data(self) -> dict:
+        """The FeatureCollection the page draws (coordinates rounded for display)."""
+        if self._data is None:
+            fc = feature_collection(self.drawn, self.props)
+            for feature, k in zip(fc["features"], self.style_index):
+                feature["kz_style"] = k
+            self._data = fc
+        return self._data
+
+    def encoded_bytes(self) -> int:
+        """Size of the layer's data in the page."""
+        return len(script_json(self.data).encode("utf-8"))
+
+    def draw(self, geoms: np.ndarray) -> None:
+        """Show `geoms` (a display copy of the layer's geometry, same order) instead."""
+        self.drawn = geoms
+        self._data = None
 
     def style_for(self, feature: dict) -> dict:
         """The style a feature of `data` is drawn with."""
@@ -74,11 +101,10 @@ var {name} = L.geoJson(null, Object.assign({script_json(self.options)}, {{
                          mouseout: function (e) {{ {name}.resetStyle(e.target); }}}});
   }}
 }}));
-var {name}_styles = {script_json(self.styles)};
+var {name}_styles = {script_json(self.styles or [{}])};
 {name}.addData({script_json(self.data)});
 (function (rows) {{
   if (rows.length) {name}.bindTooltip(function (l) {{ return kzDetails(rows, l.feature.properties); }}, {{sticky: true}});
 }})({script_json(self.fields)});
 """)
         super().render(**kwargs)  # folium.map.Layer: adds it to the map when `show`
-

@@ -8,10 +8,11 @@ import folium
 import numpy as np
 
 from geodata.provider import LayerProvider
-from maps.controls import CONTROL_CSS, FitData, JumpControl, MapHook, Place
+from maps.controls import CONTROL_CSS, FitData, HtmlControl, JumpControl, MapHook, Place
 from maps.data_layer import DataLayer
-from maps.display import (BASE_SIMPLIFY_DEG, feature_collection, fmt_ha, fmt_m2, fmt_pyeong,
+from maps.display import (BASE_SIMPLIFY_DEG, fmt_ha, fmt_m2, fmt_pyeong,
                           provenance_label, simplify_for_display)
+from maps.page_budget import fit_layers, notes_html
 from maps.page_text import html_text
 from maps.styles import BASE_STYLE
 
@@ -93,8 +94,7 @@ def add_base_dongs(m: folium.Map, provider: LayerProvider, hook: MapHook) -> Dat
     data = provider.layer(BASE_LAYER_ID)
     gdf = data.wgs84
     title = (f"{data.info.title_ko} · {data.info.title_en}" if data.info else BASE_LAYER_ID)
-    fc = feature_collection(simplify_for_display(gdf.geometry.values, BASE_SIMPLIFY_DEG), zone_properties(gdf))
-    layer = DataLayer(fc, layer_label(f"{title} ({len(gdf)})"), BASE_STYLE, TOOLTIP_FIELDS,
+    layer = DataLayer(simplify_for_display(gdf.geometry.values, BASE_SIMPLIFY_DEG), zone_properties(gdf), layer_label(f"{title} ({len(gdf)})"), BASE_STYLE, TOOLTIP_FIELDS,
                       highlight={"weight": 2, "color": "#444"}, smooth_factor=1.0)
     layer.add_to(m)
     hook.register(BASE_LAYER_ID, layer, len(gdf))
@@ -126,8 +126,15 @@ def places(provider: LayerProvider) -> list[Place]:
 
 def finish(m: folium.Map, hook: MapHook, place_list: list[Place], fit: Bounds | None,
            padding: tuple[tuple[int, int], tuple[int, int]] | None = None) -> folium.Map:
-    """Place buttons, layer switcher, fit to data and the hook, in the order Leaflet needs.
+    """Layers fitted to the page budget, place buttons, layer switcher, fit to data and the hook,
+    in the order Leaflet needs.
     `padding` (top-left, bottom-right, in px) keeps the data clear of a map's own boxes."""
+    fitted = fit_layers([c for c in m._children.values() if isinstance(c, DataLayer)])
+    if fitted:
+        HtmlControl(notes_html(fitted), position="bottomleft", css_class="kz-box kz-page-note").add_to(m)
+        for key, layer in hook.layers.items():
+            if isinstance(layer, DataLayer):
+                hook.features[key] = len(layer.data["features"])
     jump = JumpControl(place_list)
     if padding is not None:
         jump.fit_options = {"paddingTopLeft": list(padding[0]), "paddingBottomRight": list(padding[1])}

@@ -6,7 +6,6 @@ import folium
 from geodata.provider import LayerProvider
 from maps.controls import HtmlControl, MapHook, legend_html, swatch
 from maps.data_layer import DataLayer
-from maps.display import feature_collection
 from maps.frame import (BASE_LAYER_ID, TOOLTIP_FIELDS, add_backgrounds, add_base_dongs, bounds_of, finish,
                         layer_label, new_map, places, zone_properties)
 from maps.page_text import html_text
@@ -29,7 +28,7 @@ def build_overview(provider: LayerProvider, siting_href: str | None = None) -> f
         gdf = data.wgs84
         title_ko, title_en = (data.info.title_ko, data.info.title_en) if data.info else (layer_id, layer_id)
         style = zone_style(colours[layer_id])
-        layer = DataLayer(feature_collection(gdf.geometry.values, zone_properties(gdf)),
+        layer = DataLayer(gdf.geometry.values, zone_properties(gdf),
                           layer_label(f"{title_ko} · {title_en} ({len(gdf)})"), style, TOOLTIP_FIELDS,
                           highlight=HIGHLIGHT, smooth_factor=0.5)
         layer.add_to(m)

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from geodata.provider import LayerProvider
 from maps.controls import HtmlControl, MapHook, Place, legend_html, swatch
 from maps.data_layer import DataLayer
-from maps.display import feature_collection, fmt_ha, fmt_m2, fmt_pyeong
+from maps.display import fmt_ha, fmt_m2, fmt_pyeong
 from maps.frame import (add_backgrounds, add_base_dongs, area_labels, bounds_of, finish, layer_label, new_map,
                         set_title, zone_properties)
 from maps.page_text import html_text
@@ -223,7 +223,7 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
         props = constraint_properties(c, check, rule.source + (f" ({rule.basis})" if rule.basis else ""),
                                       _num(rule.threshold, rule.unit))
         style = constraint_style(c)
-        layer = DataLayer(feature_collection([geom], [props]), layer_label(layer_name(c)), style,
+        layer = DataLayer([geom], [props], layer_label(layer_name(c)), style,
                           CONSTRAINT_TOOLTIP, highlight=HIGHLIGHT)
         layer.add_to(m)
         hook.register(f"{c.role}:{c.rule}", layer, 1)
@@ -231,7 +231,7 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
         boxes.append(np.asarray(geom.bounds))
     if not region.geometry.is_empty:
         geom = to_lonlat(region.geometry)
-        layer = DataLayer(feature_collection([geom], [feasible_properties(region)]),
+        layer = DataLayer([geom], [feasible_properties(region)],
                           layer_label(f"{role_label('feasible_region')} ({fmt_ha(all_units(region.area_m2)['ha'])})"),
                           SITING_STYLES["feasible_region"], FEASIBLE_TOOLTIP, highlight=HIGHLIGHT)
         layer.add_to(m)
@@ -247,7 +247,7 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
         ko, en = _verdict(check.passed)
         props.update({"role": "planned_site", "passed": check.passed, "verdict_text": f"{ko} · {en}"})
         style = {**SITING_STYLES["planned_site"], "color": VERDICT_COLOURS[check.passed]}
-        layer = DataLayer(feature_collection(rows.geometry.values, [props]),
+        layer = DataLayer(rows.geometry.values, [props],
                           layer_label(f"{role_label('planned_site')}: {ko} · {en}"), style, PLANNED_TOOLTIP,
                           highlight=HIGHLIGHT)
         layer.add_to(m)
