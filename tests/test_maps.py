@@ -163,7 +163,7 @@ def test_allocation_map_of_the_default_store_is_all_within_tolerance(provider, p
     counts = report.counts()
     assert counts["ok"] + counts["missing"] == len(plan)
     assert f"all {counts['ok']} measured targets within tolerance" in page
-    escaped = lambda text: json.dumps(text)[1:-1]
+    escaped = lambda text: script_json(text)[1:-1]  # the banner travels as a JSON string
     assert escaped("도식 경계") in page and "schematic-banner" in page  # says what it rests on
 
 
