@@ -16,10 +16,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from geodata.catalog import load_catalog
+from zones.errors import Conflict
 
 
-class StoreInUse(ValueError):
+class StoreInUse(Conflict, ValueError):
     """The build would overwrite layers or history the recipe does not rebuild."""
+
+    default_code = "store_in_use"
 
 
 @dataclass(frozen=True)
