@@ -7,7 +7,8 @@ from api import docs_ui
 from api.problems import install_problem_handlers
 from api.auth import WriteGate
 from api.limits import BodyLimit
-from api.routes import allocations, collections, landing, layer_writes, plan, shares, siting, system
+from api.scenario_view import ScenarioView
+from api.routes import allocations, collections, diffs, landing, layer_writes, plan, scenarios, shares, siting, system
 from api.routes import maps as map_routes
 from api.settings import Settings
 from geodata.plan_file import load_plan
@@ -36,13 +37,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.plan = load_plan(settings.plan_path)
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes)
-    app.add_middleware(WriteGate, routes=layer_writes.router.routes)  # outside BodyLimit: no body read to refuse
+    app.add_middleware(ScenarioView, write_routes=WriteGate(app, layer_writes.router.routes).guarded)
+    # outside BodyLimit: no body read to refuse
+    app.add_middleware(WriteGate, routes=[*layer_writes.router.routes, *scenarios.router.routes])
     app.include_router(landing.router)
     app.include_router(plan.router)
     app.include_router(system.router)
     app.include_router(collections.router)
     app.include_router(allocations.router)
     app.include_router(layer_writes.router)
+    app.include_router(diffs.router)
+    app.include_router(scenarios.router)
     app.include_router(shares.router)
     app.include_router(map_routes.router)
     siting.install(app)

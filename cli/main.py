@@ -21,12 +21,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     from geodata.provider import LayerProvider
     from geodata.store import GeoPackageStore
 
+    from geodata.statutory_file import statutory_report
+    from geodata.views import viewing
+
     plan = load_plan(Path(args.plan))
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
-    from geodata.statutory_file import statutory_report
-
-    report = allocation_report(provider, plan)
-    statutory = statutory_report(provider, plan)
+    if args.scenario:
+        provider.view(args.scenario)  # an unknown scenario is named, not reported as the base
+    with viewing(args.scenario):
+        report = allocation_report(provider, plan)
+        statutory = statutory_report(provider, plan)
+    if args.scenario and args.format != "json":
+        print(f"scenario {args.scenario} (the base with its edits laid over it)\n")
     if args.format == "json":
         print(report_json(report, statutory))
     else:
@@ -71,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--store", help="GeoPackage to check (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
+    p.add_argument("--scenario", help="report on a scenario (see kizone scenario list) instead of the base")
     p.set_defaults(func=cmd_report)
 
     from cli.siting import add_parser as add_siting_parser
@@ -94,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from cli.data_commands import add_data_commands
     add_data_commands(sub)
+    from cli.scenario_commands import add_scenario_commands
+    add_scenario_commands(sub)
     return parser
 
 

@@ -58,6 +58,14 @@ def read_generation(path: Path) -> int:
     return int(row[0]) if row else 0
 
 
+def read_generation_in(con: sqlite3.Connection) -> int:
+    """The generation counter as seen by `con`'s transaction."""
+    if not table_exists(con, "main", "zones_store_state"):
+        return 0
+    row = con.execute("SELECT value FROM main.zones_store_state WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -77,11 +85,40 @@ def replace_layer_tx(path: Path, layer: str, gdf_metric: gpd.GeoDataFrame, *, to
             if is_disk_full(exc) or _short_of_space(folder, gdf_metric):
                 raise storage_full("the layer's scratch copy (in the temporary folder)") from None
             raise WriteProblem(f"the layer could not be written as a GeoPackage table: {exc}") from None
-        with _write_transaction(path, attach=scratch) as con:
+        with write_transaction(path, attach=scratch) as con:
             if guard is not None:
                 guard()
             return _swap_layer(con, layer, token_name=token_name, source_file=source_file,
                                action=action, note=note, keep_revisions=keep_revisions)
+
+
+def replace_layers_tx(path: Path, layers: dict[str, gpd.GeoDataFrame], *, token_name: str, source_file: str,
+                      action: str, note: str, keep_revisions: int | None,
+                      guard: Callable[[sqlite3.Connection], None] | None = None,
+                      then: Callable[[sqlite3.Connection, dict[str, Revision]], None] | None = None,
+                      ) -> dict[str, Revision]:
+    """Several layers replaced in one transaction, each recorded as a new revision: all of them are
+    committed or none. `guard(con)` runs first inside the transaction; `then(con, revisions)` last, to
+    record what the write means elsewhere in the store (a promoted scenario), in the same commit."""
+    with scratch_dir("write") as folder:
+        scratch = folder / "layers.gpkg"
+        for layer, gdf in layers.items():
+            try:
+                pyogrio.write_dataframe(gdf, scratch, layer=layer, driver="GPKG", promote_to_multi=True,
+                                        append=False)
+            except Exception as exc:
+                if is_disk_full(exc) or _short_of_space(folder, gdf):
+                    raise storage_full("the layers' scratch copy (in the temporary folder)") from None
+                raise WriteProblem(f"layer {layer!r} could not be written as a GeoPackage table: {exc}") from None
+        with write_transaction(path, attach=scratch) as con:
+            if guard is not None:
+                guard(con)
+            revisions = {layer: _swap_layer(con, layer, token_name=token_name, source_file=source_file,
+                                            action=action, note=note, keep_revisions=keep_revisions)
+                         for layer in layers}
+            if then is not None:
+                then(con, revisions)
+            return revisions
 
 
 def _short_of_space(folder: Path, gdf: gpd.GeoDataFrame) -> bool:
@@ -99,7 +136,7 @@ def _short_of_space(folder: Path, gdf: gpd.GeoDataFrame) -> bool:
 def prune_tx(path: Path, layers: list[str] | None, keep_revisions: int | None) -> list[PruneResult]:
     """Apply the retention limit to the history of `layers` (all layers with history when None),
     in one transaction. The live layers and the generation counter are not touched."""
-    with _write_transaction(path) as con:
+    with write_transaction(path) as con:
         if not table_exists(con, "main", "zones_revisions"):
             return []  # nothing written yet, nothing to prune
         ensure_history_tables(con)
@@ -125,7 +162,7 @@ def vacuum(path: Path) -> tuple[int, int]:
 
 
 @contextmanager
-def _write_transaction(path: Path, attach: Path | None = None) -> Iterator[sqlite3.Connection]:
+def write_transaction(path: Path, attach: Path | None = None) -> Iterator[sqlite3.Connection]:
     """One IMMEDIATE transaction in WAL mode: committed when the block ends, rolled back when it raises."""
     con = connect(path)
     try:

@@ -9,10 +9,11 @@ an edit in QGIS is picked up on the next read.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +26,7 @@ from zones.crs import LON_LAT, METRIC
 
 
 _IDS = "\0layer-ids"  # cache key for the ordered layer ids (no layer id contains NUL)
+_SERIALS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,43 @@ class LayerData:
     metric: gpd.GeoDataFrame  # EPSG:5186, with area columns
     wgs84: gpd.GeoDataFrame  # EPSG:4326 copy, same rows and columns
     generation: int = 0  # store generation the layer was read at
+    # Unique for the life of the process: what caches built from this copy are keyed on.
+    serial: int = field(default_factory=lambda: next(_SERIALS), compare=False)
 
 
-class LayerProvider:
+def layer_data(info: LayerInfo | None, gdf: gpd.GeoDataFrame, generation: int = 0) -> LayerData:
+    """A layer as readers get it: metric, `id` as text (1..n when the layer has none), the area
+    columns, and the lon/lat copy."""
+    metric = gdf.to_crs(METRIC)
+    if "id" not in metric.columns:
+        metric["id"] = [str(i + 1) for i in range(len(metric))]
+    metric["id"] = metric["id"].astype(str)
+    for name, values in area_columns(metric.geometry.values).items():
+        metric[name] = values
+    return LayerData(info=info, metric=metric, wgs84=metric.to_crs(LON_LAT), generation=generation)
+
+
+class LayerSource:
+    """What the allocation check, the siting rules and the maps read: layer ids and layers.
+    The store as it is (LayerProvider) and a scenario or a revision laid over it
+    (geodata.views) are both one."""
+
+    def layer_ids(self) -> list[str]:
+        raise NotImplementedError
+
+    def layer(self, layer_id: str) -> LayerData:
+        raise NotImplementedError
+
+    def geometries(self, layer_ids: list[str] | None = None) -> LayerGeometries:
+        """layer -> feature id -> metric geometry, the input of the allocation check."""
+        out = {}
+        for layer_id in layer_ids or self.layer_ids():
+            gdf = self.layer(layer_id).metric
+            out[layer_id] = dict(zip(gdf["id"], gdf.geometry))
+        return out
+
+
+class LayerProvider(LayerSource):
     def __init__(self, store: GeoPackageStore):
         self.store = store
         self._lock = threading.Lock()
@@ -61,20 +97,41 @@ class LayerProvider:
         return list(ordered)
 
     def layer(self, layer_id: str) -> LayerData:
+        """The layer in the scenario being viewed (geodata.views.viewing), else as stored."""
+        from geodata.views import viewed_scenario
+
+        scenario = viewed_scenario()
+        if scenario is not None:
+            return self.view(scenario).layer(layer_id)
+        return self.base_layer(layer_id)
+
+    def view(self, scenario: str) -> LayerSource:
+        """The store with scenario `scenario`'s edits laid over it ("base": the store as it is)."""
+        from geodata.views import scenario_view
+
+        if scenario == "base":
+            return BaseView(self)
+        stamp = self._refresh()
+        key = f"\0scenario:{scenario}"
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        view = scenario_view(self, scenario)
+        with self._lock:
+            if self._stamp == stamp and stamp is not None:
+                self._cache[key] = view
+        return view
+
+    def base_layer(self, layer_id: str) -> LayerData:
+        """The layer as stored, whatever scenario is being viewed."""
         stamp = self._refresh()
         with self._lock:
             cached = self._cache.get(layer_id)
         if cached is not None:
             return cached
         gdf, generation = self.store.read_consistent(layer_id)
-        metric = gdf.to_crs(METRIC)
-        if "id" not in metric.columns:
-            metric["id"] = [str(i + 1) for i in range(len(metric))]
-        metric["id"] = metric["id"].astype(str)
-        for name, values in area_columns(metric.geometry.values).items():
-            metric[name] = values
-        data = LayerData(info=load_catalog().get(layer_id), metric=metric, wgs84=metric.to_crs(LON_LAT),
-                         generation=generation)
+        data = layer_data(load_catalog().get(layer_id), gdf, generation)
         with self._lock:
             # Cache only what belongs to the state the stamp describes; a newer read is
             # returned but cached on the next call, after the stamp has moved on.
@@ -82,13 +139,6 @@ class LayerProvider:
                 self._cache[layer_id] = data
         return data
 
-    def geometries(self, layer_ids: list[str] | None = None) -> LayerGeometries:
-        """layer -> feature id -> metric geometry, the input of the allocation check."""
-        out = {}
-        for layer_id in layer_ids or self.layer_ids():
-            gdf = self.layer(layer_id).metric
-            out[layer_id] = dict(zip(gdf["id"], gdf.geometry))
-        return out
 
     def _refresh(self) -> tuple | None:
         stamp = store_stamp(self.store, self._stamp)
@@ -97,6 +147,22 @@ class LayerProvider:
                 self._cache.clear()
                 self._stamp = stamp
         return stamp
+
+
+class BaseView(LayerSource):
+    """The store as it is, whatever scenario the request views (the `base` side of a compare)."""
+
+    def __init__(self, provider: LayerProvider):
+        self.provider = provider
+        self.name = "base"
+        self.path = provider.path
+        self.store = provider.store
+
+    def layer_ids(self) -> list[str]:
+        return self.provider.layer_ids()
+
+    def layer(self, layer_id: str) -> LayerData:
+        return self.provider.base_layer(layer_id)
 
 
 # A file modified less than this long ago may be modified again within the same mtime tick

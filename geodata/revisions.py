@@ -140,7 +140,11 @@ def quote(name: str) -> str:
 def ensure_history_tables(con: sqlite3.Connection) -> None:
     for ddl in HISTORY_DDL:
         con.execute(ddl)
-    for table, description in HISTORY_TABLES.items():
+    from geodata.revision_index import INDEX_DDL, INDEX_TABLE
+
+    for ddl in INDEX_DDL:
+        con.execute(ddl)
+    for table, description in (*HISTORY_TABLES.items(), INDEX_TABLE):
         con.execute(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
             "VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -202,9 +206,7 @@ def snapshot(con: sqlite3.Connection, schema: str, layer: str, revision: int, *,
         f"INSERT INTO main.zones_revision_data (layer, revision, fid, geom, properties) "
         f"SELECT ?, ?, {quote(pk)}, {quote(geom)}, {properties_json_sql(cols)} "
         f"FROM {schema}.{quote(layer)} ORDER BY {quote(pk)}", (layer, revision))
-    checksum, count = rows_checksum(con.execute(
-        "SELECT geom, properties FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid",
-        (layer, revision)))
+    checksum, count = _checksum_and_index(con, layer, revision)
     rev = Revision(layer, revision, created_utc, token_name, source_file, count, checksum, action, note)
     con.execute(
         "INSERT INTO main.zones_revisions (layer, revision, created_utc, token_name, source_file, feature_count, "
@@ -212,6 +214,25 @@ def snapshot(con: sqlite3.Connection, schema: str, layer: str, revision: int, *,
         (layer, revision, created_utc, token_name, source_file, count, checksum, action, note,
          json.dumps(cols)))
     return rev
+
+
+def _checksum_and_index(con: sqlite3.Connection, layer: str, revision: int) -> tuple[str, int]:
+    """The revision's checksum, with its feature index (geodata.revision_index) written in the same
+    pass over its rows."""
+    from geodata.revision_index import RevisionRows, wkb_of, write_index
+
+    acc = RevisionRows()
+
+    def rows():
+        for n, (fid, feature_id, blob, props) in enumerate(con.execute(
+                "SELECT fid, json_extract(properties, '$.id'), geom, properties FROM main.zones_revision_data "
+                "WHERE layer = ? AND revision = ? ORDER BY fid", (layer, revision)), start=1):
+            acc.add(fid, str(n) if feature_id is None else str(feature_id), wkb_of(blob), props)
+            yield blob, props
+
+    checksum, count = rows_checksum(rows())
+    write_index(con, layer, revision, acc.rows())
+    return checksum, count
 
 
 def next_revision(con: sqlite3.Connection, layer: str) -> int:

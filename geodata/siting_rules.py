@@ -166,24 +166,27 @@ class SitingService:
         self.provider = provider
         self.rules, self.lines = load_rules(self.path)
         self._lock = threading.Lock()
-        self._key: tuple | None = None
-        self._ctx: SitingContext | None = None
+        self._contexts: dict[tuple[int, ...], SitingContext] = {}
         self.context()  # fail at start-up, not on the first request
 
     def context(self) -> SitingContext:
         layers = referenced_layers(self.rules)
         known = set(self.provider.layer_ids())
-        key = tuple(id(self.provider.layer(name)) for name in sorted(layers & known))
+        # The copies the context is bound to (their serials; a scenario reads other copies).
+        key = tuple(self.provider.layer(name).serial for name in sorted(layers & known))
         with self._lock:
-            if key == self._key and self._ctx is not None:
-                return self._ctx
+            hit = self._contexts.get(key)
+            if hit is not None:
+                return hit
         try:
             ctx = bind(self.rules, layer_features(self.provider, layers))
         except BindError as exc:
             raise SitingRulesError(f"{self.path.name}, line {self._line_of(exc)}: {exc} "
                                    f"(store {self.provider.path.name})") from None
         with self._lock:
-            self._key, self._ctx = key, ctx
+            self._contexts[key] = ctx
+            while len(self._contexts) > 8:  # the base and the scenarios being read
+                self._contexts.pop(next(iter(self._contexts)))
         return ctx
 
     def _line_of(self, exc: BindError) -> int:

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from api.deps import get_plan, get_provider
 from api.models import AllocationReportOut
 from geodata.provider import LayerProvider
+from geodata.views import viewed_scenario
 from geodata.statutory_file import PARCEL_LAYER, statutory_report
 from geodata.allocation_inputs import DONG_LAYER, allocation_report, plan_layers
 from zones.plan import PlanTarget
@@ -28,7 +29,11 @@ def allocations(request: Request, provider: LayerProvider = Depends(get_provider
     extra = [lid for lid in (DONG_LAYER, PARCEL_LAYER) if lid in provider.layer_ids()]
     layers = plan_layers(provider, plan) + extra
     sources = tuple(provider.layer(layer) for layer in layers)
-    cached = getattr(request.app.state, "allocations_cache", None)
+    caches = getattr(request.app.state, "allocations_cache", None)
+    if caches is None:
+        caches = request.app.state.allocations_cache = {}
+    view = viewed_scenario() or "base"
+    cached = caches.get(view)
     if cached is not None and len(cached[0]) == len(sources) and all(a is b for a, b in zip(cached[0], sources)):
         body = cached[1]
     else:
@@ -37,5 +42,5 @@ def allocations(request: Request, provider: LayerProvider = Depends(get_provider
                                   schematic=report.any_schematic,
                                   statutory=[asdict(r) for r in statutory_report(provider, plan)])
         body = out.model_dump_json().encode()
-        request.app.state.allocations_cache = (sources, body)
+        caches[view] = (sources, body)
     return Response(body, media_type="application/json")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import get_plan, get_provider
 from geodata.provider import LayerProvider
+from geodata.views import viewed_scenario
 from maps.allocation import allocation_html
 from maps.overview import overview_html
 from zones.plan import PlanTarget
@@ -27,6 +28,7 @@ def _cached(request: Request, name: str, provider: LayerProvider, build: Callabl
         stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
     except FileNotFoundError:
         stamp = None
+    name = f"{name}@{viewed_scenario() or 'base'}"  # a scenario's map is its own page
     with _lock:
         cache = getattr(request.app.state, "map_cache", None)
         if cache is None:
