@@ -122,9 +122,16 @@ def cmd_edit(args: argparse.Namespace) -> int:
     rev = result.revision
     print(f"scenario {args.id}: revision {rev.revision} sets layer {args.layer}: {rev.replaced} replaced, "
           f"{rev.added} added, {rev.removed} removed (against the base)")
-    for c in result.diff.changes:
-        print("  " + _change_line(c))
+    _print_changes(result.diff.changes)
     return 0
+
+
+def _print_changes(changes, limit: int = 25) -> None:
+    """The first `limit` changes, one line each (the JSON output lists every one)."""
+    for c in changes[:limit]:
+        print("  " + _change_line(c))
+    if len(changes) > limit:
+        print(f"  … and {len(changes) - limit:,} more (--format json lists them all)")
 
 
 def _change_line(c) -> str:
@@ -199,8 +206,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print(f"{'':11s}- {fault}")
     for d in cmp.layers:
         print(f"features that differ in {d.layer}:")
-        for c in d.changes:
-            print("  " + _change_line(c))
+        _print_changes(d.changes)
     for note in cmp.notes:
         print(f"note: {note}")
     return 0
@@ -228,8 +234,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     print("  ".join(f"{k}: {v}" for k, v in s.counts.items()) + f"  unchanged: {s.unchanged}")
     print(f"area added {s.area_added_m2:,.0f} m², removed {s.area_removed_m2:,.0f} m², "
           f"net change {_signed(s.area_change_m2)} m² (planar EPSG:5186)")
-    for c in d.changes:
-        print("  " + _change_line(c))
+    _print_changes(d.changes)
     if result.rows:
         print("allocation rows:")
         for r in result.rows:
