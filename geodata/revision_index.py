@@ -104,7 +104,7 @@ def bucket_of(keys: np.ndarray) -> np.ndarray:
 
 def bucket_digest(rows: np.ndarray) -> bytes:
     """What a bucket holds, without where it is stored: fids change when a layer is rewritten."""
-    content = np.ascontiguousarray(rows[["key", "geom", "attr"]]).view(np.uint8).tobytes() if len(rows) else b""
+    content = np.column_stack([rows["key"], rows["geom"], rows["attr"]]).tobytes() if len(rows) else b""
     return hashlib.blake2b(content, digest_size=16).digest()
 
 

@@ -240,32 +240,35 @@ def _pair(fid: str, fid_before: str | None, before: Side, i: int, after: Side, j
 
 def _pair_leftovers(before: Side, gone: list[int], after: Side, new: list[int],
                     tolerance_m: float) -> list[FeatureChange]:
-    """Removed and added features with the same outline, or the same shape moved, are one feature
-    under a new id (`modified` or `moved`, with `id_before`)."""
+    """A removed and an added feature with the same outline, or the same shape moved, are one
+    feature under a new id (`modified` or `moved`, with `id_before`) when the pairing is
+    unambiguous: no other removed or added feature has that shape. Among a thousand identical
+    parcels nothing is paired: which went where cannot be told."""
     out: list[FeatureChange] = []
-    pool: dict[Any, list[int]] = {}
+    olds: dict[Any, list[int]] = {}
+    news: dict[Any, list[int]] = {}
     for i in gone:
-        k = shape_key(before.geoms[i])
-        if k is not None:
-            pool.setdefault(k, []).append(i)
-    paired: set[int] = set()
-    new_left = []
+        olds.setdefault(shape_key(before.geoms[i]), []).append(i)
     for j in new:
-        hit = None
-        for i in pool.get(shape_key(after.geoms[j]), []):
-            if i not in paired and compare_geometries(before.geoms[i], after.geoms[j], tolerance_m)[0] != "reshaped":
-                hit = i
-                break
-        if hit is None:
-            new_left.append(j)
+        news.setdefault(shape_key(after.geoms[j]), []).append(j)
+    paired_old: set[int] = set()
+    paired_new: set[int] = set()
+    for key, js in news.items():
+        candidates = olds.get(key, [])
+        if key is None or len(candidates) != 1 or len(js) != 1:
             continue
-        paired.add(hit)
-        out.append(_pair(after.ids[j], before.ids[hit], before, hit, after, j, tolerance_m))
+        i, j = candidates[0], js[0]
+        if compare_geometries(before.geoms[i], after.geoms[j], tolerance_m)[0] == "reshaped":
+            continue
+        paired_old.add(i)
+        paired_new.add(j)
+        out.append(_pair(after.ids[j], before.ids[i], before, i, after, j, tolerance_m))
     for i in gone:
-        if i not in paired:
+        if i not in paired_old:
             out.append(FeatureChange(before.ids[i], "removed", _area(before.geoms[i]), None, before.geoms[i], None,
                                      before.props[i], None))
-    for j in new_left:
-        out.append(FeatureChange(after.ids[j], "added", None, _area(after.geoms[j]), None, after.geoms[j],
-                                 None, after.props[j]))
+    for j in new:
+        if j not in paired_new:
+            out.append(FeatureChange(after.ids[j], "added", None, _area(after.geoms[j]), None, after.geoms[j],
+                                     None, after.props[j]))
     return out
