@@ -59,6 +59,12 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     out = check_folder(Path(args.out), "--out")
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
+    if args.what:
+        from cli.scenario_commands import write_diff_map
+
+        path = write_diff_map(provider, load_plan(Path(args.plan)), args.what, out)
+        print(f"{path}  {path.stat().st_size / 1024:,.0f} kB")
+        return 0
     try:
         paths = write_maps(provider, load_plan(Path(args.plan)), out, png=args.png, view=args.view)
     except BrowserUnavailable as exc:
@@ -90,7 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="overwrite even a store holding imported layers or revision history (they are lost)")
     p.set_defaults(func=cmd_build_default)
 
-    p = sub.add_parser("map", help="write the web maps (overview, allocation, siting-<facility>); they work offline")
+    p = sub.add_parser("map", help="write the web maps (overview, allocation, siting-<facility>); they work offline",
+                       description="With no WHAT, every map. `diff LAYER R1 R2`: what changed in a layer between two "
+                                   "revisions; `compare A B`: two scenarios (either may be base).")
+    p.add_argument("what", nargs="*", help="diff LAYER R1 R2 | compare A B")
     p.add_argument("--out", default="out/maps", help="folder to write into (default: out/maps)")
     p.add_argument("--store", help="GeoPackage to map (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")

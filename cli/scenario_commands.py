@@ -244,6 +244,36 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_diff_map(provider, plan, what: list[str], out: Path) -> Path:
+    """`diff LAYER R1 R2` or `compare A B` as one offline page in `out`."""
+    from geodata.diff_impact import revision_diff
+    from geodata.siting_rules import load_rules, rules_path
+    from maps.diff_map import diff_map_html
+
+    if what[0] == "diff" and len(what) == 4:
+        layer, r1, r2 = what[1], _revision(what[2]), _revision(what[3])
+        result = revision_diff(provider, plan, load_rules(rules_path())[0], layer, r1, r2)
+        html = diff_map_html(provider.view("base"), [result.diff], result.rows, result.diff.before, result.diff.after)
+        path = out / f"diff-{layer}-{r1}-{r2}.html"
+    elif what[0] == "compare" and len(what) == 3:
+        a, b = what[1], what[2]
+        cmp = comparison(provider, a, b)
+        html = diff_map_html(provider.view(b), cmp.layers, cmp.rows, a, b, "compare")
+        path = out / f"compare-{a}-{b}.html"
+    else:
+        raise ValueError(f"kizone map {' '.join(what)}: use `kizone map diff LAYER R1 R2` or `kizone map compare A B`")
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def _revision(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"revision {text!r} is not a number (see kizone revisions --layer LAYER)") from None
+
+
 def add_scenario_commands(sub) -> None:
     store_help = "GeoPackage store (default: $ZONES_STORE or the embedded store)"
     p = sub.add_parser("scenario", help="plan scenarios: named edits over the base layers, compared and promoted")

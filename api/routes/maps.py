@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Callable
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import get_plan, get_provider
@@ -77,3 +77,32 @@ def siting(request: Request, facility: str | None = None,
 def api_link(facility: str) -> str:
     """Relative to /maps/, so the page works behind any prefix or proxy."""
     return f"siting?facility={facility}"
+
+
+@router.get("/diff", response_class=HTMLResponse,
+            summary="Map of what changed in a layer between two revisions (?layer=…&from=…&to=…): before dashed, "
+                    "after solid, coloured by class, moves as arrows, rows whose status changed",
+            responses={404: {"description": "Unknown layer or revision (problem+json)"}})
+def diff_map(request: Request, layer: str, from_: int = Query(..., alias="from"), to: int = Query(...),
+             plan: list[PlanTarget] = Depends(get_plan)) -> HTMLResponse:
+    from geodata.diff_impact import revision_diff
+    from maps.diff_map import diff_map_html
+
+    provider = request.app.state.provider
+    result = revision_diff(provider, plan, request.app.state.siting.rules, layer, from_, to)
+    return HTMLResponse(_cached(request, f"diff:{layer}:{from_}:{to}", provider, lambda: diff_map_html(
+        provider.view("base"), [result.diff], result.rows, result.diff.before, result.diff.after)))
+
+
+@router.get("/compare", response_class=HTMLResponse,
+            summary="Map of two scenarios (?a=…&b=…, either may be base): A dashed, B solid, coloured by class, "
+                    "a toggle between them, rows whose status changed",
+            responses={404: {"description": "Unknown scenario (problem+json)"}})
+def compare_map(request: Request, a: str, b: str) -> HTMLResponse:
+    from api.routes.scenarios import comparison
+    from maps.diff_map import diff_map_html
+
+    provider = request.app.state.provider
+    cmp = comparison(request, a, b)
+    return HTMLResponse(_cached(request, f"compare:{a}:{b}", provider, lambda: diff_map_html(
+        provider.view(b), cmp.layers, cmp.rows, a, b, "compare")))
