@@ -1,8 +1,7 @@
 """Allocation check of the stored layers against the plan.
 
 The answer depends only on the stored layers and the plan, so it is computed once per state
-of the store (the provider hands out new LayerData objects when the file changes) and served
-as pre-encoded JSON after that.
+of the store (its freshness stamp, geodata.freshness) and served as pre-encoded JSON after that.
 """
 from __future__ import annotations
 
@@ -24,14 +23,12 @@ router = APIRouter(tags=["plan"])
             summary="Measured areas of the stored layers against the gazetted plan")
 def allocations(request: Request, provider: LayerProvider = Depends(get_provider),
                 plan: list[PlanTarget] = Depends(get_plan)) -> Response:
+    cache = request.app.state.allocations_cache
+    return Response(cache.get("report", lambda: _report_json(provider, plan)), media_type="application/json")
+
+
+def _report_json(provider: LayerProvider, plan: list[PlanTarget]) -> bytes:
     layers = sorted({t.layer for t in plan} & set(provider.layer_ids()))
-    sources = tuple(provider.layer(layer) for layer in layers)
-    cached = getattr(request.app.state, "allocations_cache", None)
-    if cached is not None and len(cached[0]) == len(sources) and all(a is b for a, b in zip(cached[0], sources)):
-        body = cached[1]
-    else:
-        report = check_allocations(plan, provider.geometries(layers))
-        out = AllocationReportOut(rows=[asdict(r) for r in report.rows], counts=report.counts())
-        body = out.model_dump_json().encode()
-        request.app.state.allocations_cache = (sources, body)
-    return Response(body, media_type="application/json")
+    report = check_allocations(plan, provider.geometries(layers))
+    out = AllocationReportOut(rows=[asdict(r) for r in report.rows], counts=report.counts())
+    return out.model_dump_json().encode()

@@ -55,6 +55,13 @@ def _layer_id(collection_id: str) -> str:
         raise Problem(400, "Invalid collection id", str(exc)) from None
 
 
+def _json_body(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Problem(400, "Invalid JSON", f"the body is not JSON: {exc}") from None
+
+
 def _answer(result: ImportResult) -> dict:
     if not result.accepted:
         raise Problem(422, "Import refused", "; ".join(result.refused_because) + " (the store is unchanged)",
@@ -93,10 +100,7 @@ async def replace_items(request: Request, collection_id: str,
         if len(body) > limit:
             raise Problem(413, "Body too large", f"the body exceeds the limit of {limit // (1024 * 1024)} MB "
                                                  f"(ZONES_MAX_UPLOAD_MB)")
-    try:
-        obj = json.loads(bytes(body))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Problem(400, "Invalid JSON", f"the body is not JSON: {exc}") from None
+    obj = await run_in_threadpool(_json_body, bytes(body))  # up to ZONES_MAX_UPLOAD_MB: not on the event loop
     store = request.app.state.provider.store
     opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, **CRS_PARAMETER)
     return _answer(await run_in_threadpool(_run, import_geojson, store, obj, opts, "PUT body"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.deps import get_plan, get_provider
@@ -125,6 +126,11 @@ async def check(
 ) -> DraftReportOut:
     reject_unknown_params(request, {"crs"})
     body = await request.body()
+    # Parsing, measuring and checking are blocking work: the thread pool, never the event loop.
+    return await run_in_threadpool(_check_drafts, body, crs, provider, targets)
+
+
+def _check_drafts(body: bytes, crs: str | None, provider: LayerProvider, targets: list[PlanTarget]) -> DraftReportOut:
     drafts = parse_drafts(body, crs, {t.id for t in targets}, set(provider.layer_ids()))
     stored = provider.geometries(sorted(layers_needed(targets, drafts) & set(provider.layer_ids())))
     result = check_drafts(targets, stored, drafts)
