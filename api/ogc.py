@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 
@@ -169,7 +169,33 @@ def wants_html(request: Request) -> bool:
 # --- links ---------------------------------------------------------------------------------
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The absolute base of every link the API builds, never taken from the request's Host header
+    (a client could put any host there and have it echoed into links and pages).
+
+    `ZONES_PUBLIC_URL` when set (the address clients use, e.g. behind a reverse proxy); otherwise
+    the address the connection actually reached: the server socket's own host and port, which
+    OGC clients (QGIS, GDAL) can follow and no header can change.
+    """
+    public = request.app.state.settings.public_url
+    if public:
+        return public
+    root = request.scope.get("root_path", "").rstrip("/")
+    server = request.scope.get("server")
+    if not server:  # a Unix socket: no address to give, links stay absolute paths
+        return root
+    host, port = server[0], server[1]
+    scheme = request.scope.get("scheme", "http")
+    if ":" in host:
+        host = f"[{host}]"
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{root}"
+
+
+def path_segment(value: str) -> str:
+    """`value` as one URL path segment: every reserved character percent-encoded (a feature id
+    with `?`, `#`, `%` or spaces still names that feature)."""
+    return quote(value, safe="")
 
 
 def link(href: str, rel: str, type_: str, title: str = "") -> dict:

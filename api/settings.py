@@ -5,12 +5,15 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from geodata import DEFAULT_STORE, PLAN_FILE
 from geodata.retention import DEFAULT_KEEP_REVISIONS, keep_revisions_from_env
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # 10 MiB: thousands of surveyed parcels, not a DoS
 DEFAULT_MAX_UPLOAD_MB = 200  # a zipped Shapefile of a whole province's parcels
+# --- HTTP exposure: links, cross-origin reads, slow clients -----------------------------------
+DEFAULT_READ_TIMEOUT_S = 20.0  # a request's headers, and each gap in its body, within this (as Apache's reqtimeout)
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,12 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
     # Revisions per layer whose content stays restorable (None: all). From ZONES_KEEP_REVISIONS.
     keep_revisions: int | None = DEFAULT_KEEP_REVISIONS
+    # --- HTTP exposure (api.ogc links, api.app CORS, api.server_protocol read timeout) ---
+    # Base of every absolute link (scheme://host[:port][/prefix]); None: the address the connection reached.
+    public_url: str | None = None
+    # Origins whose pages may read the API from a browser (CORS); empty: none ("*": any).
+    cors_origins: tuple[str, ...] = ()
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -35,6 +44,9 @@ class Settings:
             write_tokens=_write_tokens("ZONES_WRITE_TOKENS"),
             max_upload_bytes=_megabytes("ZONES_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB),
             keep_revisions=_keep_revisions(),
+            public_url=_public_url("ZONES_PUBLIC_URL"),
+            cors_origins=_cors_origins("ZONES_CORS_ORIGINS"),
+            read_timeout_s=read_timeout_s(),
         )
 
 
@@ -114,3 +126,52 @@ def parse_write_tokens(text: str) -> tuple[tuple[str, str], ...]:
         if token.strip():
             out.append((name.strip() or f"token-{i}", token.strip()))
     return tuple(out)
+
+
+# --- HTTP exposure ---------------------------------------------------------------------------
+
+def _public_url(name: str) -> str | None:
+    raw = _raw(name)
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        raise SettingError(f"{name}={raw!r}: must be the address clients use, scheme://host[:port][/prefix], "
+                           f"e.g. {name}=https://gis.example.go.kr/zones (no query, no user)")
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        raise SettingError(f"{name}={raw!r}: the port is not a number") from None
+    return raw.rstrip("/")
+
+
+def _cors_origins(name: str) -> tuple[str, ...]:
+    raw = _raw(name)
+    if raw is None:
+        return ()
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if origin != "*" and (parts.scheme not in ("http", "https") or not parts.hostname
+                              or parts.path or parts.query or parts.fragment):
+            raise SettingError(f"{name}: {origin!r} is not an origin; give scheme://host[:port] entries "
+                               f"separated by commas, e.g. {name}=https://planning.example.go.kr, or * for any")
+    return origins
+
+
+def read_timeout_s() -> float:
+    """ZONES_READ_TIMEOUT_S in seconds (also read on its own by api.server_protocol, which
+    needs it before any app exists)."""
+    name = "ZONES_READ_TIMEOUT_S"
+    raw = _raw(name)
+    if raw is None:
+        return DEFAULT_READ_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 3600):
+        raise SettingError(f"{name}={raw!r}: must be a number of seconds greater than 0 and at most 3600, "
+                           f"e.g. {name}={DEFAULT_READ_TIMEOUT_S:g}")
+    return value
