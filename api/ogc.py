@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from fastapi import Request
+from fastapi import Query, Request
 
 from api.bbox_hints import axis_order_hint
 from api.problems import Problem
@@ -131,6 +131,15 @@ def reject_unknown_params(request: Request, allowed: set[str], hint: str = "") -
 
 # --- formats -------------------------------------------------------------------------------
 
+# The `f` parameter's values, as the OpenAPI document declares them; anything else (an empty f=,
+# another case) is a 400 from wants_html that names the two.
+FORMATS = ("json", "html")
+
+
+def format_query(description: str = "json or html", **kwargs):
+    """The `f` query parameter, declared with its values (checked by `wants_html`)."""
+    return Query(None, description=description, json_schema_extra={"enum": list(FORMATS)}, **kwargs)
+
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
@@ -141,12 +150,9 @@ def wants_html(request: Request) -> bool:
     """f=html / f=json win; otherwise the Accept header (a browser prefers text/html)."""
     f = request.query_params.get("f")
     if f is not None:
-        f = f.lower()
-        if f == "html":
-            return True
-        if f in ("json", "geojson"):
-            return False
-        raise Problem(400, "Unknown format", f"f={f!r}: use f=json or f=html", parameter="f")
+        if f not in FORMATS:
+            raise Problem(400, "Unknown format", f"f={f!r}: use f=json or f=html", parameter="f")
+        return f == "html"
     accept = request.headers.get("accept", "")
     best_html, best_json = 0.0, 0.0
     for part in accept.split(","):

@@ -20,8 +20,8 @@ from fastapi.responses import JSONResponse
 
 from api import html
 from api.feature_cache import FeatureCache, ServedLayer
-from api.ogc import (CRS84, CRS_URIS, GEOJSON, HTML, JSON, STORAGE_CRS, ServedCrs, base_url, link, parse_bbox,
-                     parse_crs, path_segment, reject_unknown_params, self_and_alternate, wants_html, with_params)
+from api.ogc import (CRS84, CRS_URIS, GEOJSON, HTML, JSON, STORAGE_CRS, ServedCrs, base_url, format_query, link,
+                     parse_bbox, parse_crs, path_segment, reject_unknown_params, self_and_alternate, wants_html, with_params)
 from api.ogc_models import Collection, Collections, Feature, FeatureCollection, problem_responses
 from api.problems import Problem
 from geodata.provider import LayerData
@@ -97,7 +97,7 @@ async def collection_doc(request: Request, cache: FeatureCache, layer_id: str) -
 @router.get("/collections", response_model=Collections, responses={200: {"content": _HTML_200}, **problem_responses(400)},
             summary="The layers: FEZ districts, Bitgreen, special complex, core sites, Jeonju, legal dongs")
 async def list_collections(request: Request, cache: FeatureCache = Depends(get_feature_cache),
-                     f: str | None = Query(None, description="json or html", openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})):
+                     f: str | None = format_query(openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})):
     reject_unknown_params(request, {"f"})
     doc = {"links": self_and_alternate(request, "/collections", html=wants_html(request)),
            "collections": [await collection_doc(request, cache, layer_id) for layer_id in await known_layer_ids(cache)]}
@@ -108,7 +108,7 @@ async def list_collections(request: Request, cache: FeatureCache = Depends(get_f
             responses={200: {"content": _HTML_200}, **problem_responses(400, 404)},
             summary="One layer: titles, extent (CRS84), the CRSs it is served in, storage CRS")
 async def get_collection(request: Request, collection_id: str = CollectionId, cache: FeatureCache = Depends(get_feature_cache),
-                   f: str | None = Query(None, description="json or html")):
+                   f: str | None = format_query()):
     await require_layer(cache, collection_id)
     reject_unknown_params(request, {"f"})
     doc = await collection_doc(request, cache, collection_id)
@@ -179,7 +179,7 @@ async def items(
                             "EPSG:5186/5179 northing,easting); default CRS84 lon,lat",
                             openapi_examples={"CRS84": {"value": CRS84.uri}, "EPSG:5186": {"value": STORAGE_CRS.uri}}),
     datetime: str | None = Query(None, description="accepted for OGC API compatibility; the layers carry no time, so it filters nothing"),
-    f: str | None = Query(None, description="json (GeoJSON) or html"),
+    f: str | None = format_query("json (GeoJSON) or html"),
     cache: FeatureCache = Depends(get_feature_cache),
 ):
     await require_layer(cache, collection_id)  # 404 before anything else
@@ -226,7 +226,7 @@ async def item(
     feature_id: str = Path(description="the feature's id property", openapi_examples={"FEZ future-car district": {"value": "fez_future_car"}}),
     crs: str | None = Query(None, description="CRS of the response coordinates (its own axis order); default CRS84 lon,lat",
                             openapi_examples={"EPSG:5186": {"value": STORAGE_CRS.uri}}),
-    f: str | None = Query(None, description="json (GeoJSON) or html"),
+    f: str | None = format_query("json (GeoJSON) or html"),
     cache: FeatureCache = Depends(get_feature_cache),
 ):
     await require_layer(cache, collection_id)

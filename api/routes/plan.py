@@ -81,7 +81,12 @@ DRAFT_SCHEMA = {
                    "properties.target_id, or properties.layer + properties.id of the stored feature it replaces.",
     "properties": {
         "type": {"type": "string", "enum": ["FeatureCollection"]},
-        "crs": {"type": "object", "description": 'optional, e.g. {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::5186"}}'},
+        "crs": {"type": ["object", "null"], "required": ["type", "properties"],
+                "properties": {"type": {"type": "string", "enum": ["name"]},
+                               "properties": {"type": "object", "required": ["name"],
+                                              "properties": {"name": {"type": "string"}}}},
+                "description": 'optional (GeoJSON 2008 named CRS), e.g. {"type": "name", "properties": {"name": '
+                               '"urn:ogc:def:crs:EPSG::5186"}}; null: none (lon, lat)'},
         "features": {"type": "array", "items": {
             "type": "object", "required": ["type", "geometry", "properties"],
             "properties": {
