@@ -23,11 +23,12 @@ def _store(args: argparse.Namespace, keep: str | None = None):
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from cli.paths import existing_file
     from geodata.layer_import import ImportOptions, import_file, write_report
 
     opts = ImportOptions(layer=args.layer, crs=args.crs, encoding=args.encoding, strict=args.strict,
                          source_layer=args.source_layer, token_name=os.environ.get("USER") or "local")
-    result = import_file(_store(args), Path(args.file), opts)
+    result = import_file(_store(args), existing_file(args.file), opts)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     report_path = Path(args.report or f"import-report-{args.layer}-{stamp}.json")
     write_report(result.report, report_path)

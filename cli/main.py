@@ -14,17 +14,22 @@ def _store_path(arg: str | None) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cli.report import report_json, report_table
+    from cli.report import report_json, report_table, statutory_table
     from geodata.plan_file import load_plan
+    from geodata.allocation_inputs import allocation_report
     from geodata.provider import LayerProvider
     from geodata.store import GeoPackageStore
-    from zones.allocation import check_allocations
 
     plan = load_plan(Path(args.plan))
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
-    layers = sorted({t.layer for t in plan} & set(provider.layer_ids()))
-    report = check_allocations(plan, provider.geometries(layers))
-    print(report_json(report) if args.format == "json" else report_table(report))
+    from geodata.statutory_file import statutory_report
+
+    report = allocation_report(provider, plan)
+    statutory = statutory_report(provider, plan)
+    if args.format == "json":
+        print(report_json(report, statutory))
+    else:
+        print(report_table(report) + "\n\n" + statutory_table(statutory))
     return 0
 
 
@@ -92,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except FileNotFoundError as exc:  # a mistyped input path: the file named once, without errno
+        print(f"kizone: error: {exc.filename}: no such file" if exc.filename else f"kizone: error: {exc}",
+              file=sys.stderr)
+        return 2
     except (OSError, ValueError, LookupError) as exc:
         print(f"kizone: error: {exc}", file=sys.stderr)
         return 2

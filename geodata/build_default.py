@@ -101,6 +101,9 @@ def draw(specs: list[ZoneSpec]) -> dict[str, gpd.GeoDataFrame]:
         if spec.within:
             region = drawn[spec.within]
             dongs_of[spec.id] = dongs_of[spec.within]
+            if spec.dongs:
+                region = region.intersection(shapely.make_valid(dong_union(list(spec.dongs))))
+                dongs_of[spec.id] = spec.dongs
         else:
             region = shapely.make_valid(dong_union(list(spec.dongs)))
             dongs_of[spec.id] = spec.dongs
@@ -109,6 +112,8 @@ def draw(specs: list[ZoneSpec]) -> dict[str, gpd.GeoDataFrame]:
         include = shapely.union_all([drawn[i] for i in spec.include]) if spec.include else None
         if spec.seed is not None:
             seed_xy = to_metric.transform(*spec.seed)
+        elif include is not None:
+            seed_xy = shapely.get_coordinates(include.point_on_surface())[0].tolist()
         else:
             seed_xy = _seed_inside(region, [drawn[e] for e in spec.exclude])
         target = to_m2(spec.value, spec.unit)

@@ -13,7 +13,8 @@ from fastapi.responses import Response
 from api.deps import get_plan, get_provider
 from api.models import AllocationReportOut
 from geodata.provider import LayerProvider
-from zones.allocation import check_allocations
+from geodata.allocation_inputs import allocation_report
+from geodata.statutory_file import statutory_report
 from zones.plan import PlanTarget
 
 router = APIRouter(tags=["plan"])
@@ -28,7 +29,8 @@ def allocations(request: Request, provider: LayerProvider = Depends(get_provider
 
 
 def _report_json(provider: LayerProvider, plan: list[PlanTarget]) -> bytes:
-    layers = sorted({t.layer for t in plan} & set(provider.layer_ids()))
-    report = check_allocations(plan, provider.geometries(layers))
-    out = AllocationReportOut(rows=[asdict(r) for r in report.rows], counts=report.counts())
+    report = allocation_report(provider, plan)
+    out = AllocationReportOut(rows=[asdict(r) for r in report.rows], counts=report.counts(),
+                              schematic=report.any_schematic,
+                              statutory=[asdict(r) for r in statutory_report(provider, plan)])
     return out.model_dump_json().encode()
