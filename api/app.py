@@ -9,12 +9,14 @@ from api.feature_cache import FeatureCache
 from api.http_methods import MethodSemantics
 from api.json_bodies import JsonBodiesOnly
 from api.problems import install_problem_handlers
+from api.auth import WriteGate
 from api.limits import BodyLimit
 from api.routes import allocations, collections, landing, layer_writes, plan, shares, siting, system
 from api.routes import maps as map_routes
 from api.settings import Settings
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
+from geodata.scratch import clean_stale
 from geodata.store import GeoPackageStore
 
 
@@ -35,13 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         servers=[{"url": settings.public_url}] if settings.public_url else None,
     )
     app.state.settings = settings
+    clean_stale()  # scratch folders of writes killed mid-way (geodata.scratch)
     provider = app.state.provider = LayerProvider(GeoPackageStore(settings.store_path, settings.keep_revisions).require())
     app.state.feature_cache = FeatureCache(provider)
     app.state.allocations_cache = provider.cache()
     app.state.plan = load_plan(settings.plan_path)
     install_problem_handlers(app)
-    # Outermost last: CORS, then HEAD/OPTIONS/Allow, then the 415 and 413 body checks, then the routes.
+    # Outermost last: CORS, HEAD/OPTIONS/Allow, 415 (JSON bodies), the write token, 413, then the routes.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes)
+    app.add_middleware(WriteGate, routes=layer_writes.router.routes)  # outside BodyLimit: no body read to refuse
     app.add_middleware(JsonBodiesOnly, openapi_of=app)
     app.add_middleware(MethodSemantics, routes_of=app)
     if settings.cors_origins:
