@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from api.local_server import running_uvicorn
+from tests.write_helpers import store_copy
 
 TIMEOUT_S = 1.5
 GRACE_S = 6.0  # how long past the timeout we wait before calling the connection "held open"
@@ -21,8 +22,10 @@ DRAFT = (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "prope
 
 
 @pytest.fixture(scope="module")
-def server():
-    env = {**os.environ, "ZONES_READ_TIMEOUT_S": str(TIMEOUT_S)}
+def server(tmp_path_factory):
+    store = store_copy(tmp_path_factory.mktemp("slow"))  # writes are enabled: never the embedded store
+    env = {**os.environ, "ZONES_READ_TIMEOUT_S": str(TIMEOUT_S), "ZONES_WRITE_TOKENS": "gis:s3cret",
+           "ZONES_STORE": str(store)}
     with running_uvicorn(env=env) as url:
         parts = urlsplit(url)
         yield url, (parts.hostname, parts.port)
@@ -61,8 +64,9 @@ STALLS = {
                                  b"Transfer-Encoding: chunked\r\n\r\n10\r\n" + DRAFT[:16] + b"\r\n"),
     "short body": (b"POST /allocations/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                    b"Content-Length: " + str(len(DRAFT)).encode() + b"\r\n\r\n" + DRAFT[:40]),
+    # with its token: an anonymous upload is refused from its headers alone, before any body byte
     "short upload body": (b"PUT /collections/parcels/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          b"Content-Length: 100000\r\n\r\n{\"type\""),
+                          b"Authorization: Bearer s3cret\r\nContent-Length: 100000\r\n\r\n{\"type\""),
 }
 
 
