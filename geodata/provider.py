@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import geopandas as gpd
 
@@ -20,8 +19,8 @@ from geodata.freshness import StampedCache
 from geodata.store import GeoPackageStore, StoreStamp
 from zones.allocation import LayerGeometries
 from zones.area import area_columns
+from zones.crs import LON_LAT, METRIC
 
-V = TypeVar("V")
 _IDS = "\0layer-ids"  # cache key for the ordered layer ids (no layer id contains NUL)
 
 
@@ -71,13 +70,13 @@ class LayerProvider:
 
     def _read(self, layer_id: str) -> LayerData:
         gdf, generation = self.store.read_consistent(layer_id)
-        metric = gdf.to_crs("EPSG:5186")
+        metric = gdf.to_crs(METRIC)
         if "id" not in metric.columns:
             metric["id"] = [str(i + 1) for i in range(len(metric))]
         metric["id"] = metric["id"].astype(str)
         for name, values in area_columns(metric.geometry.values).items():
             metric[name] = values
-        return LayerData(info=load_catalog().get(layer_id), metric=metric, wgs84=metric.to_crs("EPSG:4326"),
+        return LayerData(info=load_catalog().get(layer_id), metric=metric, wgs84=metric.to_crs(LON_LAT),
                          generation=generation)
 
     def geometries(self, layer_ids: list[str] | None = None) -> LayerGeometries:

@@ -84,3 +84,11 @@ def test_a_json_body_that_is_not_an_object_is_a_422(client, path, body):
     r = client.post(path, content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_single_site_with_members_of_another_shape_is_refused(client):
+    site = {"facility": "certification_center", "geometry": DRAFT["features"][0]["geometry"]}
+    for extra in ({"features": {}}, {"type": 5}, {"type": "Polygon"}):
+        r = client.post("/siting/check", json={**site, **extra})
+        assert r.status_code == 422 and "not understood" in r.json()["detail"], r.text
+    assert client.post("/siting/check", json={**site, "crs": None}).status_code == 200  # null: lon/lat

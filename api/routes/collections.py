@@ -174,10 +174,10 @@ async def items(
                              openapi_examples={"Gwangju, lon/lat": {"value": "126.70,35.05,127.00,35.30"},
                                                "Gwangju, EPSG:5186 north,east": {"value": "270000,160000,300000,190000"}}),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox; one of the collection's crs list",
-                                 openapi_examples={"CRS84": {"value": CRS84.uri}, "EPSG:5186": {"value": STORAGE_CRS.uri}}),
+                                 openapi_examples={"CRS84": {"value": CRS84.uri}, STORAGE_CRS.epsg: {"value": STORAGE_CRS.uri}}),
     crs: str | None = Query(None, description="CRS of the response coordinates (axis order of that CRS: EPSG:4326 lat,lon; "
                             "EPSG:5186/5179 northing,easting); default CRS84 lon,lat",
-                            openapi_examples={"CRS84": {"value": CRS84.uri}, "EPSG:5186": {"value": STORAGE_CRS.uri}}),
+                            openapi_examples={"CRS84": {"value": CRS84.uri}, STORAGE_CRS.epsg: {"value": STORAGE_CRS.uri}}),
     datetime: str | None = Query(None, description="accepted for OGC API compatibility; the layers carry no time, so it filters nothing"),
     f: str | None = format_query("json (GeoJSON) or html"),
     cache: FeatureCache = Depends(get_feature_cache),
@@ -225,7 +225,7 @@ async def item(
     collection_id: str = CollectionId,
     feature_id: str = Path(description="the feature's id property", openapi_examples={"FEZ future-car district": {"value": "fez_future_car"}}),
     crs: str | None = Query(None, description="CRS of the response coordinates (its own axis order); default CRS84 lon,lat",
-                            openapi_examples={"EPSG:5186": {"value": STORAGE_CRS.uri}}),
+                            openapi_examples={STORAGE_CRS.epsg: {"value": STORAGE_CRS.uri}}),
     f: str | None = format_query("json (GeoJSON) or html"),
     cache: FeatureCache = Depends(get_feature_cache),
 ):

@@ -8,7 +8,6 @@ report, so the GIS officer sees what to fix.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.auth import require_writer
 from api.deps import get_provider
 from api.problems import Problem
+from geodata.geojson_in import load_json
 from geodata.disk_full import is_disk_full, storage_full
 from geodata.importers import ImportProblem
 from geodata.korean_crs import CrsProblem
@@ -58,13 +58,6 @@ def _layer_id(collection_id: str) -> str:
         return check_layer_id(collection_id)
     except InvalidLayerId as exc:
         raise Problem(400, "Invalid collection id", str(exc)) from None
-
-
-def _json_body(body: bytes) -> object:
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Problem(400, "Invalid JSON", f"the body is not JSON: {exc}") from None
 
 
 def _answer(result: ImportResult) -> dict:
@@ -111,7 +104,8 @@ async def replace_items(request: Request, collection_id: str,
         if len(body) > limit:
             raise Problem(413, "Body too large", f"the body exceeds the limit of {limit // (1024 * 1024)} MB "
                                                  f"(ZONES_MAX_UPLOAD_MB)")
-    obj = await run_in_threadpool(_json_body, bytes(body))  # up to ZONES_MAX_UPLOAD_MB: not on the event loop
+    # up to ZONES_MAX_UPLOAD_MB of JSON: parsed in the thread pool, not on the event loop
+    obj = await run_in_threadpool(load_json, bytes(body), "the request body")  # a GeoInputFault is a 422
     store = request.app.state.provider.store
     opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, guard=_guard(request),
                          **CRS_PARAMETER)
