@@ -2,7 +2,7 @@
 
 The vectorised path (compiled kernels over flat vertex arrays, shapely 2 arrays
 where those do not apply; one thread) is timed on all candidates; the
-plain per-candidate loop (zones/siting/reference.py) on a 2,000-candidate
+plain per-candidate loop (tests/siting_reference.py) on a 2,000-candidate
 subsample, extrapolated linearly to 100,000 (it is linear: one pass per
 candidate). Both run in this process, on one core, on the same candidates, and
 each is the best of REPEATS runs so that a busy machine skews neither side.
@@ -19,10 +19,9 @@ from geodata import DEFAULT_STORE
 from geodata.provider import LayerProvider
 from geodata.siting_rules import SitingService
 from geodata.store import GeoPackageStore
-from zones.siting import evaluate, measure
+from tests.siting_reference import measure_loop
+from zones.siting import evaluate, kind_of, measure
 from zones.siting.batch import Batch
-from zones.siting.evaluate import _MEASURES
-from zones.siting.reference import measure_loop
 
 FACILITY = "ai_semiconductor_cluster"
 N = 100_000
@@ -59,7 +58,7 @@ def per_rule(ctx, sites: np.ndarray) -> list[Row]:
     rows = []
     for b in ctx.facility_rules(FACILITY):
         # a fresh batch per rule: each row includes taking the candidates apart, as a lone rule would
-        _, s = best_of(lambda: _MEASURES[b.rule.kind](b, Batch(sites)), 1)
+        _, s = best_of(lambda: kind_of(b.rule.kind).measure(b, Batch(sites)), 1)
         rows.append(Row("siting", f"  of which rule {b.rule.id} ({b.rule.kind})", s, "s"))
     return rows
 
