@@ -140,3 +140,21 @@ def test_the_zone_kinds_cut_the_region_to_the_zone_and_others_do_not_start_it():
     ctx = bind(rules, {"fac": {"x": FeatureRef(shapely.box(0, 0, 1, 1), "x", "x")}})
     with pytest.raises(InvalidInput, match="no allowed zone"):
         feasible_region(ctx, "x")
+
+
+def test_the_example_of_adding_a_rule_kind_works_as_written():
+    page = (ROOT / "docs" / "adding-a-rule-kind.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", page, re.S).group(1)
+    try:
+        exec(compile(code, "adding-a-rule-kind.md", "exec"), {})
+        kind = kind_of("max_perimeter")
+        rule = make_rule({"facility": "f", "id": "fence", "kind": "max_perimeter", "length_m": 400,
+                          "source": "assumption"}, {"f"})
+        from zones.siting.batch import Batch
+        from zones.siting.context import BoundRule
+        arrays = kind.measure(BoundRule(rule=rule), Batch(shapely.box([0, 0], [0, 0], [100, 100], [150, 50])))
+        assert arrays.passed.tolist() == [False, True] and arrays.measured.tolist() == [500.0, 300.0]
+        assert kind.message(False, 500.0, 400.0, "", "")[1] == "perimeter 500.0 m > maximum 400 m"
+    finally:
+        unregister_kind("max_perimeter")
+    assert "max_perimeter" not in KINDS
