@@ -83,11 +83,48 @@ def ring_edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def min_distances(geoms: np.ndarray, segs: Segments, n_owners: int = 1) -> np.ndarray:
-    """Shortest distance between the edges of each geometry and each owner's segments: (len(geoms), n_owners).
+    """Shortest distance between the edges of each geometry and each owner's segments.
 
     This is the distance between the boundaries: 0 where edges touch or cross. Geometries whose
     boundaries are apart may still intersect (one inside the other): `contained_pairs` settles
-    those. np.inf where a geometry has no edges.
+    those.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Candidates in metres (EPSG:5186): polygons (every ring, holes included), lines.
+    segs : Segments
+        The fixed geometries' edges, from `segments_of`.
+    n_owners : int
+        Number of geometries `segs` was taken from: the number of columns.
+
+    Returns
+    -------
+    ndarray of float, shape (len(geoms), n_owners)
+        Metres; np.inf where a geometry has no edges (None, empty, a point: callers measure
+        those with GEOS).
+
+    Examples
+    --------
+    >>> target = segments_of(shapely.box(120, 0, 130, 10))
+    >>> sites = np.array([
+    ...     shapely.box(0, 0, 100, 100),                                        # 20 m to the west
+    ...     shapely.box(0, -50, 200, 100).difference(shapely.box(110, -10, 140, 20)),  # target in its hole
+    ...     shapely.MultiPolygon([shapely.box(0, 0, 10, 10), shapely.box(0, 50, 140, 60)]),
+    ...     shapely.Polygon(),
+    ...     None,
+    ...     shapely.Point(0, 0),
+    ... ], dtype=object)
+    >>> min_distances(sites, target).ravel().tolist()
+    [20.0, 10.0, 40.0, inf, inf, inf]
+
+    The site with the hole lies 10 m from the target (the hole's edge), although the target is
+    inside its outline; two owners give two columns:
+
+    >>> two = segments_of(np.array([shapely.box(120, 0, 130, 10), shapely.LineString([(0, -10), (100, -10)])],
+    ...                            dtype=object))
+    >>> min_distances(sites[:1], two, 2).tolist()
+    [[20.0, 10.0]]
     """
     if len(geoms) == 0 or len(segs) == 0:
         return np.full((len(geoms), n_owners), np.inf)

@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from numba import njit
 
-from zones.siting.clip import Rings, rings_of
+from zones.siting.clip import Rings, is_polygonal, rings_of
 
 # GEOS's precision for the largest inscribed circle (m, on the radius): the width test
 # allows twice it, so widths from GEOS are exact to 2 cm.
@@ -29,7 +29,39 @@ MAX_CONVEX_VERTICES = 16
 def inscribed_diameter(geoms: np.ndarray, rings: Rings | None = None) -> np.ndarray:
     """Diameter of the largest circle inside each geometry: the width a planner can rely on.
 
-    `rings`: the geometries already taken apart (zones/siting/clip.py), if at hand.
+    Convex single-ring polygons get the exact width from a compiled loop; holes, several
+    parts, concave rings or long rings take GEOS's largest inscribed circle, to
+    MIC_TOLERANCE_M on the radius.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Sites in metres (EPSG:5186).
+    rings : Rings, optional
+        The same geometries already taken apart (zones/siting/clip.py `rings_of`), if at hand;
+        only valid when every geometry is polygonal.
+
+    Returns
+    -------
+    ndarray of float, shape (len(geoms),)
+        Diameters in metres; a multipart site the widest of its parts; 0 for an empty
+        geometry, a line or a point (they hold no circle); NaN for None (nothing to measure).
+
+    Examples
+    --------
+    >>> sites = np.array([
+    ...     shapely.box(0, 0, 100, 40),                                       # a rectangle: its short side
+    ...     shapely.box(0, 0, 100, 100).difference(shapely.box(20, 20, 40, 40)),  # a hole
+    ...     shapely.MultiPolygon([shapely.box(0, 0, 10, 10), shapely.box(50, 0, 80, 30)]),
+    ...     shapely.Polygon(),
+    ...     shapely.LineString([(0, 0), (10, 0)]),
+    ...     None,
+    ... ], dtype=object)
+    >>> [round(float(w), 1) for w in inscribed_diameter(sites)]
+    [40.0, 70.3, 30.0, 0.0, 0.0, nan]
+
+    The exact answer for the holed square is 70.294 m (a circle touching two outer sides and
+    the hole's corner); GEOS finds it to 2 cm.
     """
     out = np.full(len(geoms), np.nan)
     one_ring = (shapely.get_type_id(geoms) == int(shapely.GeometryType.POLYGON)) & \
@@ -40,7 +72,9 @@ def inscribed_diameter(geoms: np.ndarray, rings: Rings | None = None) -> np.ndar
         radius = np.full(len(idx), np.nan)
         _convex_radius_kernel(r.coords, r.ring_off, MAX_CONVEX_VERTICES, radius)
         out[idx] = 2.0 * radius
-    rest = np.flatnonzero(np.isnan(out))
+    flat = (shapely.is_empty(geoms) | ~is_polygonal(geoms)) & ~shapely.is_missing(geoms)
+    out[flat] = 0.0  # an empty geometry, a line or a point holds no circle (GEOS refuses them)
+    rest = np.flatnonzero(np.isnan(out) & ~flat & ~shapely.is_missing(geoms))
     if len(rest):
         out[rest] = 2.0 * shapely.length(shapely.maximum_inscribed_circle(geoms[rest], MIC_TOLERANCE_M))
     return out
