@@ -49,12 +49,17 @@ _TRIANGULATION_RTOL = 1e-9
 class Triangles:
     """A polygonal layer cut into counter-clockwise triangles, with an STRtree over them.
 
-    `owner[k]` is the index of the feature triangle k came from (0 for a single polygon).
+    `owner[k]` is the index of the feature triangle k came from (0 for a single polygon). The
+    features' own boundaries (every ring, as segments grouped by owner) let the kernel answer a
+    candidate that no boundary crosses without clipping it against any triangle.
     """
     xy: np.ndarray  # (k, 3, 2) vertices, counter-clockwise
     owner: np.ndarray  # (k,) int64
     tree: shapely.STRtree
     bounds: np.ndarray  # (k, 4) xmin, ymin, xmax, ymax of each triangle
+    edge_a: np.ndarray  # (e, 2) boundary segments a→b of the features, grouped by owner
+    edge_b: np.ndarray  # (e, 2)
+    edge_off: np.ndarray  # (owners + 1,) owner o's segments are edge_a[edge_off[o]:edge_off[o + 1]]
 
     def __len__(self) -> int:
         return len(self.xy)
@@ -73,7 +78,7 @@ def triangulate(geoms: BaseGeometry | np.ndarray) -> Triangles | None:
     keep = np.isin(shapely.get_type_id(parts), [int(t) for t in _POLYGONAL]) & ~shapely.is_empty(parts)
     parts, owner = parts[keep], owner[keep]
     if len(parts) == 0:
-        return _from_xy(np.empty((0, 3, 2)), np.empty(0, dtype=np.int64))
+        return _from_xy(np.empty((0, 3, 2)), np.empty(0, dtype=np.int64), *_boundaries(parts, owner, len(arr)))
     try:
         tris, part_of = shapely.get_parts(shapely.constrained_delaunay_triangles(parts), return_index=True)
     except shapely.errors.GEOSException:
@@ -91,14 +96,28 @@ def triangulate(geoms: BaseGeometry | np.ndarray) -> Triangles | None:
     got = np.bincount(tri_owner, weights=tri_area, minlength=len(arr))
     if not np.allclose(got, want, rtol=_TRIANGULATION_RTOL, atol=1e-6):
         return None
-    return _from_xy(xy, tri_owner.astype(np.int64))
+    return _from_xy(xy, tri_owner.astype(np.int64), *_boundaries(parts, owner, len(arr)))
 
 
-def _from_xy(xy: np.ndarray, owner: np.ndarray) -> Triangles:
+def _boundaries(parts: np.ndarray, owner: np.ndarray, n_owners: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every ring of the polygonal `parts` as segments a→b grouped by owner, with owner offsets."""
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, vert_ring = shapely.get_coordinates(rings, return_index=True)
+    same = vert_ring[1:] == vert_ring[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    seg_owner = owner[ring_part[vert_ring[:-1][same]]] if len(a) else np.empty(0, dtype=np.int64)
+    order = np.argsort(seg_owner, kind="stable")
+    off = np.searchsorted(seg_owner[order], np.arange(n_owners + 1)).astype(np.int64)
+    return np.ascontiguousarray(a[order]), np.ascontiguousarray(b[order]), off
+
+
+def _from_xy(xy: np.ndarray, owner: np.ndarray, edge_a: np.ndarray, edge_b: np.ndarray,
+             edge_off: np.ndarray) -> Triangles:
     bounds = np.stack([xy[:, :, 0].min(1), xy[:, :, 1].min(1), xy[:, :, 0].max(1), xy[:, :, 1].max(1)], axis=1) \
         if len(xy) else np.empty((0, 4))
     boxes = shapely.box(*bounds.T) if len(xy) else np.empty(0, dtype=object)
-    return Triangles(xy=xy, owner=owner, tree=shapely.STRtree(boxes), bounds=bounds)
+    return Triangles(xy=xy, owner=owner, tree=shapely.STRtree(boxes), bounds=bounds,
+                     edge_a=edge_a.reshape(-1, 2), edge_b=edge_b.reshape(-1, 2), edge_off=edge_off)
 
 
 def _cross3(xy: np.ndarray) -> np.ndarray:
@@ -107,9 +126,10 @@ def _cross3(xy: np.ndarray) -> np.ndarray:
     return (xy[:, 1, 0] - ax) * (xy[:, 2, 1] - ay) - (xy[:, 2, 0] - ax) * (xy[:, 1, 1] - ay)
 
 
-def is_polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Which geometries this module can measure (polygons and multipolygons)."""
-    return np.isin(shapely.get_type_id(geoms), [int(t) for t in _POLYGONAL])
+def is_polygonal(geoms: np.ndarray, types: np.ndarray | None = None) -> np.ndarray:
+    """Which geometries this module can measure (polygons and multipolygons); `types`: their
+    shapely.get_type_id, if the caller has them."""
+    return np.isin(shapely.get_type_id(geoms) if types is None else types, [int(t) for t in _POLYGONAL])
 
 
 def overlap_areas(geoms: np.ndarray, tris: Triangles, n_owners: int = 1) -> np.ndarray:
@@ -245,17 +265,35 @@ def ring_overlap_areas(rings: Rings, tris: Triangles, n_owners: int = 1,
         pair_off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(cand, minlength=n), out=pair_off[1:])
         scan, pair_tri = False, tri[order].astype(np.int64)
+    # A few owner boundaries: the kernel first looks for a candidate no boundary crosses (wholly
+    # inside or outside each owner) and clips only the others.
+    # (With several owners, as the other sites of no_overlap, most candidates meet none of them
+    # and the triangles' boxes already say so: there the boundary scan costs more than it saves.)
+    settle = scan and n_owners == 1 and len(tris.edge_a) <= _SETTLE_SEGMENTS and len(tris.edge_off) == 2
     _overlap_kernel(rings.coords, rings.ring_off, rings.sign.astype(np.float64), rings.geom_ring_off, cb,
-                    tris.xy, tris.bounds, tris.owner, scan, pair_off, pair_tri, out)
+                    tris.xy, tris.bounds, tris.owner, scan, pair_off, pair_tri,
+                    settle, tris.edge_a, tris.edge_b, tris.edge_off, out)
     return out
+
+
+# Above this many boundary segments, testing each candidate's box against all of them costs more
+# than clipping against the triangles its box meets.
+_SETTLE_SEGMENTS = 1024
 
 
 @njit(cache=True, nogil=True)
 def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_bounds, tri_owner, scan,
-                    pair_off, pair_tri, out):  # pragma: no cover - compiled
+                    pair_off, pair_tri, settle, edge_a, edge_b, edge_off, out):  # pragma: no cover - compiled
     """Clip every ring of every candidate against each triangle its box meets and add up the areas.
 
-    `scan`: test every triangle's box; otherwise only pair_tri[pair_off[i]:pair_off[i + 1]]."""
+    `scan`: test every triangle's box; otherwise only pair_tri[pair_off[i]:pair_off[i + 1]].
+    `settle`: first, for each owner whose boundary (segments edge_a→edge_b, edge_off) meets
+    nothing of the candidate's box, the candidate lies wholly inside or wholly outside it, and
+    one vertex says which: its whole area or nothing, no clipping. Only owners whose boundary
+    meets the box are clipped triangle by triangle.
+    """
+    n_owners = out.shape[1]
+    crossed = np.ones(n_owners, dtype=np.bool_)
     longest = 0
     for r in range(ring_off.shape[0] - 1):
         longest = max(longest, ring_off[r + 1] - ring_off[r])
@@ -275,12 +313,46 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_
         whole = 0.0  # the candidate's own area, for triangles that contain its whole box
         whole_known = False
         x0, y0, x1, y1 = cb[i, 0], cb[i, 1], cb[i, 2], cb[i, 3]
+        if settle:
+            first = -1
+            for r in range(r0, r1):
+                if ring_off[r + 1] > ring_off[r]:
+                    first = ring_off[r]
+                    break
+            if first < 0:
+                continue  # no vertices: no area
+            vx, vy = coords[first, 0], coords[first, 1]
+            n_crossed = 0
+            for o in range(n_owners):
+                meets = False
+                odd = False
+                for k in range(edge_off[o], edge_off[o + 1]):
+                    ax_, ay_, bx_, by_ = edge_a[k, 0], edge_a[k, 1], edge_b[k, 0], edge_b[k, 1]
+                    if min(ax_, bx_) <= x1 and max(ax_, bx_) >= x0 and min(ay_, by_) <= y1 and max(ay_, by_) >= y0:
+                        meets = True
+                        break
+                    if (ay_ > vy) != (by_ > vy) and vx < ax_ + (vy - ay_) * (bx_ - ax_) / (by_ - ay_):
+                        odd = not odd  # even–odd ray casting of the vertex, holes count out
+                crossed[o] = meets
+                if meets:
+                    n_crossed += 1
+                elif odd:
+                    if not whole_known:
+                        for r in range(r0, r1):
+                            whole += ring_sign[r] * _shoelace(coords[ring_off[r]:ring_off[r + 1], 0],
+                                                              coords[ring_off[r]:ring_off[r + 1], 1])
+                        whole_known = True
+                    out[i, o] += whole
+            if n_crossed == 0:
+                continue
         n_pairs = tri_xy.shape[0] if scan else pair_off[i + 1] - pair_off[i]
         for q in range(n_pairs):
             if scan:
                 t = q
                 if not (x0 <= tri_bounds[t, 2] and x1 >= tri_bounds[t, 0]
                         and y0 <= tri_bounds[t, 3] and y1 >= tri_bounds[t, 1]):
+                    continue
+                if settle and not crossed[tri_owner[t]]:
                     continue
             else:
                 t = pair_tri[pair_off[i] + q]
@@ -364,10 +436,12 @@ def _shoelace(x, y):  # pragma: no cover - compiled
     return 0.5 * acc
 
 
-def rings_of(geoms: np.ndarray) -> Rings:
-    """The rings of polygonal `geoms` (see Rings)."""
-    simple = (shapely.get_type_id(geoms) == int(shapely.GeometryType.POLYGON)).all() and \
-        not shapely.get_num_interior_rings(geoms).any()
+def rings_of(geoms: np.ndarray, types: np.ndarray | None = None, holes: np.ndarray | None = None) -> Rings:
+    """The rings of polygonal `geoms` (see Rings); `types`, `holes`: their shapely.get_type_id and
+    shapely.get_num_interior_rings, if the caller has them."""
+    types = shapely.get_type_id(geoms) if types is None else types
+    simple = (types == int(shapely.GeometryType.POLYGON)).all() and \
+        not (shapely.get_num_interior_rings(geoms) if holes is None else holes).any()
     if simple:  # the common case: one ring per candidate, no need to take the polygons apart
         coords, vert_ring = shapely.get_coordinates(geoms, return_index=True)
         n_rings = len(geoms)

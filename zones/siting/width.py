@@ -17,16 +17,18 @@ import numpy as np
 import shapely
 from numba import njit
 
-from zones.siting.clip import Rings, is_polygonal, rings_of
+from zones.siting.clip import Rings, rings_of
 
 # GEOS's precision for the largest inscribed circle (m, on the radius): the width test
 # allows twice it, so widths from GEOS are exact to 2 cm.
 MIC_TOLERANCE_M = 0.01
 # Vertex-triple enumeration grows with the cube of the vertex count: above this, GEOS is faster.
 MAX_CONVEX_VERTICES = 16
+_POLYGONAL_IDS = [int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)]
 
 
-def inscribed_diameter(geoms: np.ndarray, rings: Rings | None = None) -> np.ndarray:
+def inscribed_diameter(geoms: np.ndarray, rings: Rings | None = None, types: np.ndarray | None = None,
+                       holes: np.ndarray | None = None) -> np.ndarray:
     """Diameter of the largest circle inside each geometry: the width a planner can rely on.
 
     Convex single-ring polygons get the exact width from a compiled loop; holes, several
@@ -40,6 +42,8 @@ def inscribed_diameter(geoms: np.ndarray, rings: Rings | None = None) -> np.ndar
     rings : Rings, optional
         The same geometries already taken apart (zones/siting/clip.py `rings_of`), if at hand;
         only valid when every geometry is polygonal.
+    types, holes : ndarray of int, optional
+        shapely.get_type_id and shapely.get_num_interior_rings of `geoms`, if at hand.
 
     Returns
     -------
@@ -64,17 +68,22 @@ def inscribed_diameter(geoms: np.ndarray, rings: Rings | None = None) -> np.ndar
     the hole's corner); GEOS finds it to 2 cm.
     """
     out = np.full(len(geoms), np.nan)
-    one_ring = (shapely.get_type_id(geoms) == int(shapely.GeometryType.POLYGON)) & \
-        (shapely.get_num_interior_rings(geoms) == 0) & ~shapely.is_empty(geoms)
+    types = shapely.get_type_id(geoms) if types is None else types  # -1: None
+    empty = shapely.is_empty(geoms)
+    one_ring = (types == int(shapely.GeometryType.POLYGON)) & ~empty
+    if holes is None:
+        one_ring[one_ring] = shapely.get_num_interior_rings(geoms[one_ring]) == 0
+    else:
+        one_ring &= holes == 0
     idx = np.flatnonzero(one_ring)
     if len(idx):
         r = rings.take(idx) if rings is not None else rings_of(geoms[idx])
         radius = np.full(len(idx), np.nan)
         _convex_radius_kernel(r.coords, r.ring_off, MAX_CONVEX_VERTICES, radius)
         out[idx] = 2.0 * radius
-    flat = (shapely.is_empty(geoms) | ~is_polygonal(geoms)) & ~shapely.is_missing(geoms)
+    flat = (empty | ~np.isin(types, _POLYGONAL_IDS)) & (types >= 0)
     out[flat] = 0.0  # an empty geometry, a line or a point holds no circle (GEOS refuses them)
-    rest = np.flatnonzero(np.isnan(out) & ~flat & ~shapely.is_missing(geoms))
+    rest = np.flatnonzero(np.isnan(out) & ~flat & (types >= 0))
     if len(rest):
         out[rest] = 2.0 * shapely.length(shapely.maximum_inscribed_circle(geoms[rest], MIC_TOLERANCE_M))
     return out
