@@ -226,8 +226,7 @@ class Rings:
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every edge a→b of every ring with its geometry index, as zones.siting.distance.ring_edges gives them."""
-        nxt = _next_in_ring(self.vert_ring)
-        return self.coords, self.coords[nxt], self.ring_geom[self.vert_ring].astype(np.int64)
+        return self.coords, _ring_next(self.coords, self.ring_off), np.repeat(self.ring_geom, np.diff(self.ring_off)).astype(np.int64, copy=False)
 
 
 # Above this many candidate × triangle box tests a dense comparison costs more memory than the STRtree query.
@@ -486,13 +485,13 @@ def _open_rings(coords, vert_ring, n_rings):  # pragma: no cover - compiled
     return out_xy[:kept], out_ring[:kept], area
 
 
-def _next_in_ring(ring: np.ndarray) -> np.ndarray:
-    """Index of the next vertex of the same ring (the last one wraps to the first); rings are contiguous."""
-    n = len(ring)
-    nxt = np.arange(1, n + 1)
-    if n == 0:
-        return nxt
-    starts = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
-    ends = np.r_[starts[1:], n] - 1
-    nxt[ends] = starts
-    return nxt
+@njit(cache=True, nogil=True)
+def _ring_next(coords, ring_off):  # pragma: no cover - compiled
+    """The vertex after each vertex of its ring (the last one wraps to the first)."""
+    out = np.empty_like(coords)
+    for r in range(ring_off.shape[0] - 1):
+        r0, r1 = ring_off[r], ring_off[r + 1]
+        for j in range(r0, r1):
+            jn = j + 1 if j + 1 < r1 else r0
+            out[j, 0], out[j, 1] = coords[jn, 0], coords[jn, 1]
+    return out

@@ -156,7 +156,44 @@ def _det3(a1, b1, a2, b2, a3, b3):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _convex(nx, ny, m, sign):  # pragma: no cover - compiled
-    """The edge directions turn one way only (`sign`: the ring's orientation) and once around: convex and simple."""
+    """The edge directions turn one way only (`sign`: the ring's orientation) and once around: convex and simple.
+
+    Turning one way, the edge normals sweep a whole number of turns; once around, each of
+    their components changes sign exactly twice. Counting sign changes settles the common case
+    without trigonometry; a near-reversal (a spike) or more changes (noise near a zero, or
+    really twice around) go to the sum of the turning angles.
+    """
+    flips_x, flips_y = 0, 0
+    first_x, first_y, last_x, last_y = 0.0, 0.0, 0.0, 0.0
+    for k in range(m):
+        kn = k + 1 if k + 1 < m else 0
+        cross = sign * (nx[k] * ny[kn] - ny[k] * nx[kn])
+        if cross < -1e-12:
+            return False
+        if cross <= 1e-12 and nx[k] * nx[kn] + ny[k] * ny[kn] <= 0:
+            return _turns_once(nx, ny, m, sign)
+        if nx[k] != 0:
+            if last_x != 0 and (nx[k] > 0) != (last_x > 0):
+                flips_x += 1
+            last_x = nx[k]
+            if first_x == 0:
+                first_x = nx[k]
+        if ny[k] != 0:
+            if last_y != 0 and (ny[k] > 0) != (last_y > 0):
+                flips_y += 1
+            last_y = ny[k]
+            if first_y == 0:
+                first_y = ny[k]
+    flips_x += (first_x > 0) != (last_x > 0)
+    flips_y += (first_y > 0) != (last_y > 0)
+    if flips_x <= 2 and flips_y <= 2:
+        return True
+    return _turns_once(nx, ny, m, sign)
+
+
+@njit(cache=True, nogil=True)
+def _turns_once(nx, ny, m, sign):  # pragma: no cover - compiled
+    """The sum of the turning angles is one full turn (and no turn goes the other way)."""
     total = 0.0
     for k in range(m):
         kn = k + 1 if k + 1 < m else 0

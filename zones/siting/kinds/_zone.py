@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 import shapely
 
-from zones.siting.arrays import EPS_M2, RuleArrays, no_target
+from zones.siting.arrays import EPS_M2, RuleArrays, no_target, others
 from zones.siting.batch import Batch
 from zones.siting.clip import ring_overlap_areas, triangulate
 from zones.siting.context import BoundRule, FeatureRef, zone_rule
@@ -38,7 +38,7 @@ def area_outside(b: BoundRule, batch: Batch) -> RuleArrays:
     if len(fast):
         inside = ring_overlap_areas(batch.rings_at(fast), b.pieces, bounds=batch.bounds[fast])[:, 0]
         outside[fast] = np.maximum(area[fast] - inside, 0.0)
-    slow = np.setdiff1d(np.arange(len(g)), fast, assume_unique=True)
+    slow = others(fast, len(g))
     if len(slow):
         covered = shapely.covers(b.zone, g[slow])
         crossing = slow[~covered][shapely.intersects(b.zone, g[slow[~covered]])]

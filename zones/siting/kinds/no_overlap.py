@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from zones.siting.arrays import EPS_M2, RuleArrays, no_target
+from zones.siting.arrays import EPS_M2, RuleArrays, no_target, others
 from zones.siting.batch import Batch
 from zones.siting.clip import ring_overlap_areas, triangulate
 from zones.siting.context import BoundRule, LayerFeatures, features, target_rule
@@ -37,7 +37,7 @@ def _measure(b: BoundRule, batch: Batch) -> RuleArrays:
         idx = fast[lo:lo + step]
         per = np.maximum(ring_overlap_areas(batch.rings_at(idx), b.pieces, n_t, bounds=batch.bounds[idx]), 0.0)
         _tally(per, idx, overlap, which)
-    slow = np.setdiff1d(np.arange(len(g)), fast, assume_unique=True)
+    slow = others(fast, len(g))
     if len(slow):  # points, lines, targets that would not triangulate: GEOS overlays
         src, tgt = b.tree.query(g[slow], predicate="intersects")
         per = np.zeros((len(slow), n_t))
