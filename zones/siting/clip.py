@@ -275,6 +275,10 @@ def ring_overlap_areas(rings: Rings, tris: Triangles, n_owners: int = 1,
     return out
 
 
+# Up to this many vertices, a candidate's own vertices are tested against each triangle edge
+# (exact, and tighter than its box, which a rotated rectangle fills only half); above, its box.
+_TEST_VERTICES = 16
+
 # Above this many boundary segments, testing each candidate's box against all of them costs more
 # than clipping against the triangles its box meets.
 _SETTLE_SEGMENTS = 1024
@@ -304,14 +308,24 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_
     ey = np.empty(3)
     px = np.empty(3)
     py = np.empty(3)
-    corner_x = np.empty(4)
-    corner_y = np.empty(4)
+    corner_x = np.empty(_TEST_VERTICES)  # what is tested against each edge: the candidate's
+    corner_y = np.empty(_TEST_VERTICES)  # vertices when few, else its box's corners
+    test_x = np.empty(_TEST_VERTICES)
+    test_y = np.empty(_TEST_VERTICES)
     cuts = np.empty(3, dtype=np.bool_)
     for i in range(cb.shape[0]):
         r0, r1 = geom_ring_off[i], geom_ring_off[i + 1]
         whole = 0.0  # the candidate's own area, for triangles that contain its whole box
         whole_known = False
         x0, y0, x1, y1 = cb[i, 0], cb[i, 1], cb[i, 2], cb[i, 3]
+        n_test = ring_off[r1] - ring_off[r0] if r1 > r0 else 0
+        if 0 < n_test <= _TEST_VERTICES:  # the ring itself: tighter than its box, as exact
+            for j in range(n_test):
+                test_x[j], test_y[j] = coords[ring_off[r0] + j, 0], coords[ring_off[r0] + j, 1]
+        else:
+            n_test = 4
+            test_x[0], test_x[1], test_x[2], test_x[3] = x0, x1, x1, x0
+            test_y[0], test_y[1], test_y[2], test_y[3] = y0, y0, y1, y1
         if settle:
             first = -1
             for r in range(r0, r1):
@@ -362,20 +376,21 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_
             for k in range(3):
                 ex[k] = px[(k + 1) % 3] - px[k]
                 ey[k] = py[(k + 1) % 3] - py[k]
-            corner_x[0], corner_x[1], corner_x[2], corner_x[3] = cb[i, 0] - ox, cb[i, 2] - ox, cb[i, 2] - ox, cb[i, 0] - ox
-            corner_y[0], corner_y[1], corner_y[2], corner_y[3] = cb[i, 1] - oy, cb[i, 1] - oy, cb[i, 3] - oy, cb[i, 3] - oy
-            # A box wholly outside one edge meets nothing of the triangle; an edge with the whole box
-            # on its inside cannot cut the candidate.
+            for c in range(n_test):
+                corner_x[c], corner_y[c] = test_x[c] - ox, test_y[c] - oy
+            # A candidate whose vertices (or box) lie wholly outside one edge meets nothing of the
+            # triangle (it lies in their convex hull); an edge with all of them on its inside
+            # cannot cut it.
             disjoint = False
             n_cuts = 0
             for k in range(3):
                 n_in = 0
-                for c in range(4):
+                for c in range(n_test):
                     if ex[k] * (corner_y[c] - py[k]) - ey[k] * (corner_x[c] - px[k]) >= 0:
                         n_in += 1
                 if n_in == 0:
                     disjoint = True
-                cuts[k] = n_in < 4
+                cuts[k] = n_in < n_test
                 n_cuts += cuts[k]
             if disjoint:
                 continue
