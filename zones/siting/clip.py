@@ -60,6 +60,13 @@ class Triangles:
     edge_a: np.ndarray  # (e, 2) boundary segments a→b of the features, grouped by owner
     edge_b: np.ndarray  # (e, 2)
     edge_off: np.ndarray  # (owners + 1,) owner o's segments are edge_a[edge_off[o]:edge_off[o + 1]]
+    # The triangles merged into convex pieces (Hertel–Mehlhorn), what the kernel clips against:
+    # piece p is piece_xy[piece_off[p]:piece_off[p + 1]], counter-clockwise.
+    piece_xy: np.ndarray  # (v, 2)
+    piece_off: np.ndarray  # (pieces + 1,)
+    piece_owner: np.ndarray  # (pieces,) int64
+    piece_bounds: np.ndarray  # (pieces, 4)
+    piece_tree: shapely.STRtree
 
     def __len__(self) -> int:
         return len(self.xy)
@@ -115,9 +122,80 @@ def _from_xy(xy: np.ndarray, owner: np.ndarray, edge_a: np.ndarray, edge_b: np.n
              edge_off: np.ndarray) -> Triangles:
     bounds = np.stack([xy[:, :, 0].min(1), xy[:, :, 1].min(1), xy[:, :, 0].max(1), xy[:, :, 1].max(1)], axis=1) \
         if len(xy) else np.empty((0, 4))
-    boxes = shapely.box(*bounds.T) if len(xy) else np.empty(0, dtype=object)
-    return Triangles(xy=xy, owner=owner, tree=shapely.STRtree(boxes), bounds=bounds,
-                     edge_a=edge_a.reshape(-1, 2), edge_b=edge_b.reshape(-1, 2), edge_off=edge_off)
+    pieces, piece_owner = convex_pieces(xy, owner)
+    piece_off = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in pieces], out=piece_off[1:])
+    piece_xy = np.array([v for p in pieces for v in p], dtype=np.float64).reshape(-1, 2)
+    piece_bounds = np.array([(min(x for x, _ in p), min(y for _, y in p), max(x for x, _ in p), max(y for _, y in p))
+                             for p in pieces], dtype=np.float64).reshape(-1, 4)
+    return Triangles(xy=xy, owner=owner, tree=_box_tree(bounds), bounds=bounds,
+                     edge_a=edge_a.reshape(-1, 2), edge_b=edge_b.reshape(-1, 2), edge_off=edge_off,
+                     piece_xy=piece_xy, piece_off=piece_off, piece_owner=np.asarray(piece_owner, dtype=np.int64),
+                     piece_bounds=piece_bounds, piece_tree=_box_tree(piece_bounds))
+
+
+def _box_tree(bounds: np.ndarray) -> shapely.STRtree:
+    return shapely.STRtree(shapely.box(*bounds.T) if len(bounds) else np.empty(0, dtype=object))
+
+
+Point = tuple[float, float]
+
+
+def convex_pieces(xy: np.ndarray, owner: np.ndarray) -> tuple[list[list[Point]], list[int]]:
+    """Counter-clockwise triangles merged, feature by feature, into convex polygons.
+
+    Hertel–Mehlhorn: remove a diagonal shared by two pieces of the same feature whenever the
+    union stays convex (only the diagonal's two ends can turn the wrong way). The result has a
+    few times fewer pieces than triangles and far fewer inner edges for a candidate to be clipped
+    at; each piece is still convex, which is all the clipping needs.
+
+    >>> tris = np.array([[(0, 0), (2, 0), (2, 2)], [(0, 0), (2, 2), (0, 2)]], dtype=float)
+    >>> convex_pieces(tris, np.array([0, 0]))
+    ([[(2.0, 2.0), (0.0, 2.0), (0.0, 0.0), (2.0, 0.0)]], [0])
+    >>> len(convex_pieces(tris, np.array([0, 1]))[0])  # two features: never merged
+    2
+    """
+    pieces: dict[int, list[Point]] = {i: [(float(x), float(y)) for x, y in tri] for i, tri in enumerate(xy)}
+    parent = list(range(len(xy)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    side: dict[tuple[Point, Point], int] = {}
+    for i, tri in pieces.items():
+        for k in range(3):
+            side[(tri[k], tri[(k + 1) % 3])] = i
+    for (u, v), i in list(side.items()):
+        j = side.get((v, u))
+        if j is None or u > v or owner[i] != owner[j]:
+            continue
+        a, b = find(i), find(j)
+        if a == b:
+            continue
+        merged = _merged(pieces[a], pieces[b], u, v)
+        if merged is not None:
+            pieces[a] = merged
+            del pieces[b]
+            parent[b] = a
+    keys = sorted(pieces)
+    return [pieces[k] for k in keys], [int(owner[k]) for k in keys]
+
+
+def _merged(a: list[Point], b: list[Point], u: Point, v: Point) -> list[Point] | None:
+    """Piece `a` (with edge u→v) and piece `b` (with v→u) as one polygon, if it is convex."""
+    ia, ib = a.index(v), b.index(u)
+    if a[ia - 1] != u or b[ib - 1] != v:
+        return None  # the shared edge is not where expected (a vertex repeated): keep both
+    ring = a[ia:] + a[:ia] + (b[ib:] + b[:ib])[1:-1]  # v … u (around a), then b after u, before v
+    n = len(ring)
+    for k in (ring.index(u), 0):  # only the diagonal's two ends can turn the wrong way
+        (x0, y0), (x1, y1), (x2, y2) = ring[k - 1], ring[k], ring[(k + 1) % n]
+        if (x1 - x0) * (y2 - y1) - (y1 - y0) * (x2 - x1) < 0:
+            return None
+    return ring
 
 
 def _cross3(xy: np.ndarray) -> np.ndarray:
@@ -252,67 +330,71 @@ def ring_overlap_areas(rings: Rings, tris: Triangles, n_owners: int = 1,
                        bounds: np.ndarray | None = None) -> np.ndarray:
     """overlap_areas for geometries already taken apart into rings (see Rings); `bounds`: their boxes if known."""
     out = np.zeros((rings.n, n_owners))
-    if rings.n == 0 or len(tris) == 0 or len(rings.ring_geom) == 0:
+    n_pieces = len(tris.piece_owner)
+    if rings.n == 0 or n_pieces == 0 or len(rings.ring_geom) == 0:
         return out
     cb = np.ascontiguousarray(rings.bounds() if bounds is None else bounds, dtype=np.float64)
     n = len(cb)
-    if n * len(tris) <= _DENSE_PAIRS:  # few triangles: the kernel tests every box itself
-        scan, pair_off, pair_tri = True, np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if n * n_pieces <= _DENSE_PAIRS:  # few pieces: the kernel tests every box itself
+        scan, pair_off, pair_piece = True, np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
     else:  # many: the STRtree's box pairs, grouped by candidate (CSR)
-        cand, tri = box_pairs(cb, tris.bounds, tris.tree)
+        cand, piece = box_pairs(cb, tris.piece_bounds, tris.piece_tree)
         order = np.argsort(cand, kind="stable")
         pair_off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(cand, minlength=n), out=pair_off[1:])
-        scan, pair_tri = False, tri[order].astype(np.int64)
-    # A few owner boundaries: the kernel first looks for a candidate no boundary crosses (wholly
-    # inside or outside each owner) and clips only the others.
-    # (With several owners, as the other sites of no_overlap, most candidates meet none of them
-    # and the triangles' boxes already say so: there the boundary scan costs more than it saves.)
+        scan, pair_piece = False, piece[order].astype(np.int64)
+    # One owner with a short boundary (a zone): the kernel first looks for a candidate no boundary
+    # crosses (wholly inside or outside) and clips only the others. With several owners, as the
+    # other sites of no_overlap, most candidates meet none of them and the pieces' boxes already
+    # say so: there the boundary scan costs more than it saves.
     settle = scan and n_owners == 1 and len(tris.edge_a) <= _SETTLE_SEGMENTS and len(tris.edge_off) == 2
     _overlap_kernel(rings.coords, rings.ring_off, rings.sign.astype(np.float64), rings.geom_ring_off, cb,
-                    tris.xy, tris.bounds, tris.owner, scan, pair_off, pair_tri,
+                    tris.piece_xy, tris.piece_off, tris.piece_bounds, tris.piece_owner, scan, pair_off, pair_piece,
                     settle, tris.edge_a, tris.edge_b, tris.edge_off, out)
     return out
 
 
-# Up to this many vertices, a candidate's own vertices are tested against each triangle edge
+# Up to this many vertices, a candidate's own vertices are tested against each piece's edges
 # (exact, and tighter than its box, which a rotated rectangle fills only half); above, its box.
 _TEST_VERTICES = 16
 
 # Above this many boundary segments, testing each candidate's box against all of them costs more
-# than clipping against the triangles its box meets.
+# than clipping against the pieces its box meets.
 _SETTLE_SEGMENTS = 1024
 
 
 @njit(cache=True, nogil=True)
-def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_bounds, tri_owner, scan,
-                    pair_off, pair_tri, settle, edge_a, edge_b, edge_off, out):  # pragma: no cover - compiled
-    """Clip every ring of every candidate against each triangle its box meets and add up the areas.
+def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, piece_xy, piece_off, piece_bounds, piece_owner,
+                    scan, pair_off, pair_piece, settle, edge_a, edge_b, edge_off, out):  # pragma: no cover - compiled
+    """Clip every ring of every candidate against each convex piece its box meets and add up the areas.
 
-    `scan`: test every triangle's box; otherwise only pair_tri[pair_off[i]:pair_off[i + 1]].
+    `scan`: test every piece's box; otherwise only pair_piece[pair_off[i]:pair_off[i + 1]].
     `settle`: first, for each owner whose boundary (segments edge_a→edge_b, edge_off) meets
     nothing of the candidate's box, the candidate lies wholly inside or wholly outside it, and
     one vertex says which: its whole area or nothing, no clipping. Only owners whose boundary
-    meets the box are clipped triangle by triangle.
+    meets the box are clipped piece by piece.
     """
     n_owners = out.shape[1]
     crossed = np.ones(n_owners, dtype=np.bool_)
     longest = 0
     for r in range(ring_off.shape[0] - 1):
         longest = max(longest, ring_off[r + 1] - ring_off[r])
-    cap = 8 * longest + 16  # each of the three half-plane clips at most doubles a ring
+    cap = 4 * longest + 16  # grown below when a clip could need more
     ax, ay = np.empty(cap), np.empty(cap)
     bx, by = np.empty(cap), np.empty(cap)
     dd = np.empty(cap)
-    ex = np.empty(3)
-    ey = np.empty(3)
-    px = np.empty(3)
-    py = np.empty(3)
+    max_k = 3
+    for t in range(piece_off.shape[0] - 1):
+        max_k = max(max_k, piece_off[t + 1] - piece_off[t])
+    ex = np.empty(max_k)
+    ey = np.empty(max_k)
+    px = np.empty(max_k)
+    py = np.empty(max_k)
     corner_x = np.empty(_TEST_VERTICES)  # what is tested against each edge: the candidate's
     corner_y = np.empty(_TEST_VERTICES)  # vertices when few, else its box's corners
     test_x = np.empty(_TEST_VERTICES)
     test_y = np.empty(_TEST_VERTICES)
-    cuts = np.empty(3, dtype=np.bool_)
+    cuts = np.empty(max_k, dtype=np.bool_)
     for i in range(cb.shape[0]):
         r0, r1 = geom_ring_off[i], geom_ring_off[i + 1]
         whole = 0.0  # the candidate's own area, for triangles that contain its whole box
@@ -358,43 +440,46 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_
                     out[i, o] += whole
             if n_crossed == 0:
                 continue
-        n_pairs = tri_xy.shape[0] if scan else pair_off[i + 1] - pair_off[i]
+        n_pairs = piece_off.shape[0] - 1 if scan else pair_off[i + 1] - pair_off[i]
         for q in range(n_pairs):
             if scan:
                 t = q
-                if not (x0 <= tri_bounds[t, 2] and x1 >= tri_bounds[t, 0]
-                        and y0 <= tri_bounds[t, 3] and y1 >= tri_bounds[t, 1]):
+                if not (x0 <= piece_bounds[t, 2] and x1 >= piece_bounds[t, 0]
+                        and y0 <= piece_bounds[t, 3] and y1 >= piece_bounds[t, 1]):
                     continue
-                if settle and not crossed[tri_owner[t]]:
+                if settle and not crossed[piece_owner[t]]:
                     continue
             else:
-                t = pair_tri[pair_off[i] + q]
-            ox, oy = tri_xy[t, 0, 0], tri_xy[t, 0, 1]
-            for k in range(3):
-                px[k] = tri_xy[t, k, 0] - ox
-                py[k] = tri_xy[t, k, 1] - oy
-            for k in range(3):
-                ex[k] = px[(k + 1) % 3] - px[k]
-                ey[k] = py[(k + 1) % 3] - py[k]
+                t = pair_piece[pair_off[i] + q]
+            v0, nk = piece_off[t], piece_off[t + 1] - piece_off[t]
+            ox, oy = piece_xy[v0, 0], piece_xy[v0, 1]
+            for k in range(nk):
+                px[k] = piece_xy[v0 + k, 0] - ox
+                py[k] = piece_xy[v0 + k, 1] - oy
+            for k in range(nk):
+                kn = k + 1 if k + 1 < nk else 0
+                ex[k] = px[kn] - px[k]
+                ey[k] = py[kn] - py[k]
             for c in range(n_test):
                 corner_x[c], corner_y[c] = test_x[c] - ox, test_y[c] - oy
             # A candidate whose vertices (or box) lie wholly outside one edge meets nothing of the
-            # triangle (it lies in their convex hull); an edge with all of them on its inside
+            # piece (it lies in their convex hull); an edge with all of them on its inside
             # cannot cut it.
             disjoint = False
             n_cuts = 0
-            for k in range(3):
+            for k in range(nk):
                 n_in = 0
                 for c in range(n_test):
                     if ex[k] * (corner_y[c] - py[k]) - ey[k] * (corner_x[c] - px[k]) >= 0:
                         n_in += 1
                 if n_in == 0:
                     disjoint = True
+                    break
                 cuts[k] = n_in < n_test
                 n_cuts += cuts[k]
             if disjoint:
                 continue
-            owner = tri_owner[t]
+            owner = piece_owner[t]
             if n_cuts == 0:
                 if not whole_known:
                     whole = 0.0
@@ -409,26 +494,32 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, tri_xy, tri_
                 for j in range(m):
                     ax[j] = coords[ring_off[r] + j, 0] - ox
                     ay[j] = coords[ring_off[r] + j, 1] - oy
-                for k in range(3):
+                for k in range(nk):
                     if not cuts[k] or m == 0:
                         continue
+                    if 2 * m + 2 > cap:  # a clip adds at most one vertex per vertex: make room
+                        cap = 4 * m + 16
+                        ax2, ay2 = np.empty(cap), np.empty(cap)
+                        ax2[:m], ay2[:m] = ax[:m], ay[:m]
+                        ax, ay = ax2, ay2
+                        bx, by, dd = np.empty(cap), np.empty(cap), np.empty(cap)
                     # Sutherland–Hodgman: each vertex emits itself if inside, then the crossing
                     # point of its outgoing edge if that edge crosses the line.
                     for j in range(m):
                         dd[j] = ex[k] * (ay[j] - py[k]) - ey[k] * (ax[j] - px[k])
-                    q = 0
+                    q2 = 0
                     for j in range(m):
                         jn = j + 1 if j + 1 < m else 0
                         d0, d1 = dd[j], dd[jn]
                         if d0 >= 0:
-                            bx[q], by[q] = ax[j], ay[j]
-                            q += 1
+                            bx[q2], by[q2] = ax[j], ay[j]
+                            q2 += 1
                         if (d0 >= 0) != (d1 >= 0):
                             s = d0 / (d0 - d1)
-                            bx[q] = ax[j] + s * (ax[jn] - ax[j])
-                            by[q] = ay[j] + s * (ay[jn] - ay[j])
-                            q += 1
-                    m = q
+                            bx[q2] = ax[j] + s * (ax[jn] - ax[j])
+                            by[q2] = ay[j] + s * (ay[jn] - ay[j])
+                            q2 += 1
+                    m = q2
                     for j in range(m):
                         ax[j], ay[j] = bx[j], by[j]
                 if m >= 3:
