@@ -350,7 +350,7 @@ def ring_overlap_areas(rings: Rings, tris: Triangles, n_owners: int = 1,
     settle = scan and n_owners == 1 and len(tris.edge_a) <= _SETTLE_SEGMENTS and len(tris.edge_off) == 2
     _overlap_kernel(rings.coords, rings.ring_off, rings.sign.astype(np.float64), rings.geom_ring_off, cb,
                     tris.piece_xy, tris.piece_off, tris.piece_bounds, tris.piece_owner, scan, pair_off, pair_piece,
-                    settle, tris.edge_a, tris.edge_b, tris.edge_off, out)
+                    settle, tris.edge_a, tris.edge_b, out)
     return out
 
 
@@ -365,17 +365,20 @@ _SETTLE_SEGMENTS = 1024
 
 @njit(cache=True, nogil=True)
 def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, piece_xy, piece_off, piece_bounds, piece_owner,
-                    scan, pair_off, pair_piece, settle, edge_a, edge_b, edge_off, out):  # pragma: no cover - compiled
+                    scan, pair_off, pair_piece, settle, edge_a, edge_b, out):  # pragma: no cover - compiled
     """Clip every ring of every candidate against each convex piece its box meets and add up the areas.
 
     `scan`: test every piece's box; otherwise only pair_piece[pair_off[i]:pair_off[i + 1]].
-    `settle`: first, for each owner whose boundary (segments edge_a→edge_b, edge_off) meets
-    nothing of the candidate's box, the candidate lies wholly inside or wholly outside it, and
-    one vertex says which: its whole area or nothing, no clipping. Only owners whose boundary
-    meets the box are clipped piece by piece.
+    `settle` (one owner only): a candidate whose box meets several pieces is first tested against
+    the owner's boundary (segments edge_a→edge_b): if no segment meets it, it lies wholly inside
+    or wholly outside, and one vertex says which: its whole area or nothing, no clipping.
     """
-    n_owners = out.shape[1]
-    crossed = np.ones(n_owners, dtype=np.bool_)
+    n_pieces = piece_off.shape[0] - 1
+    most = n_pieces
+    if not scan:
+        for i in range(pair_off.shape[0] - 1):
+            most = max(most, pair_off[i + 1] - pair_off[i])
+    meet = np.empty(most, dtype=np.int64)
     longest = 0
     for r in range(ring_off.shape[0] - 1):
         longest = max(longest, ring_off[r + 1] - ring_off[r])
@@ -390,14 +393,12 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, piece_xy, pi
     ey = np.empty(max_k)
     px = np.empty(max_k)
     py = np.empty(max_k)
-    corner_x = np.empty(_TEST_VERTICES)  # what is tested against each edge: the candidate's
-    corner_y = np.empty(_TEST_VERTICES)  # vertices when few, else its box's corners
-    test_x = np.empty(_TEST_VERTICES)
-    test_y = np.empty(_TEST_VERTICES)
+    test_x = np.empty(_TEST_VERTICES)  # what is tested against each piece's edges: the
+    test_y = np.empty(_TEST_VERTICES)  # candidate's vertices when few, else its box's corners
     cuts = np.empty(max_k, dtype=np.bool_)
     for i in range(cb.shape[0]):
         r0, r1 = geom_ring_off[i], geom_ring_off[i + 1]
-        whole = 0.0  # the candidate's own area, for triangles that contain its whole box
+        whole = 0.0  # the candidate's own area, for pieces that hold all of it
         whole_known = False
         x0, y0, x1, y1 = cb[i, 0], cb[i, 1], cb[i, 2], cb[i, 3]
         n_test = ring_off[r1] - ring_off[r0] if r1 > r0 else 0
@@ -408,7 +409,24 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, piece_xy, pi
             n_test = 4
             test_x[0], test_x[1], test_x[2], test_x[3] = x0, x1, x1, x0
             test_y[0], test_y[1], test_y[2], test_y[3] = y0, y0, y1, y1
-        if settle:
+        # The pieces whose boxes meet the candidate's.
+        n_meet = 0
+        if scan:
+            for t in range(n_pieces):
+                if x0 <= piece_bounds[t, 2] and x1 >= piece_bounds[t, 0] and \
+                        y0 <= piece_bounds[t, 3] and y1 >= piece_bounds[t, 1]:
+                    meet[n_meet] = t
+                    n_meet += 1
+        else:
+            for q in range(pair_off[i], pair_off[i + 1]):
+                meet[n_meet] = pair_piece[q]
+                n_meet += 1
+        if n_meet == 0:
+            continue
+        if settle and n_meet > 1:
+            # Several pieces: if no boundary segment meets the candidate, it lies wholly inside or
+            # wholly outside the (one) owner, and one vertex says which; no clipping at the
+            # pieces' inner edges.
             first = -1
             for r in range(r0, r1):
                 if ring_off[r + 1] > ring_off[r]:
@@ -417,40 +435,31 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, piece_xy, pi
             if first < 0:
                 continue  # no vertices: no area
             vx, vy = coords[first, 0], coords[first, 1]
-            n_crossed = 0
-            for o in range(n_owners):
-                meets = False
-                odd = False
-                for k in range(edge_off[o], edge_off[o + 1]):
-                    ax_, ay_, bx_, by_ = edge_a[k, 0], edge_a[k, 1], edge_b[k, 0], edge_b[k, 1]
-                    if min(ax_, bx_) <= x1 and max(ax_, bx_) >= x0 and min(ay_, by_) <= y1 and max(ay_, by_) >= y0:
+            meets = False
+            odd = False
+            for k in range(edge_a.shape[0]):
+                ax_, ay_, bx_, by_ = edge_a[k, 0], edge_a[k, 1], edge_b[k, 0], edge_b[k, 1]
+                if min(ax_, bx_) <= x1 and max(ax_, bx_) >= x0 and min(ay_, by_) <= y1 and max(ay_, by_) >= y0:
+                    # The boxes meet; the segment still misses the candidate when all its
+                    # vertices (or box corners) lie strictly on one side of the segment's line.
+                    n_left, n_right = 0, 0
+                    for c in range(n_test):
+                        side = (bx_ - ax_) * (test_y[c] - ay_) - (by_ - ay_) * (test_x[c] - ax_)
+                        n_left += side > 0
+                        n_right += side < 0
+                    if n_left < n_test and n_right < n_test:
                         meets = True
                         break
-                    if (ay_ > vy) != (by_ > vy) and vx < ax_ + (vy - ay_) * (bx_ - ax_) / (by_ - ay_):
-                        odd = not odd  # even–odd ray casting of the vertex, holes count out
-                crossed[o] = meets
-                if meets:
-                    n_crossed += 1
-                elif odd:
-                    if not whole_known:
-                        for r in range(r0, r1):
-                            whole += ring_sign[r] * _shoelace(coords[ring_off[r]:ring_off[r + 1], 0],
+                if (ay_ > vy) != (by_ > vy) and vx < ax_ + (vy - ay_) * (bx_ - ax_) / (by_ - ay_):
+                    odd = not odd  # even–odd ray casting of the vertex, holes count out
+            if not meets:
+                if odd:
+                    for r in range(r0, r1):
+                        out[i, 0] += ring_sign[r] * _shoelace(coords[ring_off[r]:ring_off[r + 1], 0],
                                                               coords[ring_off[r]:ring_off[r + 1], 1])
-                        whole_known = True
-                    out[i, o] += whole
-            if n_crossed == 0:
                 continue
-        n_pairs = piece_off.shape[0] - 1 if scan else pair_off[i + 1] - pair_off[i]
-        for q in range(n_pairs):
-            if scan:
-                t = q
-                if not (x0 <= piece_bounds[t, 2] and x1 >= piece_bounds[t, 0]
-                        and y0 <= piece_bounds[t, 3] and y1 >= piece_bounds[t, 1]):
-                    continue
-                if settle and not crossed[piece_owner[t]]:
-                    continue
-            else:
-                t = pair_piece[pair_off[i] + q]
+        for q in range(n_meet):
+            t = meet[q]
             v0, nk = piece_off[t], piece_off[t + 1] - piece_off[t]
             ox, oy = piece_xy[v0, 0], piece_xy[v0, 1]
             for k in range(nk):
@@ -460,8 +469,6 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, piece_xy, pi
                 kn = k + 1 if k + 1 < nk else 0
                 ex[k] = px[kn] - px[k]
                 ey[k] = py[kn] - py[k]
-            for c in range(n_test):
-                corner_x[c], corner_y[c] = test_x[c] - ox, test_y[c] - oy
             # A candidate whose vertices (or box) lie wholly outside one edge meets nothing of the
             # piece (it lies in their convex hull); an edge with all of them on its inside
             # cannot cut it.
@@ -469,8 +476,9 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, piece_xy, pi
             n_cuts = 0
             for k in range(nk):
                 n_in = 0
+                qx, qy = piece_xy[v0 + k, 0], piece_xy[v0 + k, 1]
                 for c in range(n_test):
-                    if ex[k] * (corner_y[c] - py[k]) - ey[k] * (corner_x[c] - px[k]) >= 0:
+                    if ex[k] * (test_y[c] - qy) - ey[k] * (test_x[c] - qx) >= 0:
                         n_in += 1
                 if n_in == 0:
                     disjoint = True
@@ -520,8 +528,8 @@ def _overlap_kernel(coords, ring_off, ring_sign, geom_ring_off, cb, piece_xy, pi
                             by[q2] = ay[j] + s * (ay[jn] - ay[j])
                             q2 += 1
                     m = q2
-                    for j in range(m):
-                        ax[j], ay[j] = bx[j], by[j]
+                    ax, bx = bx, ax  # the clipped ring is the next clip's input
+                    ay, by = by, ay
                 if m >= 3:
                     out[i, owner] += ring_sign[r] * _shoelace(ax[:m], ay[:m])
     return out
