@@ -42,6 +42,13 @@ class Batch:
         return shapely.get_num_interior_rings(self.geoms)
 
     @cached_property
+    def empty(self) -> np.ndarray:
+        """Candidates without a vertex (from the rings when all are polygonal: nothing to ask GEOS)."""
+        if self.all_polygonal:
+            return np.diff(self.rings.ring_off[self.rings.geom_ring_off]) == 0
+        return shapely.is_empty(self.geoms)
+
+    @cached_property
     def polygonal(self) -> np.ndarray:
         return is_polygonal(self.geoms, self.types)
 

@@ -17,7 +17,8 @@ import numpy as np
 import shapely
 from numba import njit
 
-from zones.siting.clip import Rings, rings_of
+from zones.siting.batch import Batch
+from zones.siting.clip import rings_of
 
 # GEOS's precision for the largest inscribed circle (m, on the radius): the width test
 # allows twice it, so widths from GEOS are exact to 2 cm.
@@ -27,8 +28,7 @@ MAX_CONVEX_VERTICES = 16
 _POLYGONAL_IDS = [int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)]
 
 
-def inscribed_diameter(geoms: np.ndarray, rings: Rings | None = None, types: np.ndarray | None = None,
-                       holes: np.ndarray | None = None) -> np.ndarray:
+def inscribed_diameter(geoms: np.ndarray, batch: Batch | None = None) -> np.ndarray:
     """Diameter of the largest circle inside each geometry: the width a planner can rely on.
 
     Convex single-ring polygons get the exact width from a compiled loop; holes, several
@@ -39,11 +39,9 @@ def inscribed_diameter(geoms: np.ndarray, rings: Rings | None = None, types: np.
     ----------
     geoms : ndarray of shapely geometries
         Sites in metres (EPSG:5186).
-    rings : Rings, optional
-        The same geometries already taken apart (zones/siting/clip.py `rings_of`), if at hand;
-        only valid when every geometry is polygonal.
-    types, holes : ndarray of int, optional
-        shapely.get_type_id and shapely.get_num_interior_rings of `geoms`, if at hand.
+    batch : Batch, optional
+        The same geometries already taken apart (zones/siting/batch.py), if at hand: their
+        types, rings and emptiness are then not computed again.
 
     Returns
     -------
@@ -68,16 +66,16 @@ def inscribed_diameter(geoms: np.ndarray, rings: Rings | None = None, types: np.
     the hole's corner); GEOS finds it to 2 cm.
     """
     out = np.full(len(geoms), np.nan)
-    types = shapely.get_type_id(geoms) if types is None else types  # -1: None
-    empty = shapely.is_empty(geoms)
+    types = shapely.get_type_id(geoms) if batch is None else batch.types  # -1: None
+    empty = shapely.is_empty(geoms) if batch is None else batch.empty
     one_ring = (types == int(shapely.GeometryType.POLYGON)) & ~empty
-    if holes is None:
+    if batch is None:
         one_ring[one_ring] = shapely.get_num_interior_rings(geoms[one_ring]) == 0
     else:
-        one_ring &= holes == 0
+        one_ring &= batch.holes == 0
     idx = np.flatnonzero(one_ring)
     if len(idx):
-        r = rings.take(idx) if rings is not None else rings_of(geoms[idx])
+        r = batch.rings.take(idx) if batch is not None and batch.all_polygonal else rings_of(geoms[idx])
         radius = np.full(len(idx), np.nan)
         _convex_radius_kernel(r.coords, r.ring_off, MAX_CONVEX_VERTICES, radius)
         out[idx] = 2.0 * radius

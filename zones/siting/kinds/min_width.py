@@ -10,7 +10,7 @@ from zones.siting.width import MIC_TOLERANCE_M, inscribed_diameter
 
 
 def _measure(b: BoundRule, batch: Batch) -> RuleArrays:
-    width = inscribed_diameter(batch.geoms, batch.rings if batch.all_polygonal else None, batch.types, batch.holes)
+    width = inscribed_diameter(batch.geoms, batch)
     return RuleArrays(b, width >= b.rule.threshold - 2 * MIC_TOLERANCE_M, width, no_target(len(batch)))
 
 

@@ -33,10 +33,15 @@ def _measure(b: BoundRule, batch: Batch) -> RuleArrays:
     n_t = len(b.targets)
     fast = np.flatnonzero(batch.polygonal) if b.pieces is not None else np.zeros(0, dtype=np.int64)
     step = max(1, _OVERLAP_CELLS // n_t)
-    for lo in range(0, len(fast), step):
-        idx = fast[lo:lo + step]
-        per = np.maximum(ring_overlap_areas(batch.rings_at(idx), b.pieces, n_t, bounds=batch.bounds[idx]), 0.0)
-        _tally(per, idx, overlap, which)
+    if len(fast) == len(g) <= step:  # the usual batch: no index arrays to gather
+        per = np.maximum(ring_overlap_areas(batch.rings, b.pieces, n_t, bounds=batch.bounds), 0.0)
+        _tally(per, slice(None), overlap, which)
+        fast = np.arange(len(g))
+    else:
+        for lo in range(0, len(fast), step):
+            idx = fast[lo:lo + step]
+            per = np.maximum(ring_overlap_areas(batch.rings_at(idx), b.pieces, n_t, bounds=batch.bounds[idx]), 0.0)
+            _tally(per, idx, overlap, which)
     slow = others(fast, len(g))
     if len(slow):  # points, lines, targets that would not triangulate: GEOS overlays
         src, tgt = b.tree.query(g[slow], predicate="intersects")
@@ -46,12 +51,13 @@ def _measure(b: BoundRule, batch: Batch) -> RuleArrays:
     return RuleArrays(b, overlap <= b.rule.threshold + EPS_M2, overlap, which)
 
 
-def _tally(per: np.ndarray, idx: np.ndarray, overlap: np.ndarray, which: np.ndarray) -> None:
-    """Total overlap of candidates `idx` and the target each overlaps most (named in the message)."""
+def _tally(per: np.ndarray, idx: np.ndarray | slice, overlap: np.ndarray, which: np.ndarray) -> None:
+    """Total overlap of candidates `idx` (indices, or a slice of all) and the target each overlaps
+    most (named in the message)."""
     overlap[idx] = per.sum(axis=1)
     most = np.argmax(per, axis=1)
-    hit = per[np.arange(len(idx)), most] > 0
-    which[idx[hit]] = most[hit]
+    hit = np.take_along_axis(per, most[:, None], axis=1)[:, 0] > 0
+    which[idx] = np.where(hit, most, which[idx])
 
 
 def _message(passed: bool, m: float, t: float, ko: str, en: str) -> tuple[str, str]:
