@@ -226,21 +226,35 @@ def _edge_distance_kernel(a, b, edge_of, sa, sb, owner, ox, oy, out):  # pragma:
         for o in range(n_owners):
             if first_gap[o] < out[g, o]:
                 k = first_k[o]
-                out[g, o] = min(out[g, o], _edges_seg2(ax, ay, bx, by, e1 - e0, sa[k, 0], sa[k, 1], sb[k, 0], sb[k, 1]))
+                out[g, o] = min(out[g, o], _edges_seg2(ax, ay, bx, by, e1 - e0, sa[k, 0], sa[k, 1], sb[k, 0], sb[k, 1],
+                                                       first_gap[o] > 0))
         for k in range(m):
             o = owner[k]
             if gap[k] >= out[g, o] or k == first_k[o]:
                 continue
-            out[g, o] = min(out[g, o], _edges_seg2(ax, ay, bx, by, e1 - e0, sa[k, 0], sa[k, 1], sb[k, 0], sb[k, 1]))
+            out[g, o] = min(out[g, o], _edges_seg2(ax, ay, bx, by, e1 - e0, sa[k, 0], sa[k, 1], sb[k, 0], sb[k, 1],
+                                                   gap[k] > 0))
         e0 = e1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _edges_seg2(ax, ay, bx, by, n, cx, cy, dx, dy):  # pragma: no cover - compiled
-    """Smallest squared distance between edges a[j]→b[j], j < n, and segment c–d."""
+def _edges_seg2(ax, ay, bx, by, n, cx, cy, dx, dy, apart):  # pragma: no cover - compiled
+    """Smallest squared distance between edges a[j]→b[j], j < n, and segment c–d.
+
+    `apart`: the boxes of the edges and of c–d do not meet, so nothing crosses and the distance
+    is the nearest endpoint-to-segment one; an edge's end that starts the next edge is measured
+    once.
+    """
     best = np.inf
+    if not apart:
+        for j in range(n):
+            best = min(best, _seg_seg2(ax[j], ay[j], bx[j], by[j], cx, cy, dx, dy))
+        return best
     for j in range(n):
-        best = min(best, _seg_seg2(ax[j], ay[j], bx[j], by[j], cx, cy, dx, dy))
+        best = min(best, _pt_seg2(ax[j], ay[j], cx, cy, dx, dy))
+        if j + 1 == n or bx[j] != ax[j + 1] or by[j] != ay[j + 1]:
+            best = min(best, _pt_seg2(bx[j], by[j], cx, cy, dx, dy))
+        best = min(best, min(_pt_seg2(cx, cy, ax[j], ay[j], bx[j], by[j]), _pt_seg2(dx, dy, ax[j], ay[j], bx[j], by[j])))
     return best
 
 
