@@ -3,19 +3,23 @@
 A GEOS overlay (intersection / difference) costs ~25–50 µs per candidate
 whatever its size: on 100,000 candidates that alone breaks the siting
 benchmark. The areas the siting rules need ("m² outside the zone", "m²
-overlapping an existing facility") do not need the overlay geometry, only its
+overlapping another planned site") do not need the overlay geometry, only its
 area, and that can be had much faster:
 
 * the fixed polygon (a zone, the legal dongs, a facility) is cut once, at bind
   time, into triangles (constrained Delaunay triangulation: no new vertices,
-  no overlaps, together exactly the polygon);
-* each candidate ring is clipped against every triangle whose bounding box it
+  no overlaps, together exactly the polygon), and the triangles are merged
+  back into convex pieces while they stay convex (Hertel–Mehlhorn): fewer
+  pieces, and fewer inner edges for a candidate to be clipped at;
+* each candidate ring is clipped against every piece whose bounding box it
   touches (Sutherland–Hodgman: a clip against a convex window is exact for any
   subject ring, convex or not, holes included), in one compiled loop (numba)
-  over flat vertex arrays; a triangle that holds the candidate's whole box
-  adds the candidate's area without clipping, one wholly off an edge nothing;
+  over flat vertex arrays; a piece whose edges all have the candidate's
+  vertices on their inside adds the candidate's area without clipping, one
+  with all of them outside an edge nothing; over a single zone, a candidate
+  that no boundary segment meets is wholly in or out, which one vertex says;
 * the clipped rings' shoelace areas, computed in coordinates local to the
-  triangle so that 6-digit EPSG:5186 coordinates lose no precision, add up to
+  piece so that 6-digit EPSG:5186 coordinates lose no precision, add up to
   the overlap area.
 
 Clipping a closed ring at a half-plane keeps its winding number at every point
@@ -304,7 +308,8 @@ class Rings:
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every edge a→b of every ring with its geometry index, as zones.siting.distance.ring_edges gives them."""
-        return self.coords, _ring_next(self.coords, self.ring_off), np.repeat(self.ring_geom, np.diff(self.ring_off)).astype(np.int64, copy=False)
+        edge_of = np.repeat(self.ring_geom, np.diff(self.ring_off)).astype(np.int64, copy=False)
+        return self.coords, _ring_next(self.coords, self.ring_off), edge_of
 
 
 # Above this many candidate × triangle box tests a dense comparison costs more memory than the STRtree query.

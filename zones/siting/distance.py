@@ -254,7 +254,8 @@ def _edges_seg2(ax, ay, bx, by, n, cx, cy, dx, dy, apart):  # pragma: no cover -
         best = min(best, _pt_seg2(ax[j], ay[j], cx, cy, dx, dy))
         if j + 1 == n or bx[j] != ax[j + 1] or by[j] != ay[j + 1]:
             best = min(best, _pt_seg2(bx[j], by[j], cx, cy, dx, dy))
-        best = min(best, min(_pt_seg2(cx, cy, ax[j], ay[j], bx[j], by[j]), _pt_seg2(dx, dy, ax[j], ay[j], bx[j], by[j])))
+        best = min(best, _pt_seg2(cx, cy, ax[j], ay[j], bx[j], by[j]))
+        best = min(best, _pt_seg2(dx, dy, ax[j], ay[j], bx[j], by[j]))
     return best
 
 

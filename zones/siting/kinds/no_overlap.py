@@ -63,7 +63,8 @@ def _tally(per: np.ndarray, idx: np.ndarray | slice, overlap: np.ndarray, which:
 def _message(passed: bool, m: float, t: float, ko: str, en: str) -> tuple[str, str]:
     ms, ts = measured(m), num(t)
     if passed:
-        return (f"다른 계획 시설과 중첩 {ms} m² (허용 {ts} m²)", f"overlap with other planned sites {ms} m² (allowed {ts} m²)")
+        return (f"다른 계획 시설과 중첩 {ms} m² (허용 {ts} m²)",
+                f"overlap with other planned sites {ms} m² (allowed {ts} m²)")
     return (f"{ko}와 {ms} m² 중첩 (허용 {ts} m²)", f"overlaps {en} by {ms} m² (allowed {ts} m²)")
 
 
@@ -76,7 +77,8 @@ def _cut(b: BoundRule) -> Cut | None:
 
 
 NO_OVERLAP = register_kind(RuleKind(
-    name="no_overlap", label_ko="다른 계획 시설과 중첩 금지", label_en="no overlap with other planned sites", unit="m²",
+    name="no_overlap", label_ko="다른 계획 시설과 중첩 금지", label_en="no overlap with other planned sites",
+    unit="m²",
     params=(Param("layer", str, None), Param("max_overlap_m2", float, 0.0, "m²", not_negative)),
     threshold=lambda p: float(p["max_overlap_m2"]), validate=no_cross_checks, bind=_bind, measure=_measure,
     message=_message, region=RegionCut(role="existing_facility", term="other_sites", cut=_cut),
