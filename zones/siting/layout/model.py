@@ -39,6 +39,7 @@ from zones.siting.layout.raster import Grid, classify, prefix, window_all, windo
 from zones.siting.layout.terms import (Apart, Avoid, Disjoint, Keep, MaxArea, MinArea, MinWidth, Near, Reach,
                                        RuleRef, Term)
 
+EXPLAIN_ASPECTS = (1.0,)  # fewer footprints while looking for the rules in conflict
 ARC_SEGS = 16  # quarter-circle segments of the grown and shrunk geometries
 _CHORD = math.cos(math.pi / (4 * ARC_SEGS))  # apothem / radius of those arcs
 
@@ -74,6 +75,7 @@ class LayoutModel:
                  loosened: dict[RuleRef, float] | None = None):
         self.p = problem
         self.explaining = explaining
+        self.loosened = dict(loosened or {})
         self.m = cp_model.CpModel()
         self.rule_lits: dict[RuleRef, cp_model.IntVar] = {}
         self.infeasible_without: list[RuleRef] = []  # rules whose terms have no way to hold at all
@@ -82,6 +84,7 @@ class LayoutModel:
             kept = [t for t in problem.terms.get(fid, ()) if only is None or t.ref in only]
             self.terms[fid] = [t.loosen(loosened[t.ref]) if loosened and t.ref in loosened else t for t in kept]
         self.grid = self._grid()
+        self._classified: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         self._footprints()
         self._regions: dict[str, list[Region]] = {f: [] for f in problem.place}
         self._conditional: list[tuple[str, Region, list]] = []
@@ -137,10 +140,17 @@ class LayoutModel:
             a = max((t.value for t in mins), default=None)
             wd = max((t.value for t in widths), default=None)
             if self.explaining:
-                opts: list[Footprint] = []
-                for aa in (a, None):
-                    for ww in (wd, None):
-                        fam = family(c, aa, ww) if (aa or ww) else [Footprint(1, 1)]
+                # Every footprint any combination of the size rules allows, from all the facility's
+                # size rules (also those left out of this model), so that switching a rule off only
+                # ever allows more: the normal model's footprints first, then relaxed ones.
+                every = [t.loosen(self.loosened[t.ref]) if t.ref in self.loosened else t
+                         for t in self.p.terms.get(fid, ())]
+                a_all = max((t.value for t in every if isinstance(t, MinArea)), default=None)
+                w_all = max((t.value for t in every if isinstance(t, MinWidth)), default=None)
+                opts: list[Footprint] = list(family(c, a_all, w_all)) if (a_all or w_all) else []
+                for aa in (a_all, None):
+                    for ww in (w_all, None):
+                        fam = family(c, aa, ww, aspects=EXPLAIN_ASPECTS) if (aa or ww) else [Footprint(1, 1)]
                         opts += [f for f in fam if f not in opts]
             else:
                 if a is None and wd is None:
@@ -371,49 +381,80 @@ class LayoutModel:
 
     # ---- allowed corners --------------------------------------------------------------------
 
-    def _cells(self, region: Region) -> np.ndarray:
-        """The summed-area table of the cells the region's test looks at."""
-        inside, meets = classify(self.grid, region.geometry)
-        return prefix(meets if region.how == "avoid" else inside)
+    def _mask(self, region: Region) -> np.ndarray:
+        """The cells the region's test looks at: meeting what to avoid, wholly inside otherwise.
+        Several facilities share zones (a sub-complex, the legal dong): each is classified once."""
+        key = shapely.to_wkb(region.geometry)
+        if key not in self._classified:
+            self._classified[key] = classify(self.grid, region.geometry)
+        inside, meets = self._classified[key]
+        return meets if region.how == "avoid" else inside
 
-    def _positions(self, region: Region, cells: np.ndarray, f: Footprint) -> np.ndarray:
-        if region.how == "keep":
-            return window_all(cells, f.w, f.h)
-        if region.how == "avoid":
-            return ~window_any(cells, f.w, f.h)
-        return window_any(cells, f.w, f.h)
+    @staticmethod
+    def _positions(how: str, table: np.ndarray, f: Footprint) -> np.ndarray:
+        if how == "keep":
+            return window_all(table, f.w, f.h)
+        if how == "avoid":
+            return ~window_any(table, f.w, f.h)
+        return window_any(table, f.w, f.h)
 
     def _place_regions(self) -> None:
         for fid in self.p.place:
-            opts = self.options[fid]
-            if not opts:
+            if not self.options[fid]:
                 continue
-            regions = [(r, self._cells(r)) for r in self._regions[fid]]
-            for f, lit in zip(opts, self.option_lits[fid]):
-                if self.explaining:
-                    for r, cells in regions:
-                        self.restrict(fid, self._positions(r, cells, f), [lit, *self.lit(r.ref)], r.ref)
-                else:
-                    allowed = np.ones((self.grid.ny - f.h + 1, self.grid.nx - f.w + 1), dtype=bool)
-                    for r, cells in regions:
-                        allowed &= self._positions(r, cells, f)
-                    self.restrict(fid, allowed, [lit], regions[0][0].ref if regions else (fid, "zone"))
+            if self.explaining:
+                for r in self._regions[fid]:
+                    self._place_one(fid, [r], [r.ref])
+            else:
+                self._place_one(fid, self._regions[fid], [])
         for fid, region, enforce in self._conditional:
-            cells = self._cells(region)
-            for f, lit in zip(self.options[fid], self.option_lits[fid]):
-                self.restrict(fid, self._positions(region, cells, f), [lit, *enforce], region.ref)
+            self._place_one(fid, [region], None, enforce)
 
-    def restrict(self, fid: str, allowed: np.ndarray, enforce: list, ref: RuleRef) -> None:
-        """With `enforce` all true, the corner (x, y) of `fid` is one where `allowed` is True:
-        in one of the set's convex pieces (pieces.py), each a few linear inequalities."""
+    def _place_one(self, fid: str, regions: list[Region], rule_refs: list[RuleRef] | None,
+                   enforce: list | None = None) -> None:
+        """Allow only the corners where every region holds, for each footprint of `fid`. The zones
+        to keep inside are intersected first (a cell is inside all of them when it is inside their
+        intersection) and the work is cropped to the box of their cells."""
+        keeps = [r for r in regions if r.how == "keep"]
+        rest = [r for r in regions if r.how != "keep"]
+        r0, r1, c0, c1 = 0, self.grid.ny - 1, 0, self.grid.nx - 1
+        masks: list[tuple[str, np.ndarray]] = []
+        if keeps:
+            zone = shapely.intersection_all([r.geometry for r in keeps])
+            inside = self._mask(Region(keeps[0].ref, "keep", zone))
+            rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+            if not len(rows):
+                for f, lit in zip(self.options[fid], self.option_lits[fid]):
+                    self.restrict(fid, np.zeros((0, 0), dtype=bool), self._enforce(lit, rule_refs, enforce), (0, 0))
+                return
+            r0, r1, c0, c1 = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+            masks.append(("keep", inside))
+        masks += [(r.how, self._mask(r)) for r in rest]
+        tables = [(how, prefix(m[r0:r1 + 1, c0:c1 + 1])) for how, m in masks]
+        for f, lit in zip(self.options[fid], self.option_lits[fid]):
+            allowed = np.ones((max(r1 - r0 + 2 - f.h, 0), max(c1 - c0 + 2 - f.w, 0)), dtype=bool)
+            for how, table in tables:
+                allowed &= self._positions(how, table, f)
+            self.restrict(fid, allowed, self._enforce(lit, rule_refs, enforce), (r0, c0))
+
+    def _enforce(self, lit, rule_refs: list[RuleRef] | None, enforce: list | None) -> list:
+        if enforce is not None:
+            return [lit, *enforce]
+        return [lit, *(v for ref in rule_refs for v in self.lit(ref))]
+
+    def restrict(self, fid: str, allowed: np.ndarray, enforce: list, offset: tuple[int, int]) -> None:
+        """With `enforce` all true, the corner (x, y) of `fid` is one where `allowed` is True
+        (row 0, column 0 of `allowed` being grid cell `offset`): in one of the set's convex
+        pieces (pieces.py), each a few linear inequalities."""
         x, y = self.x[fid], self.y[fid]
-        rows = np.flatnonzero(allowed.any(axis=1))
+        rows = np.flatnonzero(allowed.any(axis=1)) if allowed.size else np.zeros(0, dtype=np.int64)
         if not len(rows):
             self.m.add_bool_or([lit.Not() for lit in enforce])
             return
         cols = np.flatnonzero(allowed.any(axis=0))
         r0, r1, c0, c1 = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
-        for cond in (y >= r0, y <= r1, x >= c0, x <= c1):
+        oy, ox = offset
+        for cond in (y >= r0 + oy, y <= r1 + oy, x >= c0 + ox, x <= c1 + ox):
             self.m.add(cond).only_enforce_if(enforce)
         pieces = convex_pieces(allowed[r0:r1 + 1, c0:c1 + 1])
         if len(pieces) == 1 and all(b == 0 for _, b, _ in pieces[0].at_least) and pieces[0].rows == (0, r1 - r0):
@@ -424,10 +465,10 @@ class LayoutModel:
             self.m.add_bool_or(picks).only_enforce_if(enforce)
         for k, piece in enumerate(pieces):
             on = [*enforce, picks[k]] if picks else enforce
-            self.m.add(y >= piece.rows[0] + r0).only_enforce_if(on)
-            self.m.add(y <= piece.rows[1] + r0).only_enforce_if(on)
+            self.m.add(y >= piece.rows[0] + r0 + oy).only_enforce_if(on)
+            self.m.add(y <= piece.rows[1] + r0 + oy).only_enforce_if(on)
             for a, b, c in piece.at_least:
-                self.m.add(a * x + b * y >= c + a * c0 + b * r0).only_enforce_if(on)
+                self.m.add(a * x + b * y >= c + a * (c0 + ox) + b * (r0 + oy)).only_enforce_if(on)
 
     # ---- reading a solution ------------------------------------------------------------------
 

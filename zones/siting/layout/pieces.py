@@ -39,41 +39,46 @@ class Piece:
         return self.rows[0] <= y <= self.rows[1] and all(a * x + b * y >= c for a, b, c in self.at_least)
 
 
+Run = tuple[int, int, int]  # (row, first column, last column)
+
+
 def convex_pieces(allowed: np.ndarray) -> list[Piece]:
     """Pieces whose grid points together are exactly the True cells of `allowed` (rows = y)."""
+    lo, hi = run_tables(allowed)
+    runs = sorted((r, int(a), int(b)) for k in range(len(lo)) for r, (a, b) in enumerate(zip(lo[k], hi[k])) if b >= 0)
     out: list[Piece] = []
-    stack = [allowed]
+    stack: list = [runs] if runs else []
     while stack:
-        mask = stack.pop()
-        for comp in _components(mask):
-            rows = np.flatnonzero(comp.any(axis=1))
-            r0, r1 = int(rows[0]), int(rows[-1])
-            lo, hi = run_tables(comp[r0:r1 + 1])
-            if len(lo) > 1:  # a row with two runs (a U shape): split the rows at the first such row
-                split = int(np.flatnonzero(hi[1] >= 0)[0])
-                split = split if split > 0 else int(np.flatnonzero(hi[1] < 0)[0]) if (hi[1] < 0).any() else 1
-                stack += _split(comp, r0 + split)
-                continue
-            piece, worst = _hull_piece(lo[0], hi[0], r0)
+        item = stack.pop()
+        if isinstance(item, tuple):  # a band of rows with one run each: check it against its hull
+            r0, lo_b, hi_b = item
+            piece, worst = _hull_piece(lo_b, hi_b, r0)
             if piece is not None:
                 out.append(piece)
             else:
-                stack += _split(comp, r0 + max(worst, 1))
+                cut = max(worst, 1)
+                stack += [(r0, lo_b[:cut], hi_b[:cut]), (r0 + cut, lo_b[cut:], hi_b[cut:])]
+            continue
+        for comp in _components(item):
+            rows = [r for r, _, _ in comp]
+            if len(set(rows)) < len(rows):  # a row with two runs (a U shape): split the rows there
+                counts: dict[int, int] = {}
+                for r in rows:
+                    counts[r] = counts.get(r, 0) + 1
+                multi = [r for r in sorted(counts) if counts[r] > 1]
+                single = [r for r in sorted(counts) if counts[r] == 1]
+                split = multi[0] if multi[0] > rows[0] else next((r for r in single if r > multi[0]), multi[0] + 1)
+                stack += [[u for u in comp if u[0] < split], [u for u in comp if u[0] >= split]]
+                continue
+            stack.append((rows[0], np.array([a for _, a, _ in comp]), np.array([b for _, _, b in comp])))
     return out
 
 
-def _split(mask: np.ndarray, row: int) -> list[np.ndarray]:
-    a, b = mask.copy(), mask.copy()
-    a[row:] = False
-    b[:row] = False
-    return [m for m in (a, b) if m.any()]
-
-
-def _components(mask: np.ndarray) -> list[np.ndarray]:
-    """4-connected components, found by joining runs that overlap in consecutive rows."""
-    lo, hi = run_tables(mask)
-    runs = [(r, int(a), int(b)) for k in range(len(lo)) for r, (a, b) in enumerate(zip(lo[k], hi[k])) if b >= 0]
-    runs.sort()
+def _components(runs: list[Run]) -> list[list[Run]]:
+    """4-connected components of sorted runs: runs that overlap in consecutive rows join."""
+    runs = [u for u in runs]
+    if not runs:
+        return []
     parent = list(range(len(runs)))
 
     def find(i: int) -> int:
@@ -90,19 +95,10 @@ def _components(mask: np.ndarray) -> list[np.ndarray]:
             _, c, d = runs[j]
             if a <= d and c <= b:
                 parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(runs)):
-        groups.setdefault(find(i), []).append(i)
-    if len(groups) == 1:
-        return [mask]
-    out = []
-    for members in groups.values():
-        comp = np.zeros_like(mask)
-        for i in members:
-            r, a, b = runs[i]
-            comp[r, a:b + 1] = True
-        out.append(comp)
-    return out
+    groups: dict[int, list[Run]] = {}
+    for i, u in enumerate(runs):
+        groups.setdefault(find(i), []).append(u)
+    return list(groups.values())
 
 
 def _chain(ys: np.ndarray, xs: np.ndarray, lower: bool) -> list[tuple[int, int]]:

@@ -153,7 +153,7 @@ class _Watch(cp_model.CpSolverSolutionCallback):
 
 def solve(problem: LayoutProblem, objective: str = "compact", time_limit_s: float = 60.0,
           workers: int = DEFAULT_WORKERS, on_progress: Callable[[Progress], None] | None = None,
-          stop: threading.Event | None = None, explain: bool = True) -> LayoutResult:
+          stop: threading.Event | None = None, explain: bool = True, explain_time_s: float = 10.0) -> LayoutResult:
     """The best layout the checker passes within the time limit (see the module docstring)."""
     t0 = time.perf_counter()
     model = LayoutModel(problem)
@@ -190,7 +190,7 @@ def solve(problem: LayoutProblem, objective: str = "compact", time_limit_s: floa
         proved = status == cp_model.OPTIMAL
         break
     elapsed = time.perf_counter() - t0
-    return _result(problem, model, obj, watch, status, proved, elapsed, stop, explain, time_limit_s, t0)
+    return _result(problem, model, obj, watch, status, proved, elapsed, stop, explain, explain_time_s, t0)
 
 
 def _stopper(solver: cp_model.CpSolver, stop: threading.Event, done: threading.Event) -> None:
@@ -229,7 +229,7 @@ def _hint(model: LayoutModel, placement: dict[str, tuple[int, int, Footprint]]) 
 
 
 def _result(problem: LayoutProblem, model: LayoutModel, obj: Objective, watch: _Watch, status: int, proved: bool,
-            elapsed: float, stop: threading.Event | None, explain: bool, time_limit_s: float, t0: float) -> LayoutResult:
+            elapsed: float, stop: threading.Event | None, explain: bool, explain_time_s: float, t0: float) -> LayoutResult:
     cancelled = stop is not None and stop.is_set()
     best = watch.best
     value = None if best is None else obj.to_units(best[0])
@@ -255,7 +255,7 @@ def _result(problem: LayoutProblem, model: LayoutModel, obj: Objective, watch: _
     if state == "infeasible" and explain:
         from zones.siting.layout.explain import explain as find_conflict
 
-        explanation = find_conflict(problem, time_limit_s=max(1.0, time_limit_s - (time.perf_counter() - t0)))
+        explanation = find_conflict(problem, time_limit_s=explain_time_s)
         elapsed = time.perf_counter() - t0
     land_m2 = land_box = None
     if obj.name == "land" and best is not None:
