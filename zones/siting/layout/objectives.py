@@ -24,9 +24,9 @@ import shapely
 
 from zones.errors import InvalidInput
 from zones.siting.layout.model import LayoutModel
+from zones.siting.layout.problem import OBJECTIVES
 from zones.siting.layout.raster import classify, run_tables
 
-OBJECTIVES = ("compact", "land", "clearance")
 _WEIGHT_SCALE = 100  # link weights to integers
 
 
