@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from api import docs_ui
 from api.problems import install_problem_handlers
 from api.limits import BodyLimit
-from api.routes import allocations, collections, landing, layer_writes, plan, shares, siting, system
+from api.routes import allocations, collections, landing, layer_writes, layout, plan, shares, siting, system
 from api.routes import maps as map_routes
 from api.settings import Settings
 from geodata.plan_file import load_plan
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(shares.router)
     app.include_router(map_routes.router)
     siting.install(app)
+    layout.install(app)
     docs_ui.install(app)
     return app
 

@@ -158,5 +158,4 @@ def _land(model: LayoutModel) -> Objective:
     area = m.new_int_var(0, (c1 - c0) * (r1 - r0), "land area")
     m.add_multiplication_equality(area, [w, h])
     m.maximize(area)
-    model.land_box = (x, y, w, h)
     return Objective("land", "m²", True, lambda v: v * g.cell * g.cell)

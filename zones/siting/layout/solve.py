@@ -64,9 +64,8 @@ class LayoutResult:
     checker_only: list[dict]
     cell: float
     explanation: object | None = None  # explain.Explanation when infeasible
-    land_m2: float | None = None
-    land_box: BaseGeometry | None = None
     history: list[Progress] = field(default_factory=list)
+    layout_ctx: object | None = None  # SitingContext with the layout as the facilities layer (maps draw from it)
 
     @property
     def passed(self) -> bool:
@@ -239,9 +238,11 @@ def _result(problem: LayoutProblem, model: LayoutModel, obj: Objective, watch: _
     sites: dict[str, BaseGeometry] = {}
     checks: list[SiteCheck] = []
     footprints: dict[str, tuple[float, float]] = {}
+    layout_ctx = None
     if best is not None:
         sites = model.sites(best[1])
         checks = best[2].checks
+        layout_ctx = best[2].ctx
         footprints = {f: (fp.w * problem.cell, fp.h * problem.cell) for f, (_, _, fp) in best[1].items()}
     if cancelled:
         state = "cancelled"
@@ -257,9 +258,6 @@ def _result(problem: LayoutProblem, model: LayoutModel, obj: Objective, watch: _
 
         explanation = find_conflict(problem, time_limit_s=explain_time_s)
         elapsed = time.perf_counter() - t0
-    land_m2 = land_box = None
-    if obj.name == "land" and best is not None:
-        land_m2 = value
     rejected_rules = sorted({r for _, v in watch.rejected for r in v.failed})
     return LayoutResult(
         status=state, objective=obj.name, unit=obj.unit, value=value, bound=bound, gap=gap_of(value, bound),
@@ -267,4 +265,5 @@ def _result(problem: LayoutProblem, model: LayoutModel, obj: Objective, watch: _
         sites=sites, fixed=dict(problem.fixed), footprints=footprints, checks=checks, solutions=watch.solutions,
         rejected=len(watch.rejected), rejected_rules=rejected_rules,
         checker_only=[{"facility": f, "rule": r, "why": why} for (f, r), why in problem.checker_only],
-        cell=problem.cell, explanation=explanation, land_m2=land_m2, land_box=land_box, history=watch.history)
+        cell=problem.cell, explanation=explanation, history=watch.history,
+        layout_ctx=layout_ctx)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from shapely.geometry.base import BaseGeometry
 
-from zones.siting.context import FeatureRef, bind
+from zones.siting.context import FeatureRef, SitingContext, bind
 from zones.siting.evaluate import SiteCheck, evaluate
 from zones.siting.layout.problem import LayoutProblem
 
@@ -23,6 +23,7 @@ class Verdict:
     passed: bool
     checks: list[SiteCheck]  # placed facilities first, then fixed ones
     failed: tuple[tuple[str, str], ...]  # (facility, rule) that reject the layout
+    ctx: SitingContext | None = None  # the rules bound with the layout as the facilities layer
 
 
 def baseline(problem: LayoutProblem) -> dict[str, set[str]]:
@@ -49,4 +50,4 @@ def verify(problem: LayoutProblem, sites: dict[str, BaseGeometry], held: dict[st
         check = evaluate(ctx, fid, [geom], [fid])[0]
         checks.append(check)
         failed += [(fid, r.rule) for r in check.rules if not r.passed and r.rule in held.get(fid, set())]
-    return Verdict(passed=not failed, checks=checks, failed=tuple(failed))
+    return Verdict(passed=not failed, checks=checks, failed=tuple(failed), ctx=ctx)
