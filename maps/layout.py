@@ -93,9 +93,9 @@ def build_layout(provider: LayerProvider, ctx: SitingContext, result: LayoutResu
         if region.geometry.is_empty:
             continue
         geom = to_lonlat(region.geometry)
-        name = f"{TERMS['feasible_region'][0]} · {region.name_ko}"
-        props = {"name": f"{region.name_ko} · {region.name_en}", "role_text": " · ".join(TERMS["feasible_region"]),
-                 "area_text": fmt_m2(region.area_m2), "size_text": "", "verdict_text": "", "failed_text": ""}
+        name = escape(f"{TERMS['feasible_region'][0]} · {region.name_ko}")
+        props = _escaped({"name": f"{region.name_ko} · {region.name_en}", "role_text": " · ".join(TERMS["feasible_region"]),
+                          "area_text": fmt_m2(region.area_m2), "size_text": "", "verdict_text": "", "failed_text": ""})
         layer = folium.GeoJson(feature_collection([geom], [props]), name=name, overlay=True, show=True,
                                style_function=lambda _f, s=style: s, tooltip=_tooltip())
         layer.add_to(m)
@@ -110,10 +110,12 @@ def build_layout(provider: LayerProvider, ctx: SitingContext, result: LayoutResu
                  "size_text": f"{w:,.0f} × {h:,.0f} m" if w else "",
                  "area_text": fmt_m2(float(geom.area)), "verdict_text": _verdict(c.passed if c else None),
                  "failed_text": ", ".join(r.rule for r in c.failed_rules) if c else ""}
+        label = escape(f"{'배치' if placed else '고정'} · {props['name']}")
+        props = _escaped(props)
         s = {"color": colour, "weight": 3 if placed else 2, "fillColor": colour,
              "fillOpacity": 0.35 if placed else 0.1, **({} if placed else {"dashArray": "4 4"})}
         lonlat = to_lonlat(geom)
-        layer = folium.GeoJson(feature_collection([lonlat], [props]), name=f"{'배치' if placed else '고정'} · {props['name']}",
+        layer = folium.GeoJson(feature_collection([lonlat], [props]), name=label,
                                overlay=True, show=True, style_function=lambda _f, s=s: s,
                                highlight_function=lambda _f: HIGHLIGHT, tooltip=_tooltip())
         layer.add_to(m)
@@ -128,6 +130,11 @@ def build_layout(provider: LayerProvider, ctx: SitingContext, result: LayoutResu
     fit = bounds_of(boxes)
     place_list = [Place("all", "배치안", "Layout", fit)] if fit is not None else []
     return finish(m, hook, place_list, fit, padding=((440, 20), (300, 20)))
+
+
+def _escaped(props: dict) -> dict:
+    """Tooltips and the layer switcher insert text as HTML: every data text is escaped first."""
+    return {k: escape(v) if isinstance(v, str) else v for k, v in props.items()}
 
 
 def _tooltip() -> folium.GeoJsonTooltip:

@@ -37,7 +37,6 @@ from zones.siting.layout.report import progress_dict, result_dict
 router = APIRouter(tags=["siting"])
 SYNC_SECONDS = 2.0
 KEEP_FINISHED = 32
-DEFAULT_TIME_LIMIT_S = 30.0
 
 EXAMPLE = {"objective": "compact", "time_limit_s": 10, "grid_m": 5, "fix": {"certification_center": "planned"}}
 
@@ -143,7 +142,10 @@ def _request(body: Any, jobs: LayoutJobs, service: SitingService) -> dict[str, A
     if objective not in OBJECTIVES:
         raise Problem(422, "Invalid layout request", f"objective must be one of {', '.join(OBJECTIVES)}",
                       known=list(OBJECTIVES))
-    limit = body.get("time_limit_s", DEFAULT_TIME_LIMIT_S)
+    if "time_limit_s" not in body:
+        raise Problem(422, "Invalid layout request", "time_limit_s is required: say how long the search may take "
+                      f"(seconds, at most {jobs.max_seconds:g})")
+    limit = body["time_limit_s"]
     if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit <= jobs.max_seconds:
         raise Problem(422, "Invalid layout request",
                       f"time_limit_s must be a number of seconds > 0 and ≤ {jobs.max_seconds:g} (ZONES_LAYOUT_MAX_SECONDS)")
@@ -173,10 +175,11 @@ def _request(body: Any, jobs: LayoutJobs, service: SitingService) -> dict[str, A
 @router.post("/siting/layout", summary="Place the core infrastructures at once (a layout job)",
              status_code=202, responses={200: {"description": "A short search (≤ 2 s), answered with its result"},
                                          202: {"description": "The job started; follow it at Location"},
+                                         404: {"description": "Unknown facility"},
                                          422: {"description": "Bad request, or a problem that cannot be posed"},
                                          429: {"description": "Too many layout searches running"}})
 def start_layout(request: Request, body: Any = Body(..., examples=[EXAMPLE])) -> JSONResponse:
-    """Body: `objective` (compact | land | clearance), `time_limit_s`, `grid_m` (default 5),
+    """Body: `time_limit_s` (required), `objective` (compact | land | clearance), `grid_m` (default 5),
     `facilities` (to place; default all not fixed), `fix` ({facility: "planned" or a GeoJSON
     geometry, lon/lat unless `crs` says e.g. "EPSG:5186"}). Facilities not placed keep their
     stored sites. Every layout is re-checked by the siting checker before it is returned."""
@@ -220,13 +223,16 @@ def _job_body(job: Job) -> dict[str, Any]:
     return out
 
 
-@router.get("/siting/layout/{job_id}", summary="A layout job: its progress, and its result once ended")
+NO_JOB = {404: {"description": "No such layout job on this server"}}
+
+
+@router.get("/siting/layout/{job_id}", summary="A layout job: its progress, and its result once ended", responses=NO_JOB)
 def get_layout(request: Request, job_id: str) -> dict[str, Any]:
     return _job_body(_jobs(request).get(job_id))
 
 
 @router.delete("/siting/layout/{job_id}", summary="Stop a layout job (the best layout so far stays readable)",
-               status_code=202)
+               status_code=202, responses={200: {"description": "The job had already ended"}, **NO_JOB})
 def cancel_layout(request: Request, job_id: str) -> JSONResponse:
     job = _jobs(request).get(job_id)
     if job.status != "running":
@@ -236,6 +242,7 @@ def cancel_layout(request: Request, job_id: str) -> JSONResponse:
 
 
 @router.get("/maps/layout", response_class=HTMLResponse, tags=["maps"],
+            responses={**NO_JOB, 409: {"description": "The job has not ended yet"}},
             summary="Map of a layout job: the proposed sites over the feasible regions, with the rule table")
 def layout_map(request: Request, job: str) -> HTMLResponse:
     from maps.layout import layout_html

@@ -6,7 +6,7 @@ corner (x, y) is a grid point. Terms become constraints:
 - `Keep`, `Avoid`, `Reach` (and a rule between a placed and a fixed site, which is one of
   these about the fixed site) decide which corners are allowed for each footprint: cells
   wholly inside the zone (shrunk by a setback), no cell meeting what must be avoided (grown
-  by the clearance), some cell wholly within reach (raster.py). The allowed corners are cut
+  by the clearance), some cell meeting the reach (raster.py). The allowed corners are cut
   into a few convex pieces, each a handful of exact linear inequalities (pieces.py), so the
   model holds a few lines per footprint rather than every allowed corner.
 - `Apart` / `Near` between two placed sites use the gaps dx, dy between their boxes (cells,
@@ -382,13 +382,14 @@ class LayoutModel:
     # ---- allowed corners --------------------------------------------------------------------
 
     def _mask(self, region: Region) -> np.ndarray:
-        """The cells the region's test looks at: meeting what to avoid, wholly inside otherwise.
+        """The cells the region's test looks at: wholly inside a zone to keep in; meeting what to
+        avoid, or what to reach (a site holding a cell that meets the reach comes within it).
         Several facilities share zones (a sub-complex, the legal dong): each is classified once."""
         key = shapely.to_wkb(region.geometry)
         if key not in self._classified:
             self._classified[key] = classify(self.grid, region.geometry)
         inside, meets = self._classified[key]
-        return meets if region.how == "avoid" else inside
+        return inside if region.how == "keep" else meets
 
     @staticmethod
     def _positions(how: str, table: np.ndarray, f: Footprint) -> np.ndarray:
