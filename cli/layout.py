@@ -18,7 +18,7 @@ def add_options(p, store: bool = True) -> None:
     """The options shared by `siting layout` and `map layout` (whose parser has --store already)."""
     p.add_argument("--objective", choices=OBJECTIVES, default="compact",
                    help="compact: short links; land: the largest free block of the parts complex; "
-                        "clearance: the largest smallest distance between sites (default compact)")
+                        "spacing: the largest smallest distance between sites (default compact)")
     p.add_argument("--time-limit", type=float, default=30.0, metavar="S", help="seconds of search (default 30)")
     p.add_argument("--fix", action="append", default=[], metavar="FACILITY=planned|WKT",
                    help="keep a facility where the store has it (planned) or on a WKT polygon in EPSG:5186; repeatable")

@@ -179,7 +179,7 @@ def _request(body: Any, jobs: LayoutJobs, service: SitingService) -> dict[str, A
                                          422: {"description": "Bad request, or a problem that cannot be posed"},
                                          429: {"description": "Too many layout searches running"}})
 def start_layout(request: Request, body: Any = Body(..., examples=[EXAMPLE])) -> JSONResponse:
-    """Body: `time_limit_s` (required), `objective` (compact | land | clearance), `grid_m` (default 5),
+    """Body: `time_limit_s` (required), `objective` (compact | land | spacing), `grid_m` (default 5),
     `facilities` (to place; default all not fixed), `fix` ({facility: "planned" or a GeoJSON
     geometry, lon/lat unless `crs` says e.g. "EPSG:5186"}). Facilities not placed keep their
     stored sites. Every layout is re-checked by the siting checker before it is returned."""

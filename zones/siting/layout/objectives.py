@@ -7,7 +7,7 @@
 - `land`: the largest rectangle of the land-use zone named in the settings (by default the
   parts-production complex, 미래차 부품 생산 기업단지) left free of every site: the biggest
   contiguous block still offered to parts makers. Maximised; m².
-- `clearance`: the smallest distance between two placed sites (Euclidean, box to box).
+- `spacing`: the smallest distance between two placed sites (Euclidean, box to box).
   Maximised; metres. Pairs with a fixed site use its bounding box, which is never farther.
 
 Each is an integer expression for CP-SAT (minimised; a maximised one is negated) and a
@@ -48,8 +48,8 @@ def add_objective(model: LayoutModel, name: str) -> Objective:
         return _compact(model)
     if name == "land":
         return _land(model)
-    if name == "clearance":
-        return _clearance(model)
+    if name == "spacing":
+        return _spacing(model)
     raise UnknownObjective(f"unknown objective {name!r}; use one of {', '.join(OBJECTIVES)}",
                            objective=name, known=list(OBJECTIVES))
 
@@ -89,7 +89,7 @@ def _compact(model: LayoutModel) -> Objective:
     return Objective("compact", "m", False, lambda v: v * scale)
 
 
-def _clearance(model: LayoutModel) -> Objective:
+def _spacing(model: LayoutModel) -> Objective:
     m, g = model.m, model.grid
     placed = [f for f in model.p.place if model.options[f]]
     top = g.nx * g.nx + g.ny * g.ny
@@ -111,7 +111,7 @@ def _clearance(model: LayoutModel) -> Objective:
             m.add_multiplication_equality(sy, [dy, dy])
             m.add(m2 <= sx + sy)
     m.maximize(m2)
-    return Objective("clearance", "m", True, lambda v: math.sqrt(max(v, 0.0)) * g.cell)
+    return Objective("spacing", "m", True, lambda v: math.sqrt(max(v, 0.0)) * g.cell)
 
 
 def _land(model: LayoutModel) -> Objective:

@@ -18,7 +18,7 @@ from zones.siting.layout.terms import LayoutPart, NotALayoutRule, RuleRef, Term
 from zones.siting.registry import kind_of
 
 DEFAULT_CELL_M = 5.0
-OBJECTIVES = ("compact", "land", "clearance")  # objectives.py says what each one measures
+OBJECTIVES = ("compact", "land", "spacing")  # objectives.py says what each one measures
 MIN_CELL_M, MAX_CELL_M = 1.0, 100.0
 
 
