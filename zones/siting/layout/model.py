@@ -92,7 +92,6 @@ class LayoutModel:
         self._squares: dict[tuple[str, str], tuple] = {}
         self._disjoint: set[tuple[str, str]] = set()
         self._disjoint_refs: dict[tuple[str, str], list[RuleRef]] = {}
-        self.near_links: list[tuple[str, str]] = []
         self._compile()
 
     # ---- literals ------------------------------------------------------------------------
@@ -306,7 +305,6 @@ class LayoutModel:
                 continue
             if not (o in placed or o in fixed) or not (fid in placed or fid in fixed):
                 continue
-            self.near_links.append((fid, o))
             n = self.m.new_bool_var(f"near {fid} {o}")
             options.append(n)
             if fid in placed and o in placed:

@@ -3,7 +3,7 @@
 - `compact`: the sum of the link lengths, centre to centre along the grid axes (Manhattan), over
   the pairs of facilities that work together: every adjacency rule between two facilities, plus
   the `links` of the layout settings (geodata/layout.toml), each with its weight. Minimised;
-  metres.
+  metres. (For a fixed site the model uses its centroid, `compact_cost` its box centre.)
 - `land`: the largest rectangle of the land-use zone named in the settings (by default the
   parts-production complex, 미래차 부품 생산 기업단지) left free of every site: the biggest
   contiguous block still offered to parts makers. Maximised; m².
@@ -24,7 +24,10 @@ import shapely
 
 from zones.errors import InvalidInput
 from zones.siting.layout.model import LayoutModel
-from zones.siting.layout.problem import OBJECTIVES
+from shapely.geometry.base import BaseGeometry
+
+from zones.siting.layout.problem import OBJECTIVES, LayoutProblem
+from zones.siting.layout.terms import Near
 from zones.siting.layout.raster import classify, run_tables
 
 _WEIGHT_SCALE = 100  # link weights to integers
@@ -54,16 +57,37 @@ def add_objective(model: LayoutModel, name: str) -> Objective:
                            objective=name, known=list(OBJECTIVES))
 
 
-def links(model: LayoutModel) -> dict[tuple[str, str], float]:
-    """Pairs that work together with their weights: adjacency rules (1 each) and the settings' links."""
+def link_pairs(problem: LayoutProblem) -> dict[tuple[str, str], float]:
+    """Pairs that work together with their weights: every adjacency between two present
+    facilities (weight 1) and the settings' links; only pairs with a placed facility count."""
     out: dict[tuple[str, str], float] = {}
-    present = set(model.p.place) | set(model.p.fixed)
-    for a, b in model.near_links:
-        out[tuple(sorted((a, b)))] = max(out.get(tuple(sorted((a, b))), 0.0), 1.0)
-    for a, b, w in model.p.links:
+    present = set(problem.place) | set(problem.fixed)
+
+    def add(a: str, b: str, w: float) -> None:
         if a in present and b in present and a != b:
-            out[tuple(sorted((a, b)))] = max(out.get(tuple(sorted((a, b))), 0.0), float(w))
-    return {k: w for k, w in out.items() if k[0] in model.p.place or k[1] in model.p.place}
+            key = (a, b) if a < b else (b, a)
+            out[key] = max(out.get(key, 0.0), w)
+
+    for fid, ts in problem.terms.items():
+        for t in ts:
+            if isinstance(t, Near):
+                for o in t.others:
+                    add(fid, o, 1.0)
+    for a, b, w in problem.links:
+        add(a, b, float(w))
+    return {k: w for k, w in out.items() if k[0] in problem.place or k[1] in problem.place}
+
+
+def compact_cost(problem: LayoutProblem, sites: dict[str, BaseGeometry]) -> float:
+    """The `compact` objective of any layout, in metres: weighted centre-to-centre Manhattan
+    lengths of the links (centres of the sites' boxes; fixed sites where they stand)."""
+    where = {**problem.fixed, **sites}
+    total = 0.0
+    for (a, b), w in link_pairs(problem).items():
+        ax0, ay0, ax1, ay1 = shapely.bounds(where[a])
+        bx0, by0, bx1, by1 = shapely.bounds(where[b])
+        total += w * (abs((ax0 + ax1) - (bx0 + bx1)) + abs((ay0 + ay1) - (by0 + by1))) / 2
+    return total
 
 
 def _centre2(model: LayoutModel, fid: str) -> tuple:
@@ -78,7 +102,7 @@ def _centre2(model: LayoutModel, fid: str) -> tuple:
 def _compact(model: LayoutModel) -> Objective:
     m, g = model.m, model.grid
     cost = []
-    for (a, b), w in links(model).items():
+    for (a, b), w in link_pairs(model.p).items():
         (ax, ay), (bx, by) = _centre2(model, a), _centre2(model, b)
         for d_expr, span in ((ax - bx, 2 * g.nx + 4 * g.nx), (ay - by, 2 * g.ny + 4 * g.ny)):
             v = m.new_int_var(0, span, f"link {a} {b}")
