@@ -9,6 +9,7 @@ from geodata import DEFAULT_STORE
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
 from geodata.store import GeoPackageStore
+from geodata.allocation_inputs import allocation_inputs
 from zones.allocation import check_allocations
 
 
@@ -16,12 +17,12 @@ def run() -> list[Row]:
     plan = load_plan()
     provider = LayerProvider(GeoPackageStore(DEFAULT_STORE))
     started = time.perf_counter()
-    layers = provider.geometries(sorted({t.layer for t in plan}))
+    inputs = allocation_inputs(provider, plan)
     cold_ms = (time.perf_counter() - started) * 1000
     times = []
     for _ in range(30):
         t0 = time.perf_counter()
-        check_allocations(plan, layers)
+        check_allocations(plan, inputs.layers, origins=inputs.origins, dongs=inputs.dongs)
         times.append((time.perf_counter() - t0) * 1000)
     return [
         Row("allocation", "load + reproject + measure layers (cold)", cold_ms, "ms"),

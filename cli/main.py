@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from geodata import DEFAULT_STORE, PLAN_FILE
+from zones.errors import ZonesError
 
 
 def _store_path(arg: str | None) -> Path:
@@ -14,24 +15,30 @@ def _store_path(arg: str | None) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cli.report import report_json, report_table
+    from cli.report import report_json, report_table, statutory_table
     from geodata.plan_file import load_plan
+    from geodata.allocation_inputs import allocation_report
     from geodata.provider import LayerProvider
     from geodata.store import GeoPackageStore
-    from zones.allocation import check_allocations
 
     plan = load_plan(Path(args.plan))
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
-    layers = sorted({t.layer for t in plan} & set(provider.layer_ids()))
-    report = check_allocations(plan, provider.geometries(layers))
-    print(report_json(report) if args.format == "json" else report_table(report))
+    from geodata.statutory_file import statutory_report
+
+    report = allocation_report(provider, plan)
+    statutory = statutory_report(provider, plan)
+    if args.format == "json":
+        print(report_json(report, statutory))
+    else:
+        print(report_table(report) + "\n\n" + statutory_table(statutory))
     return 0
 
 
 def cmd_build_default(args: argparse.Namespace) -> int:
+    from cli.output_paths import check_file
     from geodata.build_default import build
 
-    for layer, gdf in build(Path(args.out), force=args.force).items():
+    for layer, gdf in build(check_file(Path(args.out), "--out"), force=args.force).items():
         print(f"{layer:28s} {len(gdf):4d} features")
     return 0
 
@@ -42,14 +49,16 @@ def cmd_map(args: argparse.Namespace) -> int:
 
         return cmd_map_layout(args, _store_path(args.store))
     from cli.maps import write_maps
+    from cli.output_paths import check_folder
     from geodata.plan_file import load_plan
     from geodata.provider import LayerProvider
     from geodata.store import GeoPackageStore
     from maps.browser import BrowserUnavailable
 
+    out = check_folder(Path(args.out), "--out")
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
     try:
-        paths = write_maps(provider, load_plan(Path(args.plan)), Path(args.out), png=args.png, view=args.view)
+        paths = write_maps(provider, load_plan(Path(args.plan)), out, png=args.png, view=args.view)
     except BrowserUnavailable as exc:
         print(f"kizone: error: --png needs headless Chromium: {exc}", file=sys.stderr)
         return 2
@@ -101,7 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (OSError, ValueError, LookupError) as exc:
+    except ZonesError as exc:  # every refusal of the tool: its message, one line (a batch lists its sites below)
+        print(f"kizone: error: {exc.detail}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:  # a mistyped input path: the file named once, without errno
+        print(f"kizone: error: {exc.filename}: no such file" if exc.filename else f"kizone: error: {exc}",
+              file=sys.stderr)
+        return 2
+    except (OSError, ValueError, LookupError) as exc:  # a file that cannot be read or written, a bad value
         print(f"kizone: error: {exc}", file=sys.stderr)
         return 2
 

@@ -4,20 +4,38 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from zones.allocation import AllocationReport
+from zones.allocation import SCHEMATIC_BANNER, AllocationReport
+from zones.statutory import StatutoryRow
 
-STATUS_MARK = {"ok": "ok", "over": "OVER", "under": "UNDER", "missing": "MISSING"}
+STATUS_MARK = {"ok": "ok", "over": "OVER", "under": "UNDER", "missing": "MISSING", "misplaced": "MISPLACED"}
 
 
-def report_json(report: AllocationReport) -> str:
-    return json.dumps({"rows": [asdict(r) for r in report.rows], "counts": report.counts()},
+def report_json(report: AllocationReport, statutory: tuple[StatutoryRow, ...] = ()) -> str:
+    return json.dumps({"rows": [asdict(r) for r in report.rows], "counts": report.counts(),
+                       "schematic": report.any_schematic, "statutory": [asdict(r) for r in statutory]},
                       ensure_ascii=False, indent=2)
+
+
+def statutory_table(rows: tuple[StatutoryRow, ...]) -> str:
+    """The second table: national standards per complex, from the parcels' land use."""
+    if not rows:
+        return ""
+    header = ("complex", "rule", "required", "measured", "status", "parcels", "reason")
+    lines = [(r.complex_id, r.rule_id, r.required,
+              "-" if r.measured is None else f"{r.measured:.1f} {r.unit}", r.status, str(r.parcels), r.reason)
+             for r in rows]
+    widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header) - 1)]
+    fmt = lambda row: "  ".join([c.ljust(w) for c, w in zip(row, widths)] + [row[-1]]).rstrip()  # noqa: E731
+    out = ["Statutory checks · 법정 기준 (from the parcels' land use; sources in geodata/statutory.toml):",
+           fmt(header), "  ".join("-" * w for w in [*widths, 6])]
+    return "\n".join(out + [fmt(row) for row in lines])
 
 
 def report_table(report: AllocationReport) -> str:
     # The names come last: Korean characters fill two terminal columns each, so a column after
-    # them would not line up.
-    header = ("target", "planned m²", "measured m²", "diff m²", "diff %", "tol %", "status", "name")
+    # them would not line up. The planned figure in the source's own unit comes just before them.
+    header = ("target", "planned m²", "measured m²", "diff m²", "diff %", "tol %", "status", "rests on",
+              "planned (source)", "name")
     lines = []
     for r in report.rows:
         lines.append((
@@ -28,23 +46,38 @@ def report_table(report: AllocationReport) -> str:
             "-" if r.diff_pct is None else f"{r.diff_pct:+.2f}",
             f"{r.tolerance_pct:g}",
             STATUS_MARK[r.status],
+            r.provenance + (" (sized)" if r.sized_to_plan else ""),
+            r.planned_text.split(" (")[0],
             " · ".join(n for n in (r.name_ko, r.name_en) if n),
         ))
-    widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header) - 1)]
+    left = {0, 6, 7}
+    widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header) - 2)]
 
     def fmt(row: tuple[str, ...]) -> str:
-        cells = ([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:-2], widths[1:-1])]
-                 + [row[-2].ljust(widths[-1]), row[-1]])
+        cells = [c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        cells += [row[-2].ljust(16), row[-1]]  # 평 is two columns wide: pad, never align past it
         return "  ".join(cells).rstrip()
 
-    out = [fmt(header), "  ".join("-" * w for w in [*widths, 4])]
+    out = []
+    if report.any_schematic:
+        out += [f"!! {SCHEMATIC_BANNER[0]}", f"!! {SCHEMATIC_BANNER[1]}", ""]
+    out += [fmt(header), "  ".join("-" * w for w in [*widths, 16, 4])]
     out += [fmt(row) for row in lines]
     counts = report.counts()
     out.append("")
     out.append("  ".join(f"{k}: {v}" for k, v in counts.items()) + "   (areas planar in EPSG:5186)")
+    out.append("rests on: schematic = drawn, not surveyed; (sized) = drawn to the very figure it is checked "
+               "against, so the row checks the recipe, not the ground")
+    faulty = [r for r in report.rows if r.status != "ok"]
+    if faulty:
+        out.append("")
+        out.append("Reasons · 사유:")
+        for r in faulty:
+            out += [f"  - {r.target_id} [{STATUS_MARK[r.status]}] {r.reason}", f"    {r.reason_ko}"]
     findings = report.findings
     if findings:
         out.append("")
-        out.append("Findings:")
-        out += [f"  - [{f.kind}] {f.message}" for f in findings]
+        out.append("Findings · 발견 사항:")
+        for f in findings:
+            out += [f"  - [{f.kind}, {f.severity}] {f.message}", f"    {f.message_ko}"]
     return "\n".join(out)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from geodata import PLAN_FILE
-from zones.plan import PlanError, PlanTarget, validate_plan
+from zones.plan import Figure, PlanError, PlanTarget, validate_plan
 
 T = TypeVar("T")
 
@@ -41,6 +41,8 @@ def read_entries(path: Path, table: str, required: tuple[str, ...], build: Calla
 def _target(entry: dict) -> PlanTarget:
     entry["features"] = tuple(entry["features"])
     entry["parts"] = tuple(entry.get("parts", ()))
+    entry["dongs"] = tuple(entry.get("dongs", ()))
+    entry["other_figures"] = tuple(Figure(**fig) for fig in entry.get("other_figures", ()))
     return PlanTarget(**entry)
 
 

@@ -14,14 +14,13 @@ import numpy as np
 
 from geodata.provider import LayerProvider
 from maps.controls import HtmlControl, MapHook, swatch
-from maps.display import feature_collection, fmt_m2, fmt_pct
+from maps.display import feature_collection, fmt_m2, fmt_pct, provenance_label
 from maps.frame import add_backgrounds, add_base_dongs, bounds_of, finish, new_map, places
 from maps.render import render_html
 from maps.styles import HIGHLIGHT, STATUS_COLOURS, STATUS_LABELS, status_style
-from zones.allocation import AllocationReport, AllocationRow, check_allocations, target_geometry
+from geodata.allocation_inputs import allocation_report
+from zones.allocation import SCHEMATIC_BANNER, AllocationReport, AllocationRow, target_geometry
 from zones.plan import PlanTarget
-
-UNIT_LABELS = {"m2": "m²", "km2": "km²", "ha": "ha", "pyeong": "평"}
 
 ALLOCATION_TOOLTIP: list[tuple[str, str]] = [
     ("name_ko", "목표"),
@@ -31,22 +30,21 @@ ALLOCATION_TOOLTIP: list[tuple[str, str]] = [
     ("measured_text", "측정 Measured"),
     ("diff_text", "차이 Difference"),
     ("tolerance_text", "허용 Tolerance"),
+    ("provenance_text", "근거 Rests on"),
     ("reason", "설명 Reason"),
+    ("reason_ko", "설명"),
     ("source", "출처 Source"),
 ]
 
 
 def report_for(provider: LayerProvider, plan: list[PlanTarget]) -> AllocationReport:
     """The same check as GET /allocations and `kizone report`."""
-    layers = sorted({t.layer for t in plan} & set(provider.layer_ids()))
-    return check_allocations(plan, provider.geometries(layers))
+    return allocation_report(provider, plan)
 
 
 def planned_text(target: PlanTarget, row: AllocationRow) -> str:
-    unit = UNIT_LABELS.get(target.unit, target.unit)
-    if target.unit == "m2":
-        return fmt_m2(row.planned_m2)
-    return f"{target.value:,.6g} {unit} = {fmt_m2(row.planned_m2)}"
+    """The figure in the source's own unit, with m² beside it (from the report row)."""
+    return row.planned_text or target.planned_text
 
 
 def row_properties(target: PlanTarget, row: AllocationRow) -> dict:
@@ -57,7 +55,10 @@ def row_properties(target: PlanTarget, row: AllocationRow) -> dict:
         "status": row.status, "composite": bool(target.parts),
         "status_text": f"{ko} · {en}", "planned_text": planned_text(target, row),
         "measured_text": fmt_m2(row.measured_m2), "diff_text": diff,
-        "tolerance_text": f"±{row.tolerance_pct:g} %", "reason": row.reason, "source": row.source,
+        "tolerance_text": f"±{row.tolerance_pct:g} %", "reason": row.reason, "reason_ko": row.reason_ko,
+        "provenance_text": provenance_label(row.provenance) + (" · sized to the plan figure 계획 면적에 맞춤"
+                                                             if row.sized_to_plan else ""),
+        "source": row.source,
     }
 
 
@@ -67,8 +68,9 @@ def summary_html(report: AllocationReport) -> str:
     rows = "".join(
         f"<tr><td>{swatch(STATUS_COLOURS[s], 0.45)}{escape(STATUS_LABELS[s][0])} "
         f"<small>{escape(STATUS_LABELS[s][1])}</small></td><td class='num'><b>{counts[s]}</b></td></tr>"
-        for s in ("ok", "over", "under", "missing"))
-    attention = [r for r in report.rows if r.status != "ok"]
+        for s in STATUS_COLOURS)
+    attention = [r for r in report.rows if r.status not in ("ok", "missing")]
+    missing = [r for r in report.rows if r.status == "missing"]
     if attention:
         items = "".join(
             f"<tr><td>{swatch(STATUS_COLOURS[r.status], 0.45)}{escape(r.name_ko)}</td>"
@@ -76,12 +78,24 @@ def summary_html(report: AllocationReport) -> str:
         more = f"<tr><td colspan=2><small>… +{len(attention) - 8}</small></td></tr>" if len(attention) > 8 else ""
         detail = f"<div style='margin-top:4px'><b>확인 필요 · Needs a look</b><table>{items}{more}</table></div>"
     else:
-        detail = (f"<div style='margin-top:4px'>모든 목표가 허용 범위 안 · "
-                  f"all {len(report.rows)} targets within tolerance</div>")
+        measured = len(report.rows) - len(missing)
+        detail = (f"<div style='margin-top:4px'>측정한 목표 모두 허용 범위 안 · "
+                  f"all {measured} measured targets within tolerance</div>")
+    if missing:
+        names = "".join(f"<tr><td>{swatch(STATUS_COLOURS['missing'], 0.45)}{escape(r.name_ko)}</td></tr>"
+                        for r in missing[:8])
+        detail += f"<div style='margin-top:4px'><b>그리지 않음 · Not drawn</b><table>{names}</table></div>"
     composite = (f"<div style='margin-top:4px'><small>{swatch('#555555', 0.0, dashed=True)}"
                  f"점선: 하위 구역을 포함하는 전체 · dashed: a whole made of parts</small></div>")
     return (f"<h4>배분 점검 · Allocation check</h4><table><tr><th>판정 Status</th>"
             f"<th class='num'>목표 Targets</th></tr>{rows}</table>{detail}{composite}")
+
+
+def schematic_banner_html() -> str:
+    """The warning a reader sees first: these outlines are drawn, not surveyed."""
+    en, ko = SCHEMATIC_BANNER
+    return (f"<div class='schematic-banner' style='max-width:420px;border-left:4px solid #e66101;"
+            f"padding-left:6px'><b>{escape(ko)}</b><br><small>{escape(en)}</small></div>")
 
 
 def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
@@ -127,6 +141,8 @@ def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
         layer.add_to(m)
         hook.register(layer_id, layer, len(geoms))
     HtmlControl(summary_html(report), position="bottomright").add_to(m)
+    if report.any_schematic:
+        HtmlControl(schematic_banner_html(), position="topleft").add_to(m)
     return finish(m, hook, places(provider), bounds_of([np.asarray(b) for b in boxes]))
 
 

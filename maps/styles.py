@@ -26,13 +26,15 @@ STATUS_COLOURS: dict[str, str] = {
     "ok": "#1a9641",
     "over": "#d7191c",
     "under": "#2c7bb6",
+    "misplaced": "#e66101",
     "missing": "#7f7f7f",
 }
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "ok": ("적정", "ok: within tolerance"),
     "over": ("초과", "over: larger than planned"),
     "under": ("미달", "under: smaller than planned"),
-    "missing": ("누락", "missing: no feature in the store"),
+    "misplaced": ("위치 벗어남", "misplaced: outside its legal dongs"),
+    "missing": ("누락", "missing: no feature, or no place published"),
 }
 
 HIGHLIGHT = {"weight": 3, "fillOpacity": 0.6}

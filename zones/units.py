@@ -9,6 +9,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Literal
 
+from zones.errors import InvalidInput
+
 AreaUnit = Literal["m2", "ha", "km2", "pyeong"]
 
 PYEONG_M2_EXACT = Fraction(400, 121)
@@ -25,19 +27,19 @@ UNIT_LABELS: dict[str, str] = {"m2": "m²", "ha": "ha", "km2": "km²", "pyeong":
 
 
 def m2_per(unit: str) -> float:
-    """Square metres in one `unit`; raises ValueError naming the accepted units.
+    """Square metres in one `unit`; raises InvalidInput (a ValueError) naming the accepted units.
 
     >>> m2_per("ha"), m2_per("pyeong") == 400 / 121
     (10000.0, True)
     >>> m2_per("acre")
     Traceback (most recent call last):
     ...
-    ValueError: unknown area unit 'acre'; use one of ['ha', 'km2', 'm2', 'pyeong']
+    zones.errors.InvalidInput: unknown area unit 'acre'; use one of ['ha', 'km2', 'm2', 'pyeong']
     """
     try:
         return _M2_PER_UNIT[unit]
     except KeyError:
-        raise ValueError(f"unknown area unit {unit!r}; use one of {sorted(_M2_PER_UNIT)}") from None
+        raise InvalidInput(f"unknown area unit {unit!r}; use one of {sorted(_M2_PER_UNIT)}") from None
 
 
 def to_m2(value: float, unit: str) -> float:

@@ -11,6 +11,7 @@ from api.geojson_input import parse_drafts
 from api.models import AllocationRowOut, FindingOut
 from api.ogc import reject_unknown_params
 from api.ogc_models import problem_responses
+from geodata.allocation_inputs import allocation_inputs, origins_of
 from geodata.provider import LayerProvider
 from zones.drafts import check_drafts, layers_needed
 from zones.plan import PlanTarget
@@ -52,7 +53,7 @@ class DraftOut(BaseModel):
 
 class DraftReportOut(BaseModel):
     rows: list[DraftRowOut]
-    counts: dict[str, int] = Field(examples=[{"ok": 22, "over": 0, "under": 0, "missing": 0}])
+    counts: dict[str, int] = Field(examples=[{"ok": 28, "over": 0, "under": 0, "misplaced": 0, "missing": 3}])
     findings: list[FindingOut] = Field(description="every finding of every row (overlap, outside, sums, missing)")
     drafts: list[DraftOut]
 
@@ -126,8 +127,10 @@ async def check(
     reject_unknown_params(request, {"crs"})
     body = await request.body()
     drafts = parse_drafts(body, crs, {t.id for t in targets}, set(provider.layer_ids()))
-    stored = provider.geometries(sorted(layers_needed(targets, drafts) & set(provider.layer_ids())))
-    result = check_drafts(targets, stored, drafts)
+    needed = sorted(layers_needed(targets, drafts) & set(provider.layer_ids()))
+    inputs = allocation_inputs(provider, targets)
+    result = check_drafts(targets, provider.geometries(needed), drafts,
+                          origins=origins_of(provider, needed), dongs=inputs.dongs)
     rows = [DraftRowOut(**asdict(r), drafted=r.target_id in result.drafted) for r in result.report.rows]
     return DraftReportOut(
         rows=rows, counts=result.report.counts(),

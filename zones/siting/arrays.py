@@ -32,3 +32,16 @@ def no_target(n: int) -> np.ndarray:
     array([-1, -1, -1])
     """
     return np.full(n, -1, dtype=np.int64)
+
+
+def others(idx: np.ndarray, n: int) -> np.ndarray:
+    """The indices 0..n-1 not in `idx` (increasing): the candidates a fast path left over.
+
+    >>> others(np.array([0, 2]), 4), others(np.arange(3), 3)
+    (array([1, 3]), array([], dtype=int64))
+    """
+    if len(idx) == n:
+        return np.zeros(0, dtype=np.int64)
+    keep = np.ones(n, dtype=bool)
+    keep[idx] = False
+    return np.flatnonzero(keep)

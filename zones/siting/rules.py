@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from zones.errors import NotFound
 from zones.siting.errors import RuleError
 from zones.siting.registry import REQUIRED, Param, UnknownKind, defaults, kind_of
 
@@ -80,9 +81,12 @@ class RuleSet:
             raise UnknownFacility(facility_id, list(self.facilities)) from None
 
 
-class UnknownFacility(LookupError):
+class UnknownFacility(NotFound):
+    default_code = "unknown_facility"
+
     def __init__(self, facility: str, known: list[str]):
-        super().__init__(f"no siting rules for facility {facility!r}; known facilities: {', '.join(known)}")
+        super().__init__(f"no siting rules for facility {facility!r}; known facilities: {', '.join(known)}",
+                         facility=facility, known=list(known))
         self.facility = facility
         self.known = known
 

@@ -66,7 +66,8 @@ def nearest(b: BoundRule, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         d = per_target[src, tgt]
         apart = np.isfinite(d) & (d > 0)
         src, tgt = src[apart], tgt[apart]
-        _, cand_in, target_in = contained_pairs(a, e_b, edge_of, b.segments, batch.polygonal, src, tgt)
+        _, cand_in, target_in = contained_pairs(a, e_b, edge_of, b.segments, batch.polygonal, src, tgt,
+                                                batch.edge_off)
         hit = cand_in | target_in
         per_target[src[hit], tgt[hit]] = 0.0
         which = np.argmin(per_target, axis=1)

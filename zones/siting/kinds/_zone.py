@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 import shapely
 
-from zones.siting.arrays import EPS_M2, RuleArrays, no_target
+from zones.siting.arrays import EPS_M2, RuleArrays, no_target, others
 from zones.siting.batch import Batch
 from zones.siting.clip import ring_overlap_areas, triangulate
 from zones.siting.context import BoundRule, FeatureRef, zone_rule
@@ -27,18 +27,21 @@ def bind_zone(rule: Rule, feats: Mapping[str, FeatureRef]) -> BoundRule:
 def area_outside(b: BoundRule, batch: Batch) -> RuleArrays:
     """m² of each candidate outside the zone; passes up to the tolerance.
 
-    Polygonal sites get the area inside the zone from the compiled triangle clipping kernel
-    (zones/siting/clip.py), which clips a site only against the zone triangles whose edges
-    cross its box; anything else (points, lines, a zone that would not triangulate) takes
+    Polygonal sites get the area inside the zone from the compiled clipping kernel
+    (zones/siting/clip.py), which clips a site only against the zone's convex pieces whose
+    edges cross it; anything else (points, lines, a zone that would not triangulate) takes
     exact GEOS predicates and, across the zone edge, a GEOS overlay.
     """
     g, area = batch.geoms, batch.area
+    if b.pieces is not None and batch.all_polygonal:  # the usual batch: no index arrays to gather
+        outside = np.maximum(area - ring_overlap_areas(batch.rings, b.pieces, bounds=batch.bounds)[:, 0], 0.0)
+        return RuleArrays(b, outside <= b.rule.threshold + EPS_M2, outside, no_target(len(g)))
     outside = np.zeros(len(g))
     fast = np.flatnonzero(batch.polygonal) if b.pieces is not None else np.zeros(0, dtype=np.int64)
     if len(fast):
         inside = ring_overlap_areas(batch.rings_at(fast), b.pieces, bounds=batch.bounds[fast])[:, 0]
         outside[fast] = np.maximum(area[fast] - inside, 0.0)
-    slow = np.setdiff1d(np.arange(len(g)), fast, assume_unique=True)
+    slow = others(fast, len(g))
     if len(slow):
         covered = shapely.covers(b.zone, g[slow])
         crossing = slow[~covered][shapely.intersects(b.zone, g[slow[~covered]])]

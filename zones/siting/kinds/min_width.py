@@ -11,7 +11,7 @@ from zones.siting.width import MIC_TOLERANCE_M, inscribed_diameter
 
 
 def _measure(b: BoundRule, batch: Batch) -> RuleArrays:
-    width = inscribed_diameter(batch.geoms, batch.rings if batch.all_polygonal else None)
+    width = inscribed_diameter(batch.geoms, batch)
     return RuleArrays(b, width >= b.rule.threshold - 2 * MIC_TOLERANCE_M, width, no_target(len(batch)))
 
 

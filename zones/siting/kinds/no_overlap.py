@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from zones.siting.arrays import EPS_M2, RuleArrays, no_target
+from zones.siting.arrays import EPS_M2, RuleArrays, no_target, others
 from zones.siting.batch import Batch
 from zones.siting.clip import ring_overlap_areas, triangulate
 from zones.siting.context import BoundRule, LayerFeatures, features, target_rule
@@ -34,11 +34,16 @@ def _measure(b: BoundRule, batch: Batch) -> RuleArrays:
     n_t = len(b.targets)
     fast = np.flatnonzero(batch.polygonal) if b.pieces is not None else np.zeros(0, dtype=np.int64)
     step = max(1, _OVERLAP_CELLS // n_t)
-    for lo in range(0, len(fast), step):
-        idx = fast[lo:lo + step]
-        per = np.maximum(ring_overlap_areas(batch.rings_at(idx), b.pieces, n_t, bounds=batch.bounds[idx]), 0.0)
-        _tally(per, idx, overlap, which)
-    slow = np.setdiff1d(np.arange(len(g)), fast, assume_unique=True)
+    if len(fast) == len(g) <= step:  # the usual batch: no index arrays to gather
+        per = np.maximum(ring_overlap_areas(batch.rings, b.pieces, n_t, bounds=batch.bounds), 0.0)
+        _tally(per, slice(None), overlap, which)
+        fast = np.arange(len(g))
+    else:
+        for lo in range(0, len(fast), step):
+            idx = fast[lo:lo + step]
+            per = np.maximum(ring_overlap_areas(batch.rings_at(idx), b.pieces, n_t, bounds=batch.bounds[idx]), 0.0)
+            _tally(per, idx, overlap, which)
+    slow = others(fast, len(g))
     if len(slow):  # points, lines, targets that would not triangulate: GEOS overlays
         src, tgt = b.tree.query(g[slow], predicate="intersects")
         per = np.zeros((len(slow), n_t))
@@ -47,18 +52,20 @@ def _measure(b: BoundRule, batch: Batch) -> RuleArrays:
     return RuleArrays(b, overlap <= b.rule.threshold + EPS_M2, overlap, which)
 
 
-def _tally(per: np.ndarray, idx: np.ndarray, overlap: np.ndarray, which: np.ndarray) -> None:
-    """Total overlap of candidates `idx` and the target each overlaps most (named in the message)."""
+def _tally(per: np.ndarray, idx: np.ndarray | slice, overlap: np.ndarray, which: np.ndarray) -> None:
+    """Total overlap of candidates `idx` (indices, or a slice of all) and the target each overlaps
+    most (named in the message)."""
     overlap[idx] = per.sum(axis=1)
     most = np.argmax(per, axis=1)
-    hit = per[np.arange(len(idx)), most] > 0
-    which[idx[hit]] = most[hit]
+    hit = np.take_along_axis(per, most[:, None], axis=1)[:, 0] > 0
+    which[idx] = np.where(hit, most, which[idx])
 
 
 def _message(passed: bool, m: float, t: float, ko: str, en: str) -> tuple[str, str]:
     ms, ts = measured(m), num(t)
     if passed:
-        return (f"다른 계획 시설과 중첩 {ms} m² (허용 {ts} m²)", f"overlap with other planned sites {ms} m² (allowed {ts} m²)")
+        return (f"다른 계획 시설과 중첩 {ms} m² (허용 {ts} m²)",
+                f"overlap with other planned sites {ms} m² (allowed {ts} m²)")
     return (f"{ko}와 {ms} m² 중첩 (허용 {ts} m²)", f"overlaps {en} by {ms} m² (allowed {ts} m²)")
 
 
@@ -80,7 +87,8 @@ def _cut(b: BoundRule) -> Cut | None:
 
 
 NO_OVERLAP = register_kind(RuleKind(
-    name="no_overlap", label_ko="다른 계획 시설과 중첩 금지", label_en="no overlap with other planned sites", unit="m²",
+    name="no_overlap", label_ko="다른 계획 시설과 중첩 금지", label_en="no overlap with other planned sites",
+    unit="m²",
     params=(Param("layer", str, None), Param("max_overlap_m2", float, 0.0, "m²", not_negative)),
     threshold=lambda p: float(p["max_overlap_m2"]), validate=no_cross_checks, bind=_bind, measure=_measure,
     message=_message, layout=LayoutPart(_layout), region=RegionCut(role="existing_facility", term="other_sites", cut=_cut),

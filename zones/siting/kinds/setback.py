@@ -45,7 +45,7 @@ def _measure(b: BoundRule, batch: Batch) -> RuleArrays:
         d = edge_min_distances(a, e_b, edge_of, n, b.segments, skip=off_box)[:, 0]  # outside: 0
         apart = np.flatnonzero(np.isfinite(d) & (d > 0))
         all_in, _, zone_in = contained_pairs(a, e_b, edge_of, b.segments, batch.polygonal, apart,
-                                             np.zeros(len(apart), dtype=np.int64))
+                                             np.zeros(len(apart), dtype=np.int64), batch.edge_off)
         inside = apart[all_in & ~zone_in]
         dist[inside] = d[inside]
         rest = np.flatnonzero(np.isinf(d))  # no edges (points): GEOS below
