@@ -28,10 +28,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.problems import Problem
 from geodata.layout_settings import layout_problem, load_settings
-from geodata.site_candidates import SiteInputError, parse_body
+
+from geodata.site_candidates import parse_body
 from geodata.siting_rules import SitingService
-from zones.errors import NotFound, ZonesError
-from zones.siting.layout.problem import DEFAULT_CELL_M, OBJECTIVES
+from zones.errors import GeoInputFault, ZonesError
+from zones.siting.layout.problem import DEFAULT_CELL_M, OBJECTIVES, LayoutInputError
 from zones.siting.layout.report import progress_dict, result_dict
 
 router = APIRouter(tags=["siting"])
@@ -165,8 +166,8 @@ def _request(body: Any, jobs: LayoutJobs, service: SitingService) -> dict[str, A
             continue
         try:
             candidates, _ = parse_body({"facility": fid, "geometry": site, **({"crs": body["crs"]} if "crs" in body else {})})
-        except SiteInputError as exc:
-            raise Problem(exc.status, exc.title, f"fix {fid}: {exc.detail}", **exc.extra()) from None
+        except GeoInputFault as exc:
+            raise LayoutInputError(f"fix {fid}: {exc.detail}", code=exc.code, facility=fid) from None
         fixed[fid] = candidates[0].geometry
     return {"objective": objective, "time_limit_s": float(limit), "grid_m": float(grid),
             "facilities": facilities, "fixed": fixed}
@@ -185,12 +186,8 @@ def start_layout(request: Request, body: Any = Body(..., examples=[EXAMPLE])) ->
     stored sites. Every layout is re-checked by the siting checker before it is returned."""
     jobs, service = _jobs(request), request.app.state.siting
     req = _request(body, jobs, service)
-    try:  # pose the problem now: a request that cannot be posed is refused, not a failed job
-        problem = layout_problem(service, place=req["facilities"], fixed=req["fixed"], cell=req["grid_m"])
-    except NotFound as exc:
-        raise Problem(404, "Unknown facility", str(exc), **exc.facts) from None
-    except ZonesError as exc:
-        raise Problem(422, "Layout cannot be posed", str(exc), code=exc.code) from None
+    # posed now: a request that cannot be posed is refused (the error family's status), not a failed job
+    problem = layout_problem(service, place=req["facilities"], fixed=req["fixed"], cell=req["grid_m"])
 
     def work(job: Job):
         from zones.siting.layout.solve import solve
