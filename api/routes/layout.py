@@ -36,6 +36,7 @@ from zones.siting.layout.problem import DEFAULT_CELL_M, OBJECTIVES, LayoutInputE
 from zones.siting.layout.report import progress_dict, result_dict
 
 router = APIRouter(tags=["siting"])
+map_router = APIRouter(tags=["maps"])  # its own router: one tag, so the docs list the map once
 SYNC_SECONDS = 2.0
 KEEP_FINISHED = 32
 
@@ -125,6 +126,7 @@ def install(app: FastAPI) -> None:
                                        _positive("ZONES_LAYOUT_MAX_SECONDS", 300.0, False))
     load_settings()  # a bad settings file stops the start, naming the entry
     app.include_router(router)
+    app.include_router(map_router)
 
 
 def _jobs(request: Request) -> LayoutJobs:
@@ -238,9 +240,10 @@ def cancel_layout(request: Request, job_id: str) -> JSONResponse:
     return JSONResponse(_job_body(job) | {"status": "cancelling"}, status_code=202)
 
 
-@router.get("/maps/layout", response_class=HTMLResponse, tags=["maps"],
-            responses={**NO_JOB, 409: {"description": "The job has not ended yet"}},
-            summary="Map of a layout job: the proposed sites over the feasible regions, with the rule table")
+@map_router.get("/maps/layout", response_class=HTMLResponse,
+                responses={**NO_JOB, 400: {"description": "No job given"},
+                           409: {"description": "The job has not ended yet"}},
+                summary="Map of a layout job: the proposed sites over the feasible regions, with the rule table")
 def layout_map(request: Request, job: str) -> HTMLResponse:
     from maps.layout import layout_html
 
