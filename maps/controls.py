@@ -2,16 +2,18 @@
 the `window.kizoneMap` hook.
 
 They are plain Leaflet (no jQuery, no Bootstrap), so the inlined Leaflet is all a
-map needs. The hook names the map object and each layer with the number of
-features drawn, so a browser test or a planner's own script can check the map.
+map needs. Each writes its JavaScript with `maps.page_text.add_script`, values as
+`script_json`, never through a template. The hook names the map object and each
+layer with the number of features drawn, so a browser test or a planner's own
+script can check the map.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 import folium
-from folium.template import Template
+
+from maps.page_text import add_script, html_text, script_json
 
 CONTROL_CSS = """
 <style>
@@ -46,23 +48,9 @@ PADDING_BOTTOM_RIGHT = (310, 20)
 
 
 class HtmlControl(folium.MacroElement):
-    """A Leaflet control holding a piece of HTML (legend, summary table)."""
+    """A Leaflet control holding a piece of HTML (legend, summary table).
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var ctl = L.control({position: {{ this.position|tojson }}});
-            ctl.onAdd = function() {
-                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
-                div.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            ctl.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-    """)
+    The HTML is built in Python; any text from data in it must come through `html_text`."""
 
     def __init__(self, html: str, position: str = "bottomright", css_class: str = "kz-box"):
         super().__init__()
@@ -70,6 +58,22 @@ class HtmlControl(folium.MacroElement):
         self.html = html
         self.position = position
         self.css_class = css_class
+
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var ctl = L.control({{position: {script_json(self.position)}}});
+  ctl.onAdd = function () {{
+    var div = L.DomUtil.create('div', {script_json(self.css_class)});
+    div.innerHTML = {script_json(self.html)};
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  }};
+  ctl.addTo({self._parent.get_name()});
+}})();
+""")
+        super().render(**kwargs)
 
 
 @dataclass(frozen=True)
@@ -85,35 +89,6 @@ class Place:
 class JumpControl(folium.MacroElement):
     """One button per place; a click fits the map to the place."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var map = {{ this._parent.get_name() }};
-            var places = {{ this.places|tojson }};
-            var ctl = L.control({position: 'topleft'});
-            ctl.onAdd = function() {
-                var div = L.DomUtil.create('div', 'kz-box kz-jump');
-                div.innerHTML = '<b>바로 가기 · Go to</b>';
-                places.forEach(function(p) {
-                    var b = L.DomUtil.create('button', 'kz-jump-' + p.key, div);
-                    b.type = 'button';
-                    b.textContent = p.label;
-                    b.title = 'Fit the map to ' + p.label;
-                    L.DomEvent.on(b, 'click', function(e) {
-                        L.DomEvent.stop(e);
-                        map.fitBounds(p.bounds, {{ this.fit_options|tojson }});
-                        // The address now names the place, so the view can be bookmarked or sent.
-                        history.replaceState(null, '', '#' + p.key);
-                    });
-                });
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            ctl.addTo(map);
-        })();
-        {% endmacro %}
-    """)
-
     def __init__(self, places: list[Place]):
         super().__init__()
         self._name = "JumpControl"
@@ -122,22 +97,40 @@ class JumpControl(folium.MacroElement):
         self.places = [{"key": p.key, "label": f"{p.name_ko} {p.name_en}",
                         "bounds": [list(p.bounds[0]), list(p.bounds[1])]} for p in places]
 
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var map = {self._parent.get_name()};
+  var places = {script_json(self.places)};
+  var ctl = L.control({{position: 'topleft'}});
+  ctl.onAdd = function () {{
+    var div = L.DomUtil.create('div', 'kz-box kz-jump');
+    div.innerHTML = '<b>바로 가기 · Go to</b>';
+    places.forEach(function (p) {{
+      var b = L.DomUtil.create('button', 'kz-jump-' + p.key, div);
+      b.type = 'button';
+      b.textContent = p.label;
+      b.title = 'Fit the map to ' + p.label;
+      L.DomEvent.on(b, 'click', function (e) {{
+        L.DomEvent.stop(e);
+        map.fitBounds(p.bounds, {script_json(self.fit_options)});
+        // The address now names the place, so the view can be bookmarked or sent.
+        history.replaceState(null, '', '#' + p.key);
+      }});
+    }});
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  }};
+  ctl.addTo(map);
+}})();
+""")
+        super().render(**kwargs)
+
 
 class FitData(folium.MacroElement):
     """Fit the view on opening: to the place the address names (`#gwangju`, `#jeonju`, `#all`)
     or else to the data, without the zoom animation folium's fit_bounds plays (a planner
     should see the final view at once)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var places = {{ this.places|tojson }};
-            var hit = places.filter(function(p) { return '#' + p.key === location.hash; })[0];
-            {{ this._parent.get_name() }}.fitBounds(hit ? hit.bounds : {{ this.bounds|tojson }},
-                                                   {{ this.options|tojson }});
-        })();
-        {% endmacro %}
-    """)
 
     def __init__(self, bounds, places: list[Place] = (), padding_top_left=PADDING_TOP_LEFT,
                  padding_bottom_right=PADDING_BOTTOM_RIGHT):
@@ -148,6 +141,16 @@ class FitData(folium.MacroElement):
         self.options = {"paddingTopLeft": list(padding_top_left),
                         "paddingBottomRight": list(padding_bottom_right), "animate": False}
 
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var places = {script_json(self.places)};
+  var hit = places.filter(function (p) {{ return '#' + p.key === location.hash; }})[0];
+  {self._parent.get_name()}.fitBounds(hit ? hit.bounds : {script_json(self.bounds)}, {script_json(self.options)});
+}})();
+""")
+        super().render(**kwargs)
+
 
 class MapHook(folium.MacroElement):
     """`window.kizoneMap = {map, layers: {id: layer}, features: {id: n}}` after the map is built.
@@ -155,27 +158,30 @@ class MapHook(folium.MacroElement):
     Added last, so every layer variable it names exists when it runs.
     """
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        window.kizoneMap = {
-            kind: {{ this.kind|tojson }},
-            map: {{ this._parent.get_name() }},
-            layers: { {%- for key, var in this.layer_vars.items() %}{{ key|tojson }}: {{ var }},{% endfor %} },
-            features: {{ this.features|tojson }}
-        };
-        {% endmacro %}
-    """)
-
     def __init__(self, kind: str):
         super().__init__()
         self._name = "MapHook"
         self.kind = kind
         self.layer_vars: dict[str, str] = {}
         self.features: dict[str, int] = {}
+        self.layers: dict[str, folium.MacroElement] = {}
 
     def register(self, key: str, layer: folium.MacroElement, n_features: int) -> None:
         self.layer_vars[key] = layer.get_name()
         self.features[key] = n_features
+        self.layers[key] = layer
+
+    def render(self, **kwargs) -> None:
+        layers = ", ".join(f"{script_json(key)}: {var}" for key, var in self.layer_vars.items())
+        add_script(self, f"""
+window.kizoneMap = {{
+  kind: {script_json(self.kind)},
+  map: {self._parent.get_name()},
+  layers: {{{layers}}},
+  features: {script_json(self.features)}
+}};
+""")
+        super().render(**kwargs)
 
 
 def swatch(colour: str, fill_opacity: float = 0.35, dashed: bool = False) -> str:
@@ -188,6 +194,6 @@ def swatch(colour: str, fill_opacity: float = 0.35, dashed: bool = False) -> str
 
 def legend_html(title_ko: str, title_en: str, entries: list[tuple[str, str, str]]) -> str:
     """entries: (swatch html, Korean label, English label)."""
-    rows = "".join(f"<tr><td>{sw}</td><td>{escape(ko)}<br><small>{escape(en)}</small></td></tr>"
+    rows = "".join(f"<tr><td>{sw}</td><td>{html_text(ko)}<br><small>{html_text(en)}</small></td></tr>"
                    for sw, ko, en in entries)
-    return f"<h4>{escape(title_ko)} · {escape(title_en)}</h4><table>{rows}</table>"
+    return f"<h4>{html_text(title_ko)} · {html_text(title_en)}</h4><table>{rows}</table>"
