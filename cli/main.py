@@ -50,6 +50,13 @@ def cmd_build_default(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
+    what = args.what or ["all"]
+    if what[0] not in ("all", "layout", "diff", "compare") or (what[0] in ("all", "layout") and len(what) > 1):
+        raise ValueError(f"kizone map {' '.join(what)}: use all, layout, diff LAYER R1 R2 or compare A B")
+    if what[0] == "layout":
+        from cli.layout import cmd_map_layout
+
+        return cmd_map_layout(args, _store_path(args.store))
     from cli.maps import write_maps
     from cli.output_paths import check_folder
     from geodata.plan_file import load_plan
@@ -59,10 +66,10 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     out = check_folder(Path(args.out), "--out")
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
-    if args.what:
+    if what[0] in ("diff", "compare"):
         from cli.scenario_commands import write_diff_map
 
-        path = write_diff_map(provider, load_plan(Path(args.plan)), args.what, out)
+        path = write_diff_map(provider, load_plan(Path(args.plan)), what, out)
         print(f"{path}  {path.stat().st_size / 1024:,.0f} kB")
         return 0
     try:
@@ -97,15 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build_default)
 
     p = sub.add_parser("map", help="write the web maps (overview, allocation, siting-<facility>); they work offline",
-                       description="With no WHAT, every map. `diff LAYER R1 R2`: what changed in a layer between two "
-                                   "revisions; `compare A B`: two scenarios (either may be base).")
-    p.add_argument("what", nargs="*", help="diff LAYER R1 R2 | compare A B")
+                       description="WHAT: all (default): every map of the store; layout: search a layout and map it "
+                                   "(layout.html); diff LAYER R1 R2: what changed in a layer between two revisions; "
+                                   "compare A B: two scenarios (either may be base).")
+    p.add_argument("what", nargs="*", default=["all"], help="all | layout | diff LAYER R1 R2 | compare A B")
     p.add_argument("--out", default="out/maps", help="folder to write into (default: out/maps)")
     p.add_argument("--store", help="GeoPackage to map (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
     p.add_argument("--png", action="store_true", help="also save a PNG of each map (needs chromium)")
     p.add_argument("--view", choices=("all", "gwangju", "jeonju"), default="",
                    help="the place the PNGs show (default: fitted to all data)")
+    from cli.layout import add_options as add_layout_options
+    layout_options = p.add_argument_group("layout", "with `map layout`: the search's options")
+    add_layout_options(layout_options, store=False)
     p.set_defaults(func=cmd_map)
 
     from cli.data_commands import add_data_commands

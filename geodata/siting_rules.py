@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,35 +158,28 @@ def referenced_layers(rules: RuleSet) -> set[str]:
 
 
 class SitingService:
-    """Rules read once, bound to the store's current layers; rebound when the store file changes."""
+    """Rules read once, bound to the store's current layers; rebound when the store's content
+    changes (its freshness stamp, geodata.freshness)."""
 
     def __init__(self, provider: LayerProvider, path: Path | None = None):
         self.path = Path(path or rules_path())
         self.provider = provider
         self.rules, self.lines = load_rules(self.path)
-        self._lock = threading.Lock()
-        self._contexts: dict[tuple[int, ...], SitingContext] = {}
+        self._cache = provider.cache()
         self.context()  # fail at start-up, not on the first request
 
     def context(self) -> SitingContext:
-        layers = referenced_layers(self.rules)
-        known = set(self.provider.layer_ids())
-        # The copies the context is bound to (their serials; a scenario reads other copies).
-        key = tuple(self.provider.layer(name).serial for name in sorted(layers & known))
-        with self._lock:
-            hit = self._contexts.get(key)
-            if hit is not None:
-                return hit
+        from geodata.views import viewed_scenario
+
+        # bound to the layers of the scenario the request reads (?scenario=), else the store's
+        return self._cache.get(("context", viewed_scenario()), self._bind)
+
+    def _bind(self) -> SitingContext:
         try:
-            ctx = bind(self.rules, layer_features(self.provider, layers))
+            return bind(self.rules, layer_features(self.provider, referenced_layers(self.rules)))
         except BindError as exc:
             raise SitingRulesError(f"{self.path.name}, line {self._line_of(exc)}: {exc} "
                                    f"(store {self.provider.path.name})") from None
-        with self._lock:
-            self._contexts[key] = ctx
-            while len(self._contexts) > 8:  # the base and the scenarios being read
-                self._contexts.pop(next(iter(self._contexts)))
-        return ctx
 
     def _line_of(self, exc: BindError) -> int:
         block = self.lines.rule_blocks.get((exc.facility, exc.rule_id))
