@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from api import html
 from api.geojson import feature_collection
 from api.ogc import GEOJSON, reject_unknown_params, wants_html
+from api.ogc_models import problem_responses
 from api.problems import Problem
 from api.routes.layer_writes import _layer_id
 from geodata.diff_impact import RevisionDiff, revision_diff
@@ -39,7 +40,7 @@ def diff_html(result: RevisionDiff) -> Response:
 
 
 @router.get("/collections/{collection_id}/revisions/{r1}/diff/{r2}",
-            responses={404: {"description": "Unknown collection or revision"},
+            responses={**problem_responses(400, 404, 410), 404: {"description": "Unknown collection or revision"},
                        410: {"description": "A revision's content was dropped by the retention limit"}},
             summary="What changed between two revisions: each feature added, removed, modified, reshaped or moved "
                     "(distance, direction), areas, and the allocation rows it changes; f=json, geojson or html")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import get_plan, get_provider
+from api.ogc_models import problem_responses
 from geodata.freshness import StampedCache
 from geodata.provider import LayerProvider
 from geodata.views import viewed_scenario
@@ -72,7 +73,7 @@ def api_link(facility: str) -> str:
 @router.get("/diff", response_class=HTMLResponse,
             summary="Map of what changed in a layer between two revisions (?layer=…&from=…&to=…): before dashed, "
                     "after solid, coloured by class, moves as arrows, rows whose status changed",
-            responses={404: {"description": "Unknown layer or revision (problem+json)"}})
+            responses={**problem_responses(400, 404, 410), 404: {"description": "Unknown layer or revision (problem+json)"}})
 def diff_map(request: Request, layer: str, from_: int = Query(..., alias="from"), to: int = Query(...),
              plan: list[PlanTarget] = Depends(get_plan)) -> HTMLResponse:
     from geodata.diff_impact import revision_diff
@@ -90,7 +91,7 @@ def diff_map(request: Request, layer: str, from_: int = Query(..., alias="from")
 @router.get("/compare", response_class=HTMLResponse,
             summary="Map of two scenarios (?a=…&b=…, either may be base): A dashed, B solid, coloured by class, "
                     "a toggle between them, rows whose status changed",
-            responses={404: {"description": "Unknown scenario (problem+json)"}})
+            responses={**problem_responses(400, 404), 404: {"description": "Unknown scenario (problem+json)"}})
 def compare_map(request: Request, a: str, b: str) -> HTMLResponse:
     from api.routes.scenarios import comparison
     from maps.diff_map import diff_map_html

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from api import html
 from api.auth import require_writer
 from api.ogc import reject_unknown_params, wants_html
+from api.ogc_models import problem_responses
 from api.problems import Problem
 from api.routes.layer_writes import CRS_PARAMETER, WRITE_RESPONSES, _guard, _layer_id
 from geodata.geojson_in import load_json
@@ -28,7 +29,7 @@ from geodata.scenarios import (BASE, create_scenario, delete_scenario, describe_
 router = APIRouter(tags=["scenarios"])
 
 _TOKEN = {401: {"description": "No bearer token"}, 403: {"description": "Wrong token, or writes are disabled"}}
-_UNKNOWN = {404: {"description": "Unknown scenario (problem+json names the known ones)"}}
+_UNKNOWN = {**problem_responses(400, 404), 404: {"description": "Unknown scenario (problem+json names the known ones)"}}
 SCENARIO_EXAMPLE = {"id": "theme-park-north", "title": "Theme park moved north",
                     "note": "auto theme park 300 m north, clear of the data centre"}
 
@@ -47,7 +48,7 @@ def _summary(provider: LayerProvider, scenario: str) -> dict:
                       {"href": f"/maps/compare?a={BASE}&b={meta.id}", "rel": "related", "title": "diff map"}]}
 
 
-@router.get("/scenarios", summary="The scenarios kept in the store (the base is `base`)")
+@router.get("/scenarios", responses=problem_responses(400), summary="The scenarios kept in the store (the base is `base`)")
 def scenarios(request: Request) -> Response:
     reject_unknown_params(request, {"f"})
     provider = _provider(request)
@@ -63,7 +64,8 @@ def scenarios(request: Request) -> Response:
     return JSONResponse({"base": BASE, "scenarios": items})
 
 
-@router.post("/scenarios", status_code=201, responses={**_TOKEN, 409: {"description": "The id is taken"},
+@router.post("/scenarios", status_code=201, responses={**problem_responses(400), **_TOKEN,
+                                                       409: {"description": "The id is taken"},
                                                        422: {"description": "Bad id or empty title"}},
              summary="Create a scenario (no edits yet: it reads as the base)")
 def create(request: Request, body: dict = Body(..., examples=[SCENARIO_EXAMPLE]),
