@@ -6,10 +6,10 @@ from html import escape
 import folium
 
 from geodata.provider import LayerProvider
-from maps.controls import HtmlControl, MapHook, legend_html, swatch
+from maps.controls import HtmlControl, MapHook, label_layer, legend_html, swatch
 from maps.display import feature_collection
 from maps.frame import (BASE_LAYER_ID, add_backgrounds, add_base_dongs, bounds_of, finish, new_map,
-                        places, tooltip, zone_properties)
+                        places, tooltip, zone_label, zone_properties)
 from maps.render import render_html
 from maps.styles import BASE_STYLE, HIGHLIGHT, zone_colours, zone_style
 
@@ -17,6 +17,7 @@ from maps.styles import BASE_STYLE, HIGHLIGHT, zone_colours, zone_style
 def build_overview(provider: LayerProvider, siting_href: str | None = None) -> folium.Map:
     """`siting_href`: where the siting maps of the core infrastructures are, linked from the legend."""
     m = new_map()
+    m.get_root().title = "산업단지 개요 · Industrial zones overview"
     hook = MapHook("overview")
     add_backgrounds(m)
     add_base_dongs(m, provider, hook)
@@ -24,6 +25,7 @@ def build_overview(provider: LayerProvider, siting_href: str | None = None) -> f
     colours = zone_colours(zone_ids)
     legend = []
     boxes = []
+    labels = []
     for layer_id in zone_ids:
         data = provider.layer(layer_id)
         gdf = data.wgs84
@@ -38,8 +40,11 @@ def build_overview(provider: LayerProvider, siting_href: str | None = None) -> f
         layer.add_to(m)
         hook.register(layer_id, layer, len(gdf))
         legend.append((swatch(colours[layer_id]), title_ko, title_en))
+        labels += [zone_label(_s(r["name_ko"]), _s(r["name_en"]), r["area_km2"], g)
+                   for (_i, r), g in zip(gdf.iterrows(), gdf.geometry.values) if g is not None and not g.is_empty]
         if len(gdf):
             boxes.append(gdf.total_bounds)
+    label_layer(labels).add_to(m)
     if BASE_LAYER_ID in provider.layer_ids():
         legend.append((swatch(BASE_STYLE["color"], 0.15), "법정동 경계 (실제)", "Legal dongs (real boundaries)"))
     note = ('<div style="margin-top:4px;color:#555"><small>구역 경계는 도식입니다 (provenance = schematic) · '
@@ -53,3 +58,7 @@ def build_overview(provider: LayerProvider, siting_href: str | None = None) -> f
 
 def overview_html(provider: LayerProvider, siting_href: str | None = None) -> str:
     return render_html(build_overview(provider, siting_href))
+
+
+def _s(value) -> str:
+    return value if isinstance(value, str) else ""
