@@ -46,6 +46,14 @@ CONTROL_CSS = """
   text-shadow: 0 0 2px #fff; }
 .leaflet-tooltip.kz-label::before { display: none; }
 .leaflet-tooltip.kz-label.kz-hidden { visibility: hidden; }
+/* A small map (a frame beside the report's tables, a phone): the boxes give the map room. */
+@media (max-width: 900px) {
+  .kz-title h1 { display: none; }
+  .kz-title { min-width: 0; max-width: none; padding: 3px 5px; }
+  .kz-box { max-width: 220px; font-size: 11px; }
+  .leaflet-control-layers-expanded { max-width: 220px; max-height: 28vh; }
+  .schematic-banner small { display: none; }
+}
 </style>
 """
 

@@ -28,7 +28,7 @@ nav a,.downloads a{margin-right:1rem}.meta{color:#555}
 .banner{border-left:5px solid #e66101;background:#fff4ea;padding:.4rem .7rem;margin:.6rem 0}
 .counts span{display:inline-block;margin:.2rem .6rem .2rem 0;padding:.1rem .5rem;border-radius:3px;
   border:1px solid #bbb}
-.layout{display:grid;grid-template-columns:minmax(0,3fr) minmax(360px,2fr);gap:1rem;align-items:start}
+.layout{display:grid;grid-template-columns:minmax(0,1.3fr) minmax(420px,1fr);gap:1rem;align-items:start}
 .map{position:sticky;top:.5rem}.map iframe{width:100%;height:88vh;border:1px solid #bbb}
 .map img{width:100%;border:1px solid #bbb}
 table{border-collapse:collapse;width:100%;margin:.3rem 0 1rem}
