@@ -5,12 +5,14 @@ from fastapi import FastAPI
 
 from api import docs_ui
 from api.problems import install_problem_handlers
+from api.auth import WriteGate
 from api.limits import BodyLimit
 from api.routes import allocations, collections, landing, layer_writes, plan, shares, siting, system
 from api.routes import maps as map_routes
 from api.settings import Settings
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
+from geodata.scratch import clean_stale
 from geodata.store import GeoPackageStore
 
 
@@ -29,10 +31,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    clean_stale()  # scratch folders of writes killed mid-way (geodata.scratch)
     app.state.provider = LayerProvider(GeoPackageStore(settings.store_path, settings.keep_revisions).require())
     app.state.plan = load_plan(settings.plan_path)
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes)
+    app.add_middleware(WriteGate, routes=layer_writes.router.routes)  # outside BodyLimit: no body read to refuse
     app.include_router(landing.router)
     app.include_router(plan.router)
     app.include_router(system.router)

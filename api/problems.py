@@ -12,8 +12,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.validation_wording import explain_validation
 from geodata.store import UnknownLayer
+from zones.errors import Conflict, Gone, InvalidInput, NotFound, StorageFull, TooLarge, ZonesError
 
 PROBLEM_JSON = "application/problem+json"
+# The one table from an error category (zones.errors) to its HTTP status and title.
+CATEGORY_STATUS: tuple[tuple[type[ZonesError], int, str], ...] = (
+    (InvalidInput, 422, "Invalid input"),
+    (NotFound, 404, "Not found"),
+    (Gone, 410, "Gone"),
+    (Conflict, 409, "Conflict"),
+    (TooLarge, 413, "Too large"),
+    (StorageFull, 507, "Insufficient storage"),
+)
+
+
+def category_status(exc: ZonesError) -> tuple[int, str]:
+    """(status, title) of a refusal by its category; an uncategorised one is the server's fault."""
+    return next(((status, title) for cls, status, title in CATEGORY_STATUS if isinstance(exc, cls)),
+                (500, "Internal error"))
 
 
 class Problem(Exception):
@@ -45,6 +61,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownLayer)
     async def _unknown_layer(request: Request, exc: UnknownLayer):
         return problem_response(404, "Unknown collection", str(exc), request.url.path)
+
+    @app.exception_handler(ZonesError)
+    async def _zones_error(request: Request, exc: ZonesError):
+        status, title = category_status(exc)
+        return problem_response(status, title, exc.detail, request.url.path, code=exc.code, **exc.facts)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

@@ -1,13 +1,15 @@
 """Configuration from the environment, read once per app instance."""
 from __future__ import annotations
 
-import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from geodata import DEFAULT_STORE, PLAN_FILE
+from geodata import DEFAULT_STORE, PLAN_FILE, env_settings
 from geodata.retention import DEFAULT_KEEP_REVISIONS, keep_revisions_from_env
+from geodata.safe_unzip import ZipLimits
+from geodata.store import geopackage_problem
+from zones.errors import InvalidInput
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # 10 MiB: thousands of surveyed parcels, not a DoS
 DEFAULT_MAX_UPLOAD_MB = 200  # a zipped Shapefile of a whole province's parcels
@@ -23,18 +25,21 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
     # Revisions per layer whose content stays restorable (None: all). From ZONES_KEEP_REVISIONS.
     keep_revisions: int | None = DEFAULT_KEEP_REVISIONS
+    # How far an uploaded zip may unpack: ZONES_MAX_UNZIPPED_MB, ZONES_MAX_ZIP_RATIO, ZONES_MAX_ZIP_MEMBERS
+    zip_limits: ZipLimits = field(default_factory=ZipLimits)
 
     @classmethod
     def from_env(cls) -> "Settings":
         """Every ZONES_* variable, checked now: a bad value stops the start-up with a SettingError
         naming the variable and what it accepts, instead of a bare ValueError or a late failure."""
         return cls(
-            store_path=_existing_file("ZONES_STORE", DEFAULT_STORE, "a GeoPackage (.gpkg) store"),
+            store_path=_geopackage("ZONES_STORE", DEFAULT_STORE),
             plan_path=_existing_file("ZONES_PLAN", PLAN_FILE, "a plan TOML file like geodata/plan.toml"),
             max_body_bytes=_positive_int("ZONES_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             write_tokens=_write_tokens("ZONES_WRITE_TOKENS"),
             max_upload_bytes=_megabytes("ZONES_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB),
             keep_revisions=_keep_revisions(),
+            zip_limits=_setting(ZipLimits.from_env),
         )
 
 
@@ -44,8 +49,15 @@ class SettingError(ValueError):
 
 def _raw(name: str) -> str | None:
     """The variable's value, or None when unset or blank (blank means the default)."""
-    value = os.environ.get(name)
-    return value.strip() if value and value.strip() else None
+    return env_settings.raw(name)
+
+
+def _setting(read, *args):
+    """A value read by geodata.env_settings (shared with the CLI), its refusal as a SettingError."""
+    try:
+        return read(*args)
+    except InvalidInput as exc:
+        raise SettingError(str(exc)) from None
 
 
 def _existing_file(name: str, default: Path, what: str) -> Path:
@@ -59,29 +71,24 @@ def _existing_file(name: str, default: Path, what: str) -> Path:
     return path
 
 
+def _geopackage(name: str, default: Path) -> Path:
+    """An existing file that is a GeoPackage: any other file would start a server failing every read."""
+    path = _existing_file(name, default, "a GeoPackage (.gpkg) store")
+    problem = geopackage_problem(path)
+    if problem:
+        raise SettingError(f"{name}={str(path)!r}: {problem}; {name} must name a GeoPackage (.gpkg) store "
+                           f"(leave it unset for the default {Path(default).name})")
+    return path
+
+
 def _positive_int(name: str, default: int) -> int:
-    return _size(name, default, int, 1, f"a whole number of bytes greater than 0, e.g. {name}={default}")
+    return _setting(env_settings.size, name, default, int, 1,
+                    f"a whole number of bytes greater than 0, e.g. {name}={default}")
 
 
 def _megabytes(name: str, default_mb: float) -> int:
     """A size in MiB (decimals allowed: 0.5 is 512 KiB) as bytes."""
-    return _size(name, default_mb, float, 1024 * 1024,
-                 f"a number of megabytes (MiB) greater than 0, e.g. {name}={default_mb:g} or {name}=0.5")
-
-
-def _size(name: str, default: float, parse, unit: int, accepts: str) -> int:
-    """A positive size in bytes from `name` read with `parse` in units of `unit` bytes."""
-    raw = _raw(name)
-    if raw is None:
-        return int(default * unit)
-    try:
-        value = float(parse(raw))
-    except ValueError:
-        value = math.nan
-    size = int(value * unit) if math.isfinite(value) else 0
-    if value <= 0 or size <= 0:
-        raise SettingError(f"{name}={raw!r}: must be {accepts}")
-    return size
+    return _setting(env_settings.megabytes, name, default_mb)
 
 
 def _write_tokens(name: str) -> tuple[tuple[str, str], ...]:

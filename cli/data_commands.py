@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,44 +16,74 @@ EXPORT_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".
 def _store(args: argparse.Namespace, keep: str | None = None):
     """The store named by --store or ZONES_STORE, with the retention limit of `keep` or ZONES_KEEP_REVISIONS."""
     from geodata.retention import keep_revisions_from_env, parse_keep_revisions
+    from geodata.scratch import clean_stale
     from geodata.store import GeoPackageStore
 
     keep_revisions = keep_revisions_from_env() if keep is None else parse_keep_revisions(keep, "--keep")
     path = Path(args.store or os.environ.get("ZONES_STORE") or DEFAULT_STORE)
+    clean_stale()  # scratch folders of writes killed mid-way (geodata.scratch)
     return GeoPackageStore(path, keep_revisions).require()
 
 
+def _guard(store):
+    """What a write must not break: the plan targets and siting rules the server reads (ZONES_PLAN,
+    ZONES_SITING_RULES), bound to the store inside the write's transaction."""
+    from geodata.provider import LayerProvider
+    from geodata.siting_rules import rules_path
+    from geodata.write_guard import Dependents
+
+    plan = Path(os.environ.get("ZONES_PLAN") or PLAN_FILE)
+    return Dependents.load(plan, rules_path()).guard(LayerProvider(store))
+
+
 def cmd_import(args: argparse.Namespace) -> int:
+    from cli.output_paths import check_file
     from cli.paths import existing_file
     from geodata.layer_import import ImportOptions, import_file, write_report
+    from geodata.safe_unzip import ZipLimits
 
-    opts = ImportOptions(layer=args.layer, crs=args.crs, encoding=args.encoding, strict=args.strict,
-                         source_layer=args.source_layer, token_name=os.environ.get("USER") or "local")
-    result = import_file(_store(args), existing_file(args.file), opts)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    report_path = Path(args.report or f"import-report-{args.layer}-{stamp}.json")
-    write_report(result.report, report_path)
+    report_path = check_file(Path(args.report or f"import-report-{args.layer}-{stamp}.json"), "--report")
+    store = _store(args)
+    opts = ImportOptions(layer=args.layer, crs=args.crs, encoding=args.encoding, strict=args.strict,
+                         source_layer=args.source_layer, token_name=os.environ.get("USER") or "local",
+                         zip_limits=ZipLimits.from_env(), guard=_guard(store))
+    result = import_file(store, existing_file(args.file), opts)
     print(result.summary)
-    print(f"report: {report_path}")
+    try:
+        write_report(result.report, report_path)
+    except OSError as exc:  # checked writable above; the disk may still fill up meanwhile
+        done = (f"the import is stored (revision {result.revision.revision})" if result.accepted
+                else "the import was refused and nothing was stored")
+        print(f"kizone: warning: {done}, but its report could not be written to {report_path} "
+              f"({exc.strerror or exc})", file=sys.stderr)
+    else:
+        print(f"report: {report_path}")
     return 0 if result.accepted else 3
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     import pyogrio
 
+    from cli.output_paths import OutputPathError, check_file
     from geodata.store import check_layer_id
 
     out = Path(args.out)
     driver = EXPORT_FORMATS.get(out.suffix.lower())
     if driver is None:
         raise ValueError(f"cannot export to {out.name}: use .gpkg, .geojson or .shp")
+    check_file(out, "--out")
     gdf = _store(args).read(check_layer_id(args.layer))
     if driver == "GeoJSON":
         gdf = gdf.to_crs("EPSG:4326")  # RFC 7946: lon/lat WGS84
     if out.exists():
         out.unlink()
     kwargs = {"encoding": "UTF-8"} if driver == "ESRI Shapefile" else {}
-    pyogrio.write_dataframe(gdf, out, layer=args.layer, driver=driver, **kwargs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pyogrio.write_dataframe(gdf, out, layer=args.layer, driver=driver, **kwargs)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise OutputPathError(f"--out {out}: the {driver} file could not be written ({exc})") from None
     print(f"{args.layer}: {len(gdf)} features written to {out} ({driver}, {gdf.crs.to_string()})")
     if driver == "ESRI Shapefile" and any(len(c) > 10 for c in gdf.columns):
         print("note: Shapefile field names are cut to 10 characters; use .gpkg to keep them whole")
@@ -102,7 +133,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from geodata.revisions import revision_ranges
 
     store = _store(args)
-    rev = store.restore(args.layer, args.revision, token_name=os.environ.get("USER") or "local")
+    rev = store.restore(args.layer, args.revision, token_name=os.environ.get("USER") or "local", guard=_guard(store))
     print(f"layer {args.layer}: revision {args.revision} restored as revision {rev.revision} "
           f"({rev.feature_count} features, checksum {rev.checksum[:12]}…)")
     pruned = store.pruned_by(rev)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from geodata import DEFAULT_STORE, PLAN_FILE
+from zones.errors import ZonesError
 
 
 def _store_path(arg: str | None) -> Path:
@@ -20,23 +21,26 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_build_default(args: argparse.Namespace) -> int:
+    from cli.output_paths import check_file
     from geodata.build_default import build
 
-    for layer, gdf in build(Path(args.out), force=args.force).items():
+    for layer, gdf in build(check_file(Path(args.out), "--out"), force=args.force).items():
         print(f"{layer:28s} {len(gdf):4d} features")
     return 0
 
 
 def cmd_map(args: argparse.Namespace) -> int:
     from cli.maps import write_maps
+    from cli.output_paths import check_folder
     from geodata.plan_file import load_plan
     from geodata.provider import LayerProvider
     from geodata.store import GeoPackageStore
     from maps.browser import BrowserUnavailable
 
+    out = check_folder(Path(args.out), "--out")
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
     try:
-        paths = write_maps(provider, load_plan(Path(args.plan)), Path(args.out), png=args.png, view=args.view)
+        paths = write_maps(provider, load_plan(Path(args.plan)), out, png=args.png, view=args.view)
     except BrowserUnavailable as exc:
         print(f"kizone: error: --png needs headless Chromium: {exc}", file=sys.stderr)
         return 2
@@ -91,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kizone: error: {exc.filename}: no such file" if exc.filename else f"kizone: error: {exc}",
               file=sys.stderr)
         return 2
-    except (OSError, ValueError, LookupError) as exc:
+    except (OSError, ValueError, LookupError, ZonesError) as exc:
         print(f"kizone: error: {exc}", file=sys.stderr)
         return 2
 

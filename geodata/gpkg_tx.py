@@ -15,20 +15,22 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import shapely
 
+from geodata.disk_full import is_disk_full, storage_full
 from geodata.retention import PruneResult, history_layers, prune_layer
 from geodata.revisions import (
     Revision, connect, ensure_history_tables, has_history, layer_columns, next_revision, quote, snapshot,
     table_exists,
 )
+from geodata.scratch import scratch_dir
 
 # GeoPackage metadata tables whose rows are keyed by table_name.
 META_TABLES = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_ogr_contents",
@@ -58,20 +60,37 @@ def utc_now() -> str:
 
 
 def replace_layer_tx(path: Path, layer: str, gdf_metric: gpd.GeoDataFrame, *, token_name: str,
-                     source_file: str, action: str, note: str, keep_revisions: int | None) -> Revision:
-    scratch_dir = Path(tempfile.mkdtemp(prefix="kizone-write-"))
-    try:
-        scratch = scratch_dir / "layer.gpkg"
+                     source_file: str, action: str, note: str, keep_revisions: int | None,
+                     guard: Callable[[], None] | None = None) -> Revision:
+    """Stage the layer in a scratch GeoPackage, then swap it in with its revision in one transaction.
+
+    `guard` runs first inside that transaction, with the store's write lock held, so what it
+    checks against cannot change before the commit; if it raises, nothing was changed."""
+    with scratch_dir("write") as folder:
+        scratch = folder / "layer.gpkg"
         try:
             pyogrio.write_dataframe(gdf_metric, scratch, layer=layer, driver="GPKG", promote_to_multi=True)
         except Exception as exc:  # GDAL refusing a field or a geometry: the store is not touched
+            if is_disk_full(exc) or _short_of_space(folder, gdf_metric):
+                raise storage_full("the layer's scratch copy (in the temporary folder)") from None
             raise WriteProblem(f"the layer could not be written as a GeoPackage table: {exc}") from None
         with _write_transaction(path, attach=scratch) as con:
-            revision = _swap_layer(con, layer, token_name=token_name, source_file=source_file,
-                                   action=action, note=note, keep_revisions=keep_revisions)
-    finally:
-        shutil.rmtree(scratch_dir, ignore_errors=True)
-    return revision
+            if guard is not None:
+                guard()
+            return _swap_layer(con, layer, token_name=token_name, source_file=source_file,
+                               action=action, note=note, keep_revisions=keep_revisions)
+
+
+def _short_of_space(folder: Path, gdf: gpd.GeoDataFrame) -> bool:
+    """Whether `folder`'s disk lacks room for the layer as a GeoPackage (about twice its WKB and
+    attributes, with the R-tree). GDAL reports a full disk as "Failed to commit transaction",
+    without the reason, so the free space is asked after it failed."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return False
+    wkb = sum(len(w) for w in shapely.to_wkb(gdf.geometry.values) if w is not None)
+    return free < 2 * (wkb + int(gdf.drop(columns=gdf.geometry.name).memory_usage(deep=True).sum()))
 
 
 def prune_tx(path: Path, layers: list[str] | None, keep_revisions: int | None) -> list[PruneResult]:
@@ -93,6 +112,10 @@ def vacuum(path: Path) -> tuple[int, int]:
     try:
         con.execute("VACUUM")
         _checkpoint(con)
+    except sqlite3.Error as exc:
+        if is_disk_full(exc):  # VACUUM writes a whole copy first; SQLite drops it and keeps the file
+            raise storage_full(f"a compacted copy of {Path(path).name}") from None
+        raise
     finally:
         con.close()
     return before, Path(path).stat().st_size
@@ -110,8 +133,11 @@ def _write_transaction(path: Path, attach: Path | None = None) -> Iterator[sqlit
         try:
             yield con
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as exc:
+            if con.in_transaction:  # after SQLITE_FULL SQLite may have rolled back already
+                con.execute("ROLLBACK")
+            if is_disk_full(exc):
+                raise storage_full(f"the store {Path(path).name}") from None
             raise
         if attach is not None:
             con.execute("DETACH DATABASE src")

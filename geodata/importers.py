@@ -10,14 +10,18 @@ from __future__ import annotations
 import io
 import json
 import math
-import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import geopandas as gpd
 import pyogrio
 from pyproj import CRS
+
+from geodata import safe_unzip
+from geodata.safe_unzip import ZipLimits
+from geodata.scratch import scratch_dir
 
 SUPPORTED = (".shp", ".zip", ".gpkg", ".geojson", ".json")
 # Code pages a .cpg may name, mapped to Python codec names.
@@ -40,11 +44,17 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
     # (CRS, why) the format defines when the file declares none: GeoJSON is lon/lat CRS84 (RFC 7946)
     default_crs: tuple[CRS, str] | None = None
+    # What the reader lost on the way (e.g. the attributes of a Shapefile without a readable .dbf):
+    # error-level findings of the import, so --strict refuses and a default import says so loudly.
+    faults: list[str] = field(default_factory=list)
+    # Why the file's own CRS declaration could not be read (a damaged .prj), when it has one
+    crs_unreadable: str | None = None
 
 
 def read_any(path: Path, *, encoding: str | None = None, source_layer: str | None = None,
-             display_name: str | None = None) -> ReadResult:
-    """Read `path` by its extension; `display_name` is the name the user knows it by (an upload)."""
+             display_name: str | None = None, zip_limits: ZipLimits = ZipLimits()) -> ReadResult:
+    """Read `path` by its extension; `display_name` is the name the user knows it by (an upload).
+    A zip is unpacked only within `zip_limits` (TooLarge otherwise)."""
     path = Path(path)
     name = display_name or path.name
     suffix = Path(name).suffix.lower() or path.suffix.lower()
@@ -52,7 +62,7 @@ def read_any(path: Path, *, encoding: str | None = None, source_layer: str | Non
         raise ImportProblem(f"{name}: unsupported file type {suffix or '(none)'}; "
                             f"send a zipped or plain Shapefile (.zip/.shp), a GeoPackage (.gpkg) or GeoJSON (.geojson)")
     if suffix == ".zip":
-        return _read_zip(path, name, encoding, source_layer)
+        return _read_zip(path, name, encoding, source_layer, zip_limits)
     if suffix == ".shp":
         return _read_shapefile(path, name, encoding)
     if suffix == ".gpkg":
@@ -60,33 +70,45 @@ def read_any(path: Path, *, encoding: str | None = None, source_layer: str | Non
     return _read_geojson(path, name)
 
 
-def _read_zip(path: Path, name: str, encoding: str | None, source_layer: str | None) -> ReadResult:
+def _read_zip(path: Path, name: str, encoding: str | None, source_layer: str | None,
+              limits: ZipLimits) -> ReadResult:
+    safe_unzip.check_directory(path, name, limits)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         raise ImportProblem(f"{name}: not a readable zip archive") from None
-    with archive, tempfile.TemporaryDirectory(prefix="kizone-zip-") as tmp:
-        members = [m for m in archive.namelist() if not m.endswith("/") and "__MACOSX" not in m]
-        shps = [m for m in members if m.lower().endswith(".shp")]
-        others = [m for m in members if m.lower().endswith((".gpkg", ".geojson", ".json"))]
+    with archive, scratch_dir("zip") as tmp:
+        infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
+        safe_unzip.check_member_count(infos, name, limits)
+        names = {i.filename: safe_unzip.member_name(i) for i in infos}
+        shps = [i for i in infos if names[i.filename].lower().endswith(".shp")]
+        others = [i for i in infos if names[i.filename].lower().endswith((".gpkg", ".geojson", ".json"))]
         if not shps and not others:
+            nested = [names[i.filename] for i in infos if names[i.filename].lower().endswith(".zip")]
+            if nested:
+                raise ImportProblem(f"{name}: the zip holds {len(nested)} zip file(s) ({', '.join(nested[:3])}) and "
+                                    f"no layer; zips inside a zip are not opened: send the inner zip itself")
             raise ImportProblem(f"{name}: the zip holds no .shp, .gpkg or .geojson")
         chosen = shps or others
         if len(chosen) > 1:
-            wanted = [m for m in chosen if Path(m).stem == source_layer] if source_layer else []
+            wanted = [i for i in chosen if PurePath(names[i.filename]).stem == source_layer] if source_layer else []
             if len(wanted) != 1:
-                raise ImportProblem(f"{name}: the zip holds several layers ({', '.join(chosen)}); keep one per zip")
+                raise ImportProblem(f"{name}: the zip holds several layers "
+                                    f"({', '.join(names[i.filename] for i in chosen)}); keep one per zip")
             chosen = wanted
-        stem = str(Path(chosen[0]).with_suffix(""))
-        for m in members:
-            if m == chosen[0] or str(Path(m).with_suffix("")) == stem:
-                target = Path(tmp) / Path(m).name
-                if ".." in Path(m).parts:
-                    raise ImportProblem(f"{name}: refusing a zip member with '..' in its path")
-                target.write_bytes(archive.read(m))
-        inner = Path(tmp) / Path(chosen[0]).name
-        result = read_any(inner, encoding=encoding, source_layer=source_layer, display_name=inner.name)
-        result.source_name = f"{name}!{Path(chosen[0]).name}"
+        main = chosen[0]
+        stem = str(PurePath(names[main.filename]).with_suffix(""))
+        members = [i for i in infos if i is main or str(PurePath(names[i.filename]).with_suffix("")) == stem]
+        safe_unzip.check_sizes(members, path.stat().st_size, name, limits)
+        # Unpacked under one plain stem: the member names never reach the file system.
+        dest = {i.filename: tmp / ("layer" + PurePath(names[i.filename]).suffix) for i in members}
+        try:
+            safe_unzip.extract(archive, members, dest, name, limits)
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise ImportProblem(f"{name}: the zip is damaged ({_short(exc)})") from None
+        inner_name = PurePath(names[main.filename]).name
+        result = read_any(dest[main.filename], encoding=encoding, source_layer=source_layer, display_name=inner_name)
+        result.source_name = f"{name}!{inner_name}"
         result.gdf = result.gdf.copy()
         return result
 
@@ -126,10 +148,49 @@ def _read_shapefile(path: Path, name: str, encoding: str | None) -> ReadResult:
         raise ImportProblem(f"{name}: not a readable Shapefile ({_short(exc)})") from None
     notes = [f"attribute encoding {codec} ({how})"]
     _check_decoded(gdf, name, codec)
-    prj = path.with_suffix(".prj")
-    if gdf.crs is None and not prj.exists():
+    prj = sibling(path, ".prj")
+    unreadable = None
+    if gdf.crs is None and prj is None:
         notes.append("no .prj beside the .shp")
-    return ReadResult(gdf, gdf.crs, name, "ESRI Shapefile", codec, notes)
+    elif gdf.crs is None:
+        text = prj.read_bytes()[:60].decode("utf-8", "replace").strip()
+        unreadable = f"the .prj beside the .shp ({prj.name}) is not a CRS definition that can be read ({text!r})"
+    fault = dbf_fault(path, name, len(gdf), has_attributes=len(gdf.columns) > 1)
+    return ReadResult(gdf, gdf.crs, name, "ESRI Shapefile", codec, notes, faults=[fault] if fault else [],
+                      crs_unreadable=unreadable)
+
+
+def sibling(path: Path, suffix: str) -> Path | None:
+    """The file beside `path` with the same stem and `suffix`, in any letter case (.DBF from DOS tools)."""
+    exact = path.with_suffix(suffix)
+    if exact.exists():
+        return exact
+    return next((p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == suffix), None)
+
+
+def dbf_fault(shp: Path, name: str, features: int, *, has_attributes: bool) -> str | None:
+    """Why the Shapefile's attributes are missing or incomplete, or None when its .dbf is whole.
+
+    GDAL reads a Shapefile without its .dbf, or with a damaged one, as geometries alone: every
+    attribute (the ids too) would be lost without a word. The .dbf header says how many records
+    of what length follow, which is enough to tell a whole table from a missing or cut one."""
+    dbf = sibling(shp, ".dbf")
+    lost = f"its {features} features carry no attribute (ids are numbered 1..n)"
+    if dbf is None:
+        return f"{name}: no .dbf beside the .shp: {lost}; send the .dbf with it"
+    head = dbf.read_bytes()[:32] if dbf.stat().st_size >= 32 else b""
+    records = int.from_bytes(head[4:8], "little") if head else 0
+    header_len = int.from_bytes(head[8:10], "little") if head else 0
+    record_len = int.from_bytes(head[10:12], "little") if head else 0
+    if not head or header_len < 33 or record_len < 1 or not has_attributes:
+        return f"{name}: the .dbf ({dbf.name}) is not a readable dBASE table: {lost}"
+    if dbf.stat().st_size < header_len + records * record_len:
+        return (f"{name}: the .dbf ({dbf.name}) is cut short: its header announces {records:,} records that the "
+                f"file does not hold; attributes would be missing")
+    if records != features:
+        return (f"{name}: the .dbf ({dbf.name}) holds {records:,} records for {features:,} shapes; the attributes "
+                f"cannot be matched to the features")
+    return None
 
 
 def _check_decoded(gdf: gpd.GeoDataFrame, name: str, codec: str) -> None:

@@ -8,6 +8,7 @@ returns its full report.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from geodata import korean_crs
 from geodata.geojson_in import GeoInputFault, check_in_korea
 from geodata.importers import ImportProblem, ReadResult, from_geojson_obj, read_any
 from geodata.revisions import Revision, revision_ranges
+from geodata.safe_unzip import ZipLimits
 from geodata.store import GeoPackageStore, check_layer_id
 from geodata.validation import Finding, summary, validate
 from zones.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE, transformer
@@ -36,6 +38,10 @@ class ImportOptions:
     # Where `crs` came from and how the user gives one, in the words of their interface
     crs_from: str = "--crs"
     crs_hint: str = "--crs {code}"
+    # How far an uploaded zip may unpack (ZONES_MAX_UNZIPPED_MB, ZONES_MAX_ZIP_RATIO, ZONES_MAX_ZIP_MEMBERS)
+    zip_limits: ZipLimits = field(default_factory=ZipLimits)
+    # What the write must not break (geodata.write_guard), checked inside its transaction
+    guard: Callable[[str, gpd.GeoDataFrame], None] | None = None
 
 
 @dataclass
@@ -49,7 +55,8 @@ class ImportResult:
 
 def import_file(store: GeoPackageStore, path: Path, opts: ImportOptions, display_name: str | None = None) -> ImportResult:
     check_layer_id(opts.layer)
-    read = read_any(Path(path), encoding=opts.encoding, source_layer=opts.source_layer, display_name=display_name)
+    read = read_any(Path(path), encoding=opts.encoding, source_layer=opts.source_layer, display_name=display_name,
+                    zip_limits=opts.zip_limits)
     return _import(store, read, opts)
 
 
@@ -65,7 +72,7 @@ def _import(store: GeoPackageStore, read: ReadResult, opts: ImportOptions) -> Im
         report["refused_because"] = refused
         return ImportResult(False, report, _text(report), None, refused)
     revision = store.replace_layer(opts.layer, gdf, token_name=opts.token_name, source_file=read.source_name,
-                                   action="import", note="strict" if opts.strict else "")
+                                   action="import", note="strict" if opts.strict else "", guard=opts.guard)
     report["accepted"] = True
     report["revision"] = revision.as_dict()
     report["pruned_revisions"] = store.pruned_by(revision)
@@ -78,6 +85,11 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
             "mode": "strict" if opts.strict else "default (repair, report, import)", "notes": list(read.notes)}
     if len(read.gdf) == 0:
         return None, base, [f"{read.source_name} holds no features"]
+    if read.crs_unreadable and not opts.crs:
+        return None, base, [f"{read.crs_unreadable}; the tool never guesses: tell it with "
+                            f"{opts.crs_hint.format(code='EPSG:5186')} (or the system the data is in)"]
+    if read.crs_unreadable:
+        base["notes"].append(f"{read.crs_unreadable}; {opts.crs_from} {opts.crs} was used")
     try:
         crs, resolution = korean_crs.resolve(read.declared_crs, opts.crs, override_source=opts.crs_from,
                                              hint=opts.crs_hint, default=read.default_crs)
@@ -101,8 +113,11 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
         kind, message = causes.get(i, ("swapped_coordinates" if f["swapped"] else "outside_korea", f["message"]))
         report.add(Finding(kind, "error", message if i not in causes else f"feature {ids[i]}: {message}",
                            ids[i], location={"lon": f["lon"], "lat": f["lat"]}))
+    for fault in read.faults:
+        report.add(Finding("attributes_lost", "error", fault))
     base["validation"] = report.as_dict()
-    refused = _refusals(report, causes, fixed, opts)
+    refused = ([f"--strict: {fault}" for fault in read.faults] if opts.strict else []) \
+        + _refusals(report, causes, fixed, opts)
     if refused:
         return None, base, refused
     keep = np.array([g is not None for g in fixed])

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -52,6 +52,25 @@ class InvalidLayerId(ValueError):
     """A layer id that cannot name a table or a collection."""
 
 
+# SQLite's file header and the GeoPackage application ids (1.2+ writes "GPKG"; 1.0 and 1.1 wrote these)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_GPKG_IDS = (b"GPKG", b"GP10", b"GP11")
+
+
+def geopackage_problem(path: Path) -> str | None:
+    """Why the file at `path` is not a GeoPackage (from its header), or None when it is one."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(72)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if not head.startswith(_SQLITE_MAGIC):
+        return "it is not a GeoPackage (not even an SQLite database)"
+    if head[68:72] not in _GPKG_IDS:
+        return "it is an SQLite database but not a GeoPackage (no GeoPackage application id)"
+    return None
+
+
 def check_layer_id(layer: str) -> str:
     if not LAYER_ID_RE.match(layer or "") or layer.startswith(RESERVED_PREFIXES):
         raise InvalidLayerId(
@@ -69,9 +88,13 @@ class GeoPackageStore:
         self.keep_revisions = keep_revisions
 
     def require(self) -> "GeoPackageStore":
-        """This store, or a StoreError when its file is absent (a typo in ZONES_STORE, say)."""
+        """This store, or a StoreError when its file is absent or no GeoPackage (a typo in ZONES_STORE, say)."""
         if not self.path.is_file():
             raise StoreError(f"no GeoPackage at {self.path}; set ZONES_STORE to an existing .gpkg")
+        problem = geopackage_problem(self.path)
+        if problem:
+            raise StoreError(f"the store {self.path} cannot be used: {problem}; set ZONES_STORE (or --store) to a "
+                             f"GeoPackage (.gpkg) store")
         return self
 
     def layer_ids(self) -> list[str]:
@@ -109,8 +132,13 @@ class GeoPackageStore:
         self._swap_in(lambda tmp: self._write_layers(tmp, layers, fresh=True))
 
     def replace_layer(self, layer: str, gdf: gpd.GeoDataFrame, *, token_name: str = "local",
-                      source_file: str = "", action: str = "import", note: str = "") -> "Revision":
-        """Replace one layer in one transaction and record it as a new revision."""
+                      source_file: str = "", action: str = "import", note: str = "",
+                      guard: "Callable[[str, gpd.GeoDataFrame], None] | None" = None) -> "Revision":
+        """Replace one layer in one transaction and record it as a new revision.
+
+        `guard(layer, gdf)` runs inside the transaction, before anything is changed, with the layer
+        as it would be stored (geodata.write_guard: what the plan and the siting rules need of it);
+        whatever it raises rolls the write back."""
         from geodata.gpkg_tx import replace_layer_tx
 
         check_layer_id(layer)
@@ -118,9 +146,11 @@ class GeoPackageStore:
             raise StoreError(f"refusing to store layer {layer!r} without a CRS")
         if not self.path.exists():
             raise StoreError(f"no GeoPackage at {self.path}; create the store first")
-        return replace_layer_tx(self.path, layer, gdf.to_crs(METRIC_CRS_NAME), token_name=token_name,
+        metric = gdf.to_crs(METRIC_CRS_NAME)
+        return replace_layer_tx(self.path, layer, metric, token_name=token_name,
                                 source_file=source_file, action=action, note=note,
-                                keep_revisions=self.keep_revisions)
+                                keep_revisions=self.keep_revisions,
+                                guard=(lambda: guard(layer, metric)) if guard is not None else None)
 
     def revisions(self, layer: str) -> list["Revision"]:
         from geodata.revisions import list_revisions
@@ -147,13 +177,16 @@ class GeoPackageStore:
 
         return vacuum(self.require().path)
 
-    def restore(self, layer: str, revision: int, *, token_name: str = "local") -> "Revision":
+    def restore(self, layer: str, revision: int, *, token_name: str = "local",
+                guard: "Callable[[str, gpd.GeoDataFrame], None] | None" = None) -> "Revision":
         """Make the content of an earlier revision current again, as a new revision."""
         from geodata.revisions import read_revision_data
 
+        if not self.revisions(layer) and layer not in self.layer_ids():
+            raise UnknownLayer(layer, self.layer_ids())  # a typo, not a layer without history
         gdf = read_revision_data(self.path, layer, revision)
         return self.replace_layer(layer, gdf, token_name=token_name, source_file=f"revision {revision}",
-                                  action="restore", note=f"restore of revision {revision}")
+                                  action="restore", note=f"restore of revision {revision}", guard=guard)
 
     def checksum(self, layer: str) -> str:
         from geodata.revisions import layer_checksum

@@ -61,8 +61,10 @@ def test_import_report_shares_export_revisions_restore(tmp_path):
 
 def test_cli_errors_are_messages_not_tracebacks(tmp_path):
     store = store_copy(tmp_path)
-    r = _kizone(store, "restore", "--layer", "parcels", "--revision", "4")
+    r = _kizone(store, "restore", "--layer", "fez_districts", "--revision", "4")
     assert r.returncode == 2 and "no revision 4" in r.stderr and "Traceback" not in r.stderr
+    r = _kizone(store, "restore", "--layer", "parcels", "--revision", "4")  # no such layer: said so
+    assert r.returncode == 2 and "no layer 'parcels' in the store" in r.stderr
     r = _kizone(store, "export", "--layer", "parcels", "--out", str(tmp_path / "x.dwg"))
     assert r.returncode == 2 and "use .gpkg" in r.stderr
     r = _kizone(tmp_path / "missing.gpkg", "revisions", "--layer", "x")

@@ -185,10 +185,17 @@ def _client(path: Path, keep: int | None) -> TestClient:
     return TestClient(create_app(settings))
 
 
+FEZ_IDS = ("fez_future_car", "fez_ai", "fez_smart_energy_1", "fez_smart_energy_2")
+
+
 def _square(i: int) -> dict:
-    x, y = 126.69 + i * 0.002, 35.15
-    return square_fc([(x, y), (x + 0.001, y), (x + 0.001, y + 0.001), (x, y + 0.001), (x, y)],
-                     {"id": f"p{i}", "use": "support"})
+    """Write number `i` of fez_districts: small squares under the ids the plan reads (else 409)."""
+    features = []
+    for k, fid in enumerate(FEZ_IDS):
+        x, y = 126.69 + i * 0.002, 35.15 + k * 0.002
+        features += square_fc([(x, y), (x + 0.001, y), (x + 0.001, y + 0.001), (x, y + 0.001), (x, y)],
+                              {"id": fid, "use": "support", "write": i})["features"]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def test_api_prunes_on_write_lists_restorability_and_answers_410_for_a_pruned_revision(tmp_path):
@@ -218,7 +225,7 @@ def test_api_prunes_on_write_lists_restorability_and_answers_410_for_a_pruned_re
     r = client.post("/collections/fez_districts/revisions/2/restore", headers=AUTH)
     assert r.status_code == 200 and r.json()["revision"] == 4
     assert r.json()["pruned_revisions"] == [2]  # the restore is a write: revision 2's content made way
-    assert [f["id"] for f in client.get("/collections/fez_districts/items").json()["features"]] == ["p2"]
+    assert {f["properties"]["write"] for f in client.get("/collections/fez_districts/items").json()["features"]} == {2}
     assert client.get("/collections/fez_districts/revisions").json()["oldest_restorable"] == 3
 
 

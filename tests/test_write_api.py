@@ -68,12 +68,15 @@ def test_put_replaces_layer_and_history_records_token_name(tmp_path):
 def test_restore_over_api(tmp_path):
     client = _client(tmp_path)
     before = client.get("/collections/fez_districts/items").json()
-    assert client.put("/collections/fez_districts/items", json=GOOD, headers=AUTH).status_code == 200
-    assert len(client.get("/collections/fez_districts/items").json()["features"]) == 1
+    edited = json.loads(json.dumps(before))
+    edited["features"][0]["properties"]["name_en"] = "edited"  # the plan's feature ids stay (else 409)
+    assert client.put("/collections/fez_districts/items", json=edited, headers=AUTH).status_code == 200
+    assert client.get("/collections/fez_districts/items").json()["features"][0]["properties"]["name_en"] == "edited"
     r = client.post("/collections/fez_districts/revisions/0/restore", headers=AUTH)
     assert r.status_code == 200 and r.json()["revision"] == 2
     after = client.get("/collections/fez_districts/items").json()
     assert [f["id"] for f in after["features"]] == [f["id"] for f in before["features"]]
+    assert after["features"][0]["properties"]["name_en"] == before["features"][0]["properties"]["name_en"]
     assert after["features"][0]["properties"]["area_m2"] == pytest.approx(before["features"][0]["properties"]["area_m2"])
     _is_problem(client.post("/collections/fez_districts/revisions/99/restore", headers=AUTH), 404)
 
@@ -113,8 +116,8 @@ def test_strict_refusal_carries_report_and_changes_nothing(tmp_path):
     assert problem["report"]["validation"]["counts"]["invalid_geometry"] == 1
     assert client.get("/collections/fez_districts/revisions").json()["revisions"] == []
     assert len(client.get("/collections/fez_districts/items").json()["features"]) == 4
-    # default mode repairs and imports
-    r = client.put("/collections/fez_districts/items", json=bowtie, headers=AUTH)
+    # default mode repairs and imports (into a layer no plan target or siting rule reads)
+    r = client.put("/collections/parcels/items", json=bowtie, headers=AUTH)
     assert r.status_code == 200 and r.json()["report"]["validation"]["repaired"] == 1
 
 

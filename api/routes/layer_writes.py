@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -19,12 +18,15 @@ from fastapi.concurrency import run_in_threadpool
 from api.auth import require_writer
 from api.deps import get_provider
 from api.problems import Problem
+from geodata.disk_full import is_disk_full, storage_full
 from geodata.importers import ImportProblem
 from geodata.korean_crs import CrsProblem
 from geodata.gpkg_tx import WriteProblem
 from geodata.layer_import import ImportOptions, ImportResult, import_file, import_geojson
 from geodata.provider import LayerProvider
 from geodata.revisions import PrunedRevision, UnknownRevision
+from geodata.scratch import scratch_dir
+from geodata.write_guard import Dependents, WriteGuard
 from geodata.store import InvalidLayerId, UnknownLayer, check_layer_id
 
 router = APIRouter(tags=["writes"])
@@ -42,7 +44,10 @@ WRITE_RESPONSES = {
     400: {"description": "Malformed request (e.g. a broken multipart body)"},
     401: {"description": "No bearer token"},
     403: {"description": "Wrong token, or writes are disabled on this server"},
-    413: {"description": "Body or file over the configured limit"},
+    413: {"description": "Body or file over the configured limit, or a zip that would unpack past "
+                         "ZONES_MAX_UNZIPPED_MB / ZONES_MAX_ZIP_RATIO / ZONES_MAX_ZIP_MEMBERS"},
+    409: {"description": "Refused: the new content lacks feature ids that plan targets or siting rules refer to "
+                         "(the problem names them); store unchanged"},
     422: {"description": "Refused (no CRS, not polygons, --strict errors, unreadable file); store unchanged; "
                          "the problem carries the report"},
 }
@@ -61,6 +66,12 @@ def _answer(result: ImportResult) -> dict:
                       report=result.report, summary=result.summary)
     return {"layer": result.revision.layer, "revision": result.revision.revision, "accepted": True,
             "report": result.report, "summary": result.summary}
+
+
+def _guard(request: Request) -> WriteGuard:
+    """What a write must not break: the plan targets and siting rules this server was started with."""
+    state = request.app.state
+    return Dependents(tuple(state.plan), state.siting.rules).guard(state.provider)
 
 
 def _run(fn, *args, **kwargs) -> ImportResult:
@@ -98,7 +109,8 @@ async def replace_items(request: Request, collection_id: str,
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Problem(400, "Invalid JSON", f"the body is not JSON: {exc}") from None
     store = request.app.state.provider.store
-    opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, **CRS_PARAMETER)
+    opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, guard=_guard(request),
+                         **CRS_PARAMETER)
     return _answer(await run_in_threadpool(_run, import_geojson, store, obj, opts, "PUT body"))
 
 
@@ -114,19 +126,26 @@ async def import_upload(request: Request, collection_id: str,
     layer = _layer_id(collection_id)
     limit = request.app.state.settings.max_upload_bytes
     name = _SAFE_NAME.sub("_", Path(file.filename or "upload").name) or "upload"
-    with tempfile.TemporaryDirectory(prefix="kizone-upload-") as tmp:
-        path = Path(tmp) / name
+    with scratch_dir("upload") as tmp:
+        path = tmp / name
         size = 0
-        with open(path, "wb") as fh:
-            while chunk := await file.read(1024 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise Problem(413, "File too large", f"the file exceeds the limit of {limit // (1024 * 1024)} MB "
-                                                         f"(ZONES_MAX_UPLOAD_MB)")
-                fh.write(chunk)
+        try:
+            with open(path, "wb") as fh:
+                while chunk := await file.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise Problem(413, "File too large", f"the file exceeds the limit of {limit // (1024 * 1024)} "
+                                                             f"MB (ZONES_MAX_UPLOAD_MB)")
+                    fh.write(chunk)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise storage_full("the uploaded file (in the temporary folder)") from None
+            raise
         store = request.app.state.provider.store
         opts = ImportOptions(layer=layer, crs=crs or None, encoding=encoding or None, strict=strict,
-                             source_layer=source_layer or None, token_name=token_name, **CRS_FORM_FIELD)
+                             source_layer=source_layer or None, token_name=token_name,
+                             zip_limits=request.app.state.settings.zip_limits, guard=_guard(request),
+                             **CRS_FORM_FIELD)
         result = await run_in_threadpool(_run, import_file, store, path, opts, name)
     return _answer(result)
 
@@ -155,11 +174,11 @@ def revisions(collection_id: str, provider: LayerProvider = Depends(get_provider
                         410: {"description": "The revision's content was dropped by the retention limit "
                                              "(ZONES_KEEP_REVISIONS); the problem names the oldest restorable one"}},
              summary="Make an earlier revision current again (recorded as a new revision)")
-def restore(collection_id: str, revision: int, provider: LayerProvider = Depends(get_provider),
+def restore(request: Request, collection_id: str, revision: int, provider: LayerProvider = Depends(get_provider),
             token_name: str = Depends(require_writer)) -> dict:
     layer = _layer_id(collection_id)
     try:
-        rev = provider.store.restore(layer, revision, token_name=token_name)
+        rev = provider.store.restore(layer, revision, token_name=token_name, guard=_guard(request))
     except UnknownRevision as exc:
         raise Problem(404, "Unknown revision", str(exc)) from None
     except PrunedRevision as exc:
