@@ -7,36 +7,30 @@ Korea spans longitude ≈ 124–132 °E and latitude ≈ 33–39 °N, so either 
 """
 from __future__ import annotations
 
-KOREA_LON = (123.5, 132.5)
-KOREA_LAT = (32.5, 39.5)
-DEGREE_LIMIT = 400.0  # no projected coordinate in Korea is this small; no degree value is larger
-
-
-def _in(value: float, bounds: tuple[float, float]) -> bool:
-    return bounds[0] <= value <= bounds[1]
+from zones.crs import CRS84, DEGREE_LIMIT, LON_LAT, in_korea
 
 
 def _lon_lat_in_korea(a: float, b: float) -> bool:
-    return _in(a, KOREA_LON) and _in(b, KOREA_LAT)
+    return bool(in_korea(a, b))
 
 
 def axis_order_hint(nums: list[float], crs_epsg: str, crs_label: str, value: str) -> str | None:
     """A plain-words explanation when `nums` (the four bbox numbers as sent) look like the wrong
     axis order or units for the bbox CRS; None when they look right."""
     first, second = (nums[0], nums[1]), (nums[2], nums[3])
-    if crs_epsg == "EPSG:4326":
+    if crs_epsg == LON_LAT:
         if _lon_lat_in_korea(*first) and _lon_lat_in_korea(*second):
             return (f"bbox {value!r} looks like longitude,latitude in Korea, but EPSG:4326 is latitude,longitude: "
                     f"swap the pairs (minLat,minLon,maxLat,maxLon = {nums[1]:g},{nums[0]:g},{nums[3]:g},{nums[2]:g}), "
                     f"or use CRS84 (lon,lat) by leaving out bbox-crs")
         return None
-    if crs_epsg == "OGC:CRS84":
+    if crs_epsg == CRS84:
         if _lon_lat_in_korea(first[1], first[0]) and _lon_lat_in_korea(second[1], second[0]):
             return (f"bbox {value!r} looks like latitude,longitude in Korea, but bbox (CRS84) is longitude,latitude: "
                     f"swap the pairs (minLon,minLat,maxLon,maxLat = {nums[1]:g},{nums[0]:g},{nums[3]:g},{nums[2]:g}), "
                     f"or add bbox-crs=EPSG:4326 (lat,lon)")
         return None
-    if all(abs(v) < DEGREE_LIMIT for v in nums):
+    if all(abs(v) <= DEGREE_LIMIT for v in nums):
         return (f"bbox {value!r} looks like degrees, but bbox-crs is {crs_label}, in metres "
                 f"(northing,easting); give metres in that CRS, or leave out bbox-crs for CRS84 "
                 f"longitude,latitude degrees")

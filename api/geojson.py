@@ -8,7 +8,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-COORD_DECIMALS = 7  # ~1 cm at Korean latitudes
+from zones.crs import COORD_DECIMALS_DEGREES
+
+COORD_DECIMALS = COORD_DECIMALS_DEGREES  # the precision every lon/lat answer of the API is written with
 
 
 def feature_collection(gdf: gpd.GeoDataFrame, decimals: int = COORD_DECIMALS) -> dict[str, Any]:

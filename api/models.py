@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from zones.crs import METRIC
+
 
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
@@ -48,7 +50,7 @@ class AllocationRowOut(BaseModel):
     source: str = Field(examples=["2020 designation notice (Yonhap via investkorea.org ntt_sn=487701; ajunews 20200611144330671)"])
     layer: str
     features: list[str]
-    crs: str = Field(examples=["EPSG:5186"])
+    crs: str = Field(examples=[METRIC])
     findings: list[FindingOut] = []
 
 

@@ -18,6 +18,9 @@ from fastapi import Request
 
 from api.bbox_hints import axis_order_hint
 from api.problems import Problem
+from zones.crs import CRS84 as CRS84_NAME
+from zones.crs import COORD_DECIMALS_DEGREES, COORD_DECIMALS_METRES, LON_LAT, METRIC, crs_name, is_lon_lat
+from zones.errors import GeoInputFault
 
 OGC_CRS = "http://www.opengis.net/def/crs/"
 
@@ -28,41 +31,41 @@ class ServedCrs:
     epsg: str  # what pyproj understands
     label: str
     lat_first: bool  # axis order of the CRS: (north, east) instead of (east, north)
-    decimals: int  # output precision: ~1 mm either way, so a round trip moves areas by < 0.1 m²
+    decimals: int  # output precision per unit: zones.crs.COORD_DECIMALS_DEGREES / _METRES
 
     @property
     def geographic(self) -> bool:
         """Degrees of longitude/latitude (WGS 84), as opposed to metres."""
-        return self.epsg in ("OGC:CRS84", "EPSG:4326")
+        return is_lon_lat(self.epsg)
 
     @property
     def header(self) -> str:
         return f"<{self.uri}>"
 
 
-CRS84 = ServedCrs(OGC_CRS + "OGC/1.3/CRS84", "OGC:CRS84", "WGS 84 lon/lat (CRS84)", False, 9)
-EPSG_4326 = ServedCrs(OGC_CRS + "EPSG/0/4326", "EPSG:4326", "WGS 84 lat/lon (EPSG:4326)", True, 9)
-EPSG_5186 = ServedCrs(OGC_CRS + "EPSG/0/5186", "EPSG:5186", "Korea 2000 / Central Belt 2010 (EPSG:5186)", True, 3)
-EPSG_5179 = ServedCrs(OGC_CRS + "EPSG/0/5179", "EPSG:5179", "Korea 2000 / Unified CS (EPSG:5179)", True, 3)
+CRS84 = ServedCrs(OGC_CRS + "OGC/1.3/CRS84", CRS84_NAME, "WGS 84 lon/lat (CRS84)", False, COORD_DECIMALS_DEGREES)
+EPSG_4326 = ServedCrs(OGC_CRS + "EPSG/0/4326", LON_LAT, f"WGS 84 lat/lon ({LON_LAT})", True, COORD_DECIMALS_DEGREES)
+EPSG_5186 = ServedCrs(OGC_CRS + "EPSG/0/5186", METRIC, f"Korea 2000 / Central Belt 2010 ({METRIC})", True,
+                      COORD_DECIMALS_METRES)
+EPSG_5179 = ServedCrs(OGC_CRS + "EPSG/0/5179", "EPSG:5179", "Korea 2000 / Unified CS (EPSG:5179)", True,
+                      COORD_DECIMALS_METRES)
 
 SERVED_CRS: tuple[ServedCrs, ...] = (CRS84, EPSG_4326, EPSG_5186, EPSG_5179)
 STORAGE_CRS = EPSG_5186
 CRS_URIS = [c.uri for c in SERVED_CRS]
 
-_ALIASES: dict[str, ServedCrs] = {}
-for _c in SERVED_CRS:
-    code = _c.uri.rsplit("/", 1)[1]
-    auth = "OGC" if code == "CRS84" else "EPSG"
-    for alias in (_c.uri, f"{auth}:{code}", f"[{auth}:{code}]", f"urn:ogc:def:crs:{auth}::{code}",
-                  f"urn:ogc:def:crs:{auth}:1.3:{code}", f"https://www.opengis.net/def/crs/{_c.uri[len(OGC_CRS):]}"):
-        _ALIASES[alias.lower()] = _c
+_BY_NAME: dict[str, ServedCrs] = {c.epsg: c for c in SERVED_CRS}
 
 
 def parse_crs(value: str | None, param: str = "crs") -> ServedCrs:
-    """The served CRS named by a request parameter, or a 400 listing the ones we serve."""
+    """The served CRS named by a request parameter in any spelling zones.crs reads (URI, URN, CURIE,
+    EPSG:n), or a 400 listing the ones we serve."""
     if value is None or value == "":
         return CRS84
-    found = _ALIASES.get(value.strip().lower())
+    try:
+        found = _BY_NAME.get(crs_name(value))
+    except GeoInputFault:
+        found = None
     if found is None:
         raise Problem(400, "Unsupported CRS",
                       f"{param}={value!r} is not served; use one of: {', '.join(CRS_URIS)}",

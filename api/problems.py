@@ -2,6 +2,10 @@
 
 GIS officers read these messages in QGIS logs and scripts, so every error says
 what was wrong with the request in planning terms, never a stack trace.
+
+Domain and data modules raise errors of one family (zones.errors); this module alone turns
+their category into an HTTP status, in `STATUS`. A route raises `Problem` itself only where the
+status depends on where the input came from (a query parameter or a path segment is a 400).
 """
 from __future__ import annotations
 
@@ -11,25 +15,47 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.validation_wording import explain_validation
-from geodata.store import UnknownLayer
-from zones.errors import Conflict, Gone, InvalidInput, NotFound, StorageFull, TooLarge, ZonesError
+from zones.errors import Conflict, Gone, InvalidInput, NotFound, StorageFull, TooLarge, Unavailable, ZonesError
 
 PROBLEM_JSON = "application/problem+json"
-# The one table from an error category (zones.errors) to its HTTP status and title.
-CATEGORY_STATUS: tuple[tuple[type[ZonesError], int, str], ...] = (
-    (InvalidInput, 422, "Invalid input"),
-    (NotFound, 404, "Not found"),
-    (Gone, 410, "Gone"),
-    (Conflict, 409, "Conflict"),
-    (TooLarge, 413, "Too large"),
-    (StorageFull, 507, "Insufficient storage"),
-)
+# Every category of the error family: its HTTP status and the title of its problem.
+STATUS: dict[type[ZonesError], tuple[int, str]] = {
+    InvalidInput: (422, "Invalid input"),
+    NotFound: (404, "Not found"),
+    Gone: (410, "Gone"),
+    Conflict: (409, "Conflict"),
+    TooLarge: (413, "Too large"),
+    StorageFull: (507, "Storage full"),
+    Unavailable: (503, "Unavailable"),
+}
+
+# Titles more precise than the category's, by the error's stable code.
+TITLES = {"unknown_layer": "Unknown collection", "unknown_facility": "Unknown facility",
+          "unknown_revision": "Unknown revision", "pruned_revision": "Revision no longer restorable",
+          "invalid_layer_id": "Invalid collection id", "unreadable_file": "Unreadable or unusable file",
+          "unusable_crs": "Unreadable or unusable file", "not_storable": "Layer not storable"}
 
 
-def category_status(exc: ZonesError) -> tuple[int, str]:
-    """(status, title) of a refusal by its category; an uncategorised one is the server's fault."""
-    return next(((status, title) for cls, status, title in CATEGORY_STATUS if isinstance(exc, cls)),
-                (500, "Internal error"))
+def status_of(exc: ZonesError) -> tuple[int, str]:
+    """(status, title) of an error by its category (the nearest in its class's MRO); an uncategorised
+    ZonesError is the server's fault."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500, "Internal error"
+
+
+def _plain_facts(facts: dict) -> dict:
+    """The facts a JSON reader can use: numbers, strings, booleans, and lists or dicts of them."""
+    def plain(v):
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            return True
+        if isinstance(v, (list, tuple)):
+            return all(plain(x) for x in v)
+        if isinstance(v, dict):
+            return all(isinstance(k, str) and plain(x) for k, x in v.items())
+        return False
+    return {k: v for k, v in facts.items() if plain(v) and k not in ("type", "title", "status", "detail", "instance")}
 
 
 class Problem(Exception):
@@ -58,14 +84,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _problem(request: Request, exc: Problem):
         return problem_response(exc.status, exc.title, exc.detail, request.url.path, exc.headers, **exc.extra)
 
-    @app.exception_handler(UnknownLayer)
-    async def _unknown_layer(request: Request, exc: UnknownLayer):
-        return problem_response(404, "Unknown collection", str(exc), request.url.path)
-
     @app.exception_handler(ZonesError)
     async def _zones_error(request: Request, exc: ZonesError):
-        status, title = category_status(exc)
-        return problem_response(status, title, exc.detail, request.url.path, code=exc.code, **exc.facts)
+        status, title = status_of(exc)
+        return problem_response(status, TITLES.get(exc.code, title), exc.detail, request.url.path,
+                                code=exc.code, **_plain_facts(exc.facts))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

@@ -43,8 +43,10 @@ class Settings:
         )
 
 
-class SettingError(ValueError):
+class SettingError(InvalidInput):
     """A ZONES_* environment variable with a value the server cannot use."""
+
+    default_code = "invalid_setting"
 
 
 def _raw(name: str) -> str | None:

@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from geodata import DEFAULT_STORE, PLAN_FILE
+from zones.crs import LON_LAT
+from zones.errors import InvalidInput
 
 EXPORT_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
 
@@ -71,11 +73,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     driver = EXPORT_FORMATS.get(out.suffix.lower())
     if driver is None:
-        raise ValueError(f"cannot export to {out.name}: use .gpkg, .geojson or .shp")
+        raise InvalidInput(f"cannot export to {out.name}: use .gpkg, .geojson or .shp", code="unknown_format")
     check_file(out, "--out")
     gdf = _store(args).read(check_layer_id(args.layer))
     if driver == "GeoJSON":
-        gdf = gdf.to_crs("EPSG:4326")  # RFC 7946: lon/lat WGS84
+        gdf = gdf.to_crs(LON_LAT)  # RFC 7946: lon/lat WGS84
     if out.exists():
         out.unlink()
     kwargs = {"encoding": "UTF-8"} if driver == "ESRI Shapefile" else {}

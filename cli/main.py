@@ -91,11 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except ZonesError as exc:  # every refusal of the tool: its message, one line (a batch lists its sites below)
+        print(f"kizone: error: {exc.detail}", file=sys.stderr)
+        return 2
     except FileNotFoundError as exc:  # a mistyped input path: the file named once, without errno
         print(f"kizone: error: {exc.filename}: no such file" if exc.filename else f"kizone: error: {exc}",
               file=sys.stderr)
         return 2
-    except (OSError, ValueError, LookupError, ZonesError) as exc:
+    except (OSError, ValueError, LookupError) as exc:  # a file that cannot be read or written, a bad value
         print(f"kizone: error: {exc}", file=sys.stderr)
         return 2
 

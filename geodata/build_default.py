@@ -23,7 +23,7 @@ from geodata.admin import BASE_DATE, dong_union, legal_dongs
 from geodata.build_output import StoreInUse, finish, fixed_timestamp, inspect_store, refusal_message
 from geodata.catalog import zone_layer_ids
 from geodata.store import GeoPackageStore
-from zones.crs import transformer
+from zones.crs import LON_LAT, METRIC, transformer
 from zones.units import UNIT_LABELS, to_m2
 
 # Drawn polygons match their figure to 0.01 %: far inside every plan tolerance,
@@ -95,7 +95,7 @@ def draw(specs: list[ZoneSpec]) -> dict[str, gpd.GeoDataFrame]:
     """Draw every spec in order; later specs may clip against or grow from earlier ones."""
     drawn: dict[str, BaseGeometry] = {}
     dongs_of: dict[str, tuple[str, ...]] = {}
-    to_metric = transformer("EPSG:4326", "EPSG:5186")
+    to_metric = transformer(LON_LAT, METRIC)
     rows: dict[str, list[dict]] = {}
     for spec in specs:
         if spec.within:
@@ -123,7 +123,7 @@ def draw(specs: list[ZoneSpec]) -> dict[str, gpd.GeoDataFrame]:
         drawn[spec.id] = geom
         rows.setdefault(spec.layer, []).append(_properties(spec, dongs_of[spec.id], geom, target))
     return {
-        layer: gpd.GeoDataFrame(feats, geometry="geometry", crs="EPSG:5186")
+        layer: gpd.GeoDataFrame(feats, geometry="geometry", crs=METRIC)
         for layer, feats in rows.items()
     }
 
@@ -137,7 +137,7 @@ def build(path: Path = DEFAULT_STORE, *, force: bool = False) -> dict[str, gpd.G
     missing = set(zone_layer_ids()) - set(layers)
     if missing:
         raise ValueError(f"zone_specs.toml draws nothing for layers {sorted(missing)}")
-    dongs = legal_dongs().to_crs("EPSG:5186")
+    dongs = legal_dongs().to_crs(METRIC)
     dongs["geometry"] = shapely.set_precision(dongs.geometry.values, COORD_GRID_M)
     layers["admin_dongs"] = dongs
     content = inspect_store(path, layers)

@@ -16,10 +16,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from geodata.catalog import load_catalog
+from zones.errors import Conflict
 
 
-class StoreInUse(ValueError):
+class StoreInUse(Conflict, ValueError):
     """The build would overwrite layers or history the recipe does not rebuild."""
+
+    default_code = "store_in_use"
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,18 @@ def finish(path: Path, last_change: str) -> None:
         con.execute("VACUUM")
     finally:
         con.close()
+    _reset_change_counter(path)
+
+
+def _reset_change_counter(path: Path) -> None:
+    """Set SQLite's file change counter to 1, so two builds differ in nothing but content.
+
+    The counter (header offset 24) counts write transactions, and GDAL's count varies from run
+    to run; the "version-valid-for" number (offset 92) must equal it for the header's page count
+    to be trusted. No connection is open here, so rewriting both is safe.
+    """
+    one = (1).to_bytes(4, "big")
+    with open(path, "r+b") as f:
+        for offset in (24, 92):
+            f.seek(offset)
+            f.write(one)

@@ -1,98 +1,162 @@
-"""GeoJSON areas sent in by a planner: their CRS, their coordinates, their place in Korea.
+"""The one reader of GeoJSON sent in: bytes to JSON, a FeatureCollection to features, areas checked.
 
-Draft allocations (POST /allocations/check) and candidate sites (POST /siting/check, `kizone
-siting check`) go wrong in the same ways: latitude and longitude in the wrong order, metres
-sent without saying which CRS, degrees sent under a metric CRS, NaN or text where a number
-belongs, an unclosed or bow-tie ring, a place outside Korea. One set of checks finds those
-faults, so every entry point judges the same coordinates the same way and hands on the same
-metric EPSG:5186 geometry. Each fault is a `GeoInputFault` with a stable code, a plain-English
-`detail` and, where it helps, the position on the map; a caller that speaks to other readers
-(a single site named by its place in the request) rewords it from `facts` with `worded`.
+Draft allocations (POST /allocations/check), candidate sites (POST /siting/check, `kizone siting
+check`) and layer imports (PUT /collections/{id}/items, uploads, `kizone import`) go wrong in the
+same ways: bytes that are not JSON (or JSON nested or numbered past what a parser takes), latitude
+and longitude in the wrong order, metres sent without saying which CRS, degrees sent under a metric
+CRS, NaN or text where a number belongs, an unclosed or bow-tie ring, a place outside Korea. One
+gate (`load_json`), one collection reader (`collection_features`, `read_features`, one cap on the
+faults listed) and one set of geometry checks (`checked_area`) find those faults, so every entry
+point judges the same input the same way. Each fault is a `GeoInputFault` (zones.errors) with a
+stable code, a plain-English `detail`, the facts behind it and, where it helps, the position on the
+map; each caller words it for its own reader from `facts` with `worded`.
 
 Positions are x, y as QGIS and ogr2ogr write GeoJSON: longitude, latitude in WGS 84 (CRS84 or
 EPSG:4326), easting, northing in a projected CRS such as EPSG:5186 or EPSG:5179.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
-from pyproj import CRS
-from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
-from zones.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE, transformer
+from zones.crs import CRS84, LON_LAT, check_in_korea, crs_member_name, crs_name, to_metric
+from zones.errors import GeoInputFault
+
+__all__ = ["AREA_TYPES", "MAX_LISTED", "FaultyFeatures", "FeatureFault", "GeoInputFault", "check_in_korea",
+           "checked_area", "collection_features", "crs_member_name", "epsg_name", "feature_id", "load_json",
+           "read_features", "to_metric"]
 
 AREA_TYPES = ("Polygon", "MultiPolygon")
-METRIC = "EPSG:5186"
-LON_LAT = frozenset({"EPSG:4326", "OGC:CRS84"})  # x is longitude, y latitude (GeoJSON order)
-_KOREA_BOX = f"lon {KOREA_LON_RANGE[0]:g}–{KOREA_LON_RANGE[1]:g}, lat {KOREA_LAT_RANGE[0]:g}–{KOREA_LAT_RANGE[1]:g}"
+# Faulty features listed in one refusal; the rest are counted. A batch exported from QGIS is fixed
+# in one pass when every fault is listed, and a hundred is as many as anyone reads.
+MAX_LISTED = 100
+# A JSON integer beyond 64 bits is read as a float, as JavaScript and GDAL read it: no coordinate,
+# id or attribute a GeoPackage can store is larger, and Python's int conversion refuses 4,300 digits.
+_INT64_DIGITS = 18
 _JSON_NUMBER = (int, float)  # exact types: bool is an int subclass, and true is not a coordinate
 _GEOS_LOCATION = re.compile(r"\[\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\]")
-# Finer kinds that are published under a broader fault code (the code is part of the API).
-_PUBLISHED_AS = {"empty_coordinates": "bad_coordinates", "metres_as_degrees": "outside_korea",
-                 "degrees_as_metres": "outside_korea"}
+T = TypeVar("T")
 
 
-class GeoInputFault(ValueError):
-    """One thing wrong with a sent geometry or CRS, with the facts needed to word it again.
+def load_json(data: bytes | str, what: str = "the body") -> Any:
+    """The input gate: `data` as JSON, or a GeoInputFault "invalid_json" saying why not.
 
-    `kind` names the fault as precisely as it was found; `code` is the fault code published in
-    error reports; `location` is the x, y position at fault, in the CRS it was sent in.
+    Every GeoJSON entry point reads its bytes here, so whatever the parser refuses (a syntax error,
+    bytes that are not UTF-8, nesting deeper than the parser's recursion limit) is one clear fault,
+    never an internal error. NaN and Infinity literals are let through so the geometry checks can
+    name the feature they sit in; integers too long for 64 bits are read as floats.
     """
+    if isinstance(data, (bytes, bytearray)):
+        if not data.strip():
+            raise GeoInputFault("invalid_json", f"{what} is empty; send a GeoJSON FeatureCollection", what=what,
+                                reason="empty")
+        try:
+            text = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise GeoInputFault("invalid_json", f"{what} is not UTF-8 text (byte {exc.start})", what=what,
+                                reason="not UTF-8") from None
+    else:
+        text = data
+    try:
+        return json.loads(text, parse_constant=float, parse_int=_json_int)
+    except json.JSONDecodeError as exc:
+        reason = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    except RecursionError:
+        reason = "nested too deeply"
+    except ValueError as exc:  # anything else the parser or a number conversion refuses
+        reason = str(exc)[:120]
+    raise GeoInputFault("invalid_json", f"{what} is not valid JSON ({reason})", what=what, reason=reason)
 
-    def __init__(self, kind: str, detail: str, location: list[float] | None = None, **facts: Any):
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-        self.location = location
-        self.facts = facts
+
+def _json_int(text: str) -> int | float:
+    return int(text) if len(text.lstrip("-")) <= _INT64_DIGITS else float(text)
+
+
+def collection_features(doc: Any) -> list:
+    """The `features` of a GeoJSON FeatureCollection, or a GeoInputFault saying what `doc` is instead."""
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        kind = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
+        raise GeoInputFault("not_a_feature_collection", f"expected a GeoJSON FeatureCollection, got "
+                            f"{str(kind)[:40]!r}", got=str(kind)[:40])
+    features = doc.get("features")
+    if not isinstance(features, list) or not features:
+        raise GeoInputFault("no_features", "the FeatureCollection has no features")
+    return features
+
+
+def feature_id(feat: Any) -> str | int | None:
+    """A feature's id (the member, else properties.id), when it is a string or a number."""
+    if not isinstance(feat, dict):
+        return None
+    props = feat.get("properties")
+    fid = feat.get("id", props.get("id") if isinstance(props, dict) else None)
+    return fid if isinstance(fid, (str, int, float)) and not isinstance(fid, bool) else None
+
+
+@dataclass(frozen=True)
+class FeatureFault:
+    """One faulty feature: its place in the collection, its id, and what is wrong with it."""
+
+    index: int
+    id: str | int | None
+    fault: GeoInputFault
+
+
+class FaultyFeatures(GeoInputFault):
+    """A collection refused for its faulty features: the first MAX_LISTED in `listed`, all counted
+    in `total`. `code` and `location` are the first fault's, so a batch of one reads as that fault."""
+
+    def __init__(self, listed: list[FeatureFault], total: int, size: int):
+        first = listed[0].fault
+        super().__init__(first.kind, first.detail, first.location, **first.facts)
+        self.listed = listed
+        self.total = total
+        self.size = size
 
     @property
-    def code(self) -> str:
-        return _PUBLISHED_AS.get(self.kind, self.kind)
-
-    def worded(self, wording: Mapping[str, str], default: str = "{detail}", **context: Any) -> str:
-        """The fault in a caller's words: its template for this kind (str.format over `facts`,
-        `detail` and `context`), else `default`."""
-        return wording.get(self.kind, default).format(detail=self.detail, **self.facts, **context)
+    def not_listed(self) -> int:
+        return self.total - len(self.listed)
 
 
-def crs_member_name(member: Any) -> str | None:
-    """The name in a GeoJSON 2008 `crs` member ({"type": "name", "properties": {"name": ...}}),
-    still written by ogr2ogr and QGIS for non-WGS 84 files; None when it has another shape."""
-    try:
-        name = member["properties"]["name"]
-    except (TypeError, KeyError):
-        return None
-    return name if isinstance(name, str) else None
+def read_features(features: list, read_one: Callable[[int, Any], T],
+                  id_of: Callable[[Any], str | int | None] | None = None) -> list[T]:
+    """`read_one(index, feature)` of every feature, or FaultyFeatures listing each one that raised a
+    GeoInputFault (the first MAX_LISTED; all are counted), so every caller refuses a collection alike.
+    `id_of` gives the id a faulty feature is named by (default `feature_id`)."""
+    id_of = id_of or feature_id
+    out: list[T] = []
+    listed: list[FeatureFault] = []
+    total = 0
+    for i, feat in enumerate(features):
+        try:
+            out.append(read_one(i, feat))
+        except GeoInputFault as fault:
+            total += 1
+            if len(listed) < MAX_LISTED:
+                listed.append(FeatureFault(i, id_of(feat), fault))
+        except RecursionError:
+            total += 1
+            if len(listed) < MAX_LISTED:
+                listed.append(FeatureFault(i, id_of(feat), GeoInputFault(
+                    "bad_coordinates", "is nested too deeply to be a GeoJSON feature")))
+    if total:
+        raise FaultyFeatures(listed, total, len(features))
+    return out
 
 
 def epsg_name(value: Any) -> str:
-    """"EPSG:nnnn" for a CRS named as EPSG:n, an OGC URN or URI, or CRS84 (read as EPSG:4326,
-    since positions are x, y anyway); any geographic or projected EPSG system is accepted."""
-    if not isinstance(value, str) or not value.strip():
-        raise GeoInputFault("invalid_crs", f"crs must be a string such as \"EPSG:5186\", got {value!r}")
-    name = value.strip()
-    if name.startswith("[") and name.endswith("]"):  # an OGC API safe CURIE, [EPSG:5186]
-        name = name[1:-1]
-    if name.upper() in ("CRS84", "OGC:CRS84"):  # PROJ reads OGC:CRS84 but not the bare name
-        return "EPSG:4326"
-    try:
-        crs = CRS.from_user_input(name)
-    except CRSError:
-        raise GeoInputFault("unknown_crs", f"unknown crs {value!r}; use e.g. EPSG:4326 (lon/lat), EPSG:5186 "
-                            "or EPSG:5179") from None
-    if crs.to_authority() == ("OGC", "CRS84"):
-        return "EPSG:4326"
-    epsg = crs.to_epsg()
-    if epsg is None or not (crs.is_geographic or crs.is_projected):
-        raise GeoInputFault("unknown_crs", f"crs {value!r} has no EPSG code this service can use")
-    return f"EPSG:{epsg}"
+    """"EPSG:nnnn" for a CRS named any way `zones.crs.crs_name` reads; CRS84 is read as EPSG:4326,
+    since sent positions are x, y (longitude, latitude) either way."""
+    name = crs_name(value)
+    return LON_LAT if name == CRS84 else name
 
 
 def checked_area(geometry: Any, crs: str, label: str | None = None) -> BaseGeometry:
@@ -110,21 +174,13 @@ def checked_area(geometry: Any, crs: str, label: str | None = None) -> BaseGeome
                             "MultiPolygon)", type=gtype)
     polygons = _polygon_rings(gtype, geometry.get("coordinates"))
     every_ring = [ring for rings in polygons for ring in rings]
-    _check_in_korea(every_ring[0] if len(every_ring) == 1 else np.vstack(every_ring), crs, label)
+    check_in_korea(every_ring[0] if len(every_ring) == 1 else np.vstack(every_ring), crs, label)
     parts = [shapely.Polygon(rings[0], rings[1:] or None) for rings in polygons]
     shape = parts[0] if gtype == "Polygon" else shapely.MultiPolygon(parts)
     _check_valid(shape)
     if shape.area <= 0:
         raise GeoInputFault("empty_area", "has zero area")
     return shape
-
-
-def to_metric(shape: BaseGeometry, crs: str) -> BaseGeometry:
-    """The shape in EPSG:5186, where every area in this tool is measured."""
-    if crs == METRIC:
-        return shape
-    t = transformer(crs, METRIC)
-    return shapely.transform(shape, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
 
 
 def _polygon_rings(gtype: str, coords: Any) -> list[list[np.ndarray]]:
@@ -191,48 +247,6 @@ def _finite(v: float) -> bool:
         return math.isfinite(v)
     except OverflowError:  # a JSON integer of hundreds of digits
         return False
-
-
-def _in_box(lon: Any, lat: Any) -> np.ndarray:
-    lon, lat = np.asarray(lon), np.asarray(lat)
-    return ((KOREA_LON_RANGE[0] <= lon) & (lon <= KOREA_LON_RANGE[1])
-            & (KOREA_LAT_RANGE[0] <= lat) & (lat <= KOREA_LAT_RANGE[1]))
-
-
-def check_in_korea(xy: np.ndarray, crs: str, label: str | None = None) -> None:
-    """The place check of `checked_area` on bare x, y positions in `crs` (an "EPSG:n" name), for
-    readers that parse geometries themselves (file imports): the same GeoInputFault kinds."""
-    _check_in_korea(np.asarray(xy, dtype=float).reshape(-1, 2), crs, label or crs)
-
-
-def _check_in_korea(xy: np.ndarray, crs: str, label: str) -> None:
-    """Every position inside Korea, or the likeliest reason why not: axes swapped, metres sent as
-    degrees or degrees as metres (the CRS is missing or wrong), or a place outside Korea."""
-    x, y = xy[:, 0], xy[:, 1]
-    lon_lat = crs in LON_LAT
-    lon, lat = (x, y) if lon_lat else transformer(crs, "EPSG:4326").transform(x, y)
-    if (KOREA_LON_RANGE[0] <= lon.min() and lon.max() <= KOREA_LON_RANGE[1]
-            and KOREA_LAT_RANGE[0] <= lat.min() and lat.max() <= KOREA_LAT_RANGE[1]):
-        return
-    inside = _in_box(lon, lat)
-    bad = int(np.flatnonzero(~inside)[0])
-    at = [float(x[bad]), float(y[bad])]
-    pos = f"{at[0]:g}, {at[1]:g}"
-    facts = {"x": at[0], "y": at[1], "crs": crs}
-    if (_in_box(y, x) if lon_lat else _in_box(*transformer(crs, "EPSG:4326").transform(y, x))).all():
-        if lon_lat:
-            raise GeoInputFault("swapped_lat_lon", f"coordinates look like latitude, longitude (first position {pos}); "
-                                "GeoJSON positions are longitude, latitude: swap them", at, **facts)
-        raise GeoInputFault("swapped_axes", f"coordinates look like northing, easting in {label} (first position "
-                            f"{pos}); uploads are easting, northing: swap them", at, **facts)
-    if lon_lat and (np.abs(xy) > 360).any():
-        raise GeoInputFault("metres_as_degrees", f"coordinates like {pos} look like metres; say which CRS they are "
-                            "in (e.g. EPSG:5186) or send lon, lat", at, **facts)
-    if not lon_lat and (np.abs(xy) <= 360).all():
-        raise GeoInputFault("degrees_as_metres", f"coordinates like {pos} look like degrees but the crs is {label}; "
-                            "drop the crs to send lon, lat", at, **facts)
-    in_crs = "" if lon_lat else f" in {label}"
-    raise GeoInputFault("outside_korea", f"position {pos}{in_crs} lies outside Korea ({_KOREA_BOX})", at, **facts)
 
 
 def _check_valid(shape: BaseGeometry) -> None:

@@ -30,6 +30,7 @@ from geodata.revisions import (
     Revision, connect, ensure_history_tables, has_history, layer_columns, next_revision, quote, snapshot,
     table_exists,
 )
+from zones.errors import InvalidInput
 from geodata.scratch import scratch_dir
 
 # GeoPackage metadata tables whose rows are keyed by table_name.
@@ -37,8 +38,10 @@ META_TABLES = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpk
                "gpkg_data_columns", "gpkg_metadata_reference")
 
 
-class WriteProblem(ValueError):
+class WriteProblem(InvalidInput):
     """GDAL could not write the layer (a field or geometry it cannot store); nothing changed."""
+
+    default_code = "not_storable"
 
 
 def read_generation(path: Path) -> int:

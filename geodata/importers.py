@@ -19,6 +19,11 @@ import geopandas as gpd
 import pyogrio
 from pyproj import CRS
 
+from geodata.geojson_in import (
+    FaultyFeatures, GeoInputFault, collection_features, crs_member_name, load_json, read_features,
+)
+from zones.crs import CRS84, pyproj_crs
+from zones.errors import InvalidInput
 from geodata import safe_unzip
 from geodata.safe_unzip import ZipLimits
 from geodata.scratch import scratch_dir
@@ -30,8 +35,10 @@ _CPG_ALIASES = {"949": "cp949", "cp949": "cp949", "uhc": "cp949", "ms949": "cp94
                 "65001": "utf-8", "ansi 949": "cp949"}
 
 
-class ImportProblem(ValueError):
+class ImportProblem(InvalidInput):
     """The file cannot be read as a layer; the message says why in a GIS officer's terms."""
+
+    default_code = "unreadable_file"
 
 
 @dataclass
@@ -228,61 +235,68 @@ def _read_gpkg(path: Path, name: str, source_layer: str | None) -> ReadResult:
 
 def _read_geojson(path: Path, name: str) -> ReadResult:
     try:
-        raw = json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportProblem(f"{name}: not valid JSON ({_short(exc)})") from None
+        raw = load_json(path.read_bytes(), name)
+    except GeoInputFault as fault:
+        raise ImportProblem(fault.detail, code=fault.code) from None
     return from_geojson_obj(raw, name)
 
 
 def from_geojson_obj(raw: object, name: str) -> ReadResult:
-    """A GeoJSON FeatureCollection (RFC 7946: lon/lat CRS84 unless a legacy `crs` member says otherwise)."""
-    if not isinstance(raw, dict) or raw.get("type") != "FeatureCollection" or not isinstance(raw.get("features"), list):
-        raise ImportProblem(f"{name}: a GeoJSON FeatureCollection is expected (type 'FeatureCollection' with 'features')")
+    """A GeoJSON FeatureCollection (RFC 7946: lon/lat CRS84 unless a legacy `crs` member says otherwise),
+    read by the shared reader: every faulty feature is counted, the first named."""
+    try:
+        features = collection_features(raw)
+    except GeoInputFault as fault:
+        if fault.kind != "no_features" or not isinstance(raw.get("features"), list):
+            raise ImportProblem(f"{name}: a GeoJSON FeatureCollection is expected (type 'FeatureCollection' with "
+                                f"'features')", code=fault.code) from None
+        features = []  # refused later, with its report, as a layer holding no features
     notes = []
     declared = None
     legacy = raw.get("crs")
     if legacy is not None:
         try:
-            declared = CRS.from_user_input(legacy["properties"]["name"])
-            notes.append(f"legacy GeoJSON 'crs' member: {legacy['properties']['name']}")
-        except Exception:
+            declared = pyproj_crs(crs_member_name(legacy))
+        except GeoInputFault:
             raise ImportProblem(f"{name}: the 'crs' member is not understood; RFC 7946 GeoJSON is lon/lat WGS84 "
-                                f"and needs none") from None
-    _refuse_non_finite(raw["features"], name)
-    for i, feat in enumerate(raw["features"]):
-        if not isinstance(feat, dict) or feat.get("type") != "Feature":
-            raise ImportProblem(f"{name}: item #{i + 1} of 'features' is not a GeoJSON Feature")
-        geom = feat.get("geometry")
-        if geom is not None and (not isinstance(geom, dict) or "type" not in geom):
-            raise ImportProblem(f"{name}: feature #{i + 1} has a malformed geometry")
-        if feat.get("properties") is not None and not isinstance(feat.get("properties"), dict):
-            raise ImportProblem(f"{name}: feature #{i + 1}: 'properties' must be an object")
+                                f"and needs none", code="unknown_crs") from None
+        notes.append(f"legacy GeoJSON 'crs' member: {crs_member_name(legacy)}")
     try:
-        gdf = _features_to_gdf(raw["features"], declared)
+        read_features(features, _check_feature)
+    except FaultyFeatures as faults:
+        first = faults.listed[0]
+        who = f"feature #{first.index + 1}" + (f" (id {first.id!r})" if first.id is not None else "")
+        more = f" (and {faults.total - 1} more feature(s))" if faults.total > 1 else ""
+        raise ImportProblem(f"{name}: {who}: {first.fault.detail}{more}", code=first.fault.code,
+                            faulty_features=faults.total) from None
+    try:
+        gdf = _features_to_gdf(features, declared)
     except Exception as exc:
         raise ImportProblem(f"{name}: a geometry could not be read ({_short(exc)})") from None
     return ReadResult(gdf, declared, name, "GeoJSON", "utf-8", notes,
                       default_crs=(GEOJSON_CRS, "GeoJSON default (RFC 7946: lon/lat CRS84)"))
 
 
-GEOJSON_CRS = CRS.from_user_input("OGC:CRS84")
+GEOJSON_CRS = CRS.from_user_input(CRS84)
 
 
-def _refuse_non_finite(features: list, name: str) -> None:
-    """JSON has no NaN or Infinity, but Python's reader (and some exporters) let them through; left
-    in, they reach the geometry parser and come back as its internals. Named here by feature instead."""
-    bad = []
-    for i, feat in enumerate(features):
-        where = _non_finite_in(feat.get("geometry") if isinstance(feat, dict) else None, "geometry")
-        if where is None and isinstance(feat, dict) and isinstance(feat.get("properties"), dict):
-            where = _non_finite_in(feat["properties"], "properties")
-        if where is not None:
-            fid = feat.get("id", (feat.get("properties") or {}).get("id"))
-            bad.append(f"feature #{i + 1}" + (f" (id {fid!r})" if isinstance(fid, (str, int)) else "") + f": {where}")
-    if bad:
-        more = f" (and {len(bad) - 1} more feature(s))" if len(bad) > 1 else ""
-        raise ImportProblem(f"{name}: {bad[0]}{more}; JSON has no NaN or Infinity: every coordinate must be a "
-                            f"number, a missing value null")
+def _check_feature(i: int, feat: object) -> None:
+    """One feature as an import needs it: a Feature, its geometry an object with a type (or null), its
+    properties an object, and no NaN or Infinity (JSON has neither, but Python's reader and some
+    exporters let them through; left in, they reach the geometry parser and come back as its internals)."""
+    if not isinstance(feat, dict) or feat.get("type") != "Feature":
+        raise GeoInputFault("not_a_feature", "is not a GeoJSON Feature")
+    geom = feat.get("geometry")
+    if geom is not None and (not isinstance(geom, dict) or "type" not in geom):
+        raise GeoInputFault("bad_geometry", "has a malformed geometry")
+    if feat.get("properties") is not None and not isinstance(feat.get("properties"), dict):
+        raise GeoInputFault("bad_properties", "'properties' must be an object")
+    where = _non_finite_in(geom, "geometry")
+    if where is None and isinstance(feat.get("properties"), dict):
+        where = _non_finite_in(feat["properties"], "properties")
+    if where is not None:
+        raise GeoInputFault("non_finite_coordinate", f"{where}; JSON has no NaN or Infinity: every coordinate must "
+                            "be a number, a missing value null")
 
 
 def _non_finite_in(value: object, path: str) -> str | None:

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
-from pyproj.transformer import TransformerGroup
 
-from zones.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE
-
-METRIC = "EPSG:5186"
+from zones.crs import LON_LAT, METRIC, best_transformer, in_korea, lonlat_of, pyproj_crs, reproject, transformer
+from zones.errors import GeoInputFault, InvalidInput
 # EPSG systems in use in Korea, matched by parameters when a file's CRS has no code.
 KOREAN_EPSG = (5186, 5185, 5187, 5188, 5179, 5181, 5180, 5182, 5183, 5184,
                5174, 5173, 5175, 5176, 5177, 2097, 2096, 2098, 5178)
@@ -34,8 +31,10 @@ _TM_PARAMS = (8801, 8802, 8805, 8806, 8807)  # lat0, lon0, k0, false easting, fa
 _PARAM_TOL = {8801: 1e-7, 8802: 1e-7, 8805: 1e-9, 8806: 1e-3, 8807: 1e-3}
 
 
-class CrsProblem(ValueError):
+class CrsProblem(InvalidInput):
     """The file's CRS is missing, unusable, or cannot be reached from EPSG:5186 safely."""
+
+    default_code = "unusable_crs"
 
 
 @dataclass(frozen=True)
@@ -61,10 +60,11 @@ class CrsResolution:
 
 
 def parse_crs(text: str) -> CRS:
+    """The CRS given with --crs or a request's crs, in any spelling zones.crs reads (or WKT)."""
     try:
-        return CRS.from_user_input(text.strip())
-    except Exception as exc:  # pyproj raises CRSError with PROJ's wording
-        raise CrsProblem(f"cannot understand the CRS {text!r}: give it as EPSG:5186, EPSG:5174, ... ({exc})") from None
+        return pyproj_crs(text)
+    except GeoInputFault as fault:
+        raise CrsProblem(fault.detail, code=fault.code) from None
 
 
 def resolve(declared: CRS | None, override: str | None, *, source: str = "file", override_source: str = "--crs",
@@ -87,7 +87,7 @@ def resolve(declared: CRS | None, override: str | None, *, source: str = "file",
     elif declared is None:
         raise CrsProblem(
             "the file carries no coordinate reference system (no .prj, no EPSG code); the tool never guesses: "
-            f"tell it with {hint.format(code='EPSG:5186')} for KGD2002 Central Belt 2010, "
+            f"tell it with {hint.format(code=METRIC)} for KGD2002 Central Belt 2010, "
             f"or {hint.format(code='EPSG:5174')} for the legacy Bessel Modified Central Belt")
     else:
         crs = declared
@@ -129,16 +129,11 @@ def likely_systems(x: float, y: float) -> list[int]:
     """
     out = []
     for code in SUGGESTED_EPSG:
-        lon, lat = tr_point(_epsg_to_lonlat(code), x, y)
+        lon, lat = tr_point(transformer(f"EPSG:{code}", LON_LAT), x, y)
         area = CRS.from_epsg(code).area_of_use
         if area is not None and area.west <= lon <= area.east and area.south <= lat <= area.north:
             out.append(code)
     return out
-
-
-@lru_cache(maxsize=32)
-def _epsg_to_lonlat(code: int) -> Transformer:
-    return Transformer.from_crs(code, 4326, always_xy=True)
 
 
 def identify(crs: CRS) -> tuple[int | None, str]:
@@ -163,31 +158,22 @@ def identify(crs: CRS) -> tuple[int | None, str]:
     return code, "EPSG code" if code else "as given"
 
 
-@lru_cache(maxsize=64)
 def best_transformation(src_wkt: str, dst: str) -> tuple[str, float | None]:
     """Name and stated accuracy (m) of the transformation PROJ ranks first; accuracy None = ballpark."""
-    group = TransformerGroup(CRS.from_wkt(src_wkt), CRS.from_user_input(dst), always_xy=True)
-    if not group.transformers:
-        raise CrsProblem(f"PROJ has no usable transformation to {dst} here")
-    best = group.transformers[0]
-    accuracy = best.accuracy if best.accuracy is not None and best.accuracy >= 0 else None
-    name = best.description or best.name
-    if "Ballpark" in name:
-        accuracy = None
+    try:
+        _, name, accuracy = best_transformer(src_wkt, dst)
+    except GeoInputFault as fault:
+        raise CrsProblem(fault.detail, code=fault.code) from None
     return name, accuracy
-
-
-@lru_cache(maxsize=64)
-def _transformer(src_wkt: str, dst: str) -> Transformer:
-    return TransformerGroup(CRS.from_wkt(src_wkt), CRS.from_user_input(dst), always_xy=True).transformers[0]
 
 
 def to_metric(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     """Geometries from `crs` to EPSG:5186 with the transformation `resolve` reported."""
+    geoms = np.asarray(geoms, dtype=object)
     if _same(crs, CRS.from_user_input(METRIC)):
-        return np.asarray(geoms, dtype=object)
-    tr = _transformer(crs.to_wkt(), METRIC)
-    return shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+        return geoms
+    wkt = crs.to_wkt()
+    return reproject(geoms, wkt, METRIC, tr=best_transformer(wkt, METRIC)[0])
 
 
 def lonlat_bounds_check(geoms_metric: np.ndarray, raw_geoms: np.ndarray, crs: CRS) -> list[dict]:
@@ -197,12 +183,8 @@ def lonlat_bounds_check(geoms_metric: np.ndarray, raw_geoms: np.ndarray, crs: CR
     if not len(present):
         return []
     b = shapely.bounds(geoms_metric[present])
-    to_ll = _transformer(CRS.from_user_input(METRIC).to_wkt(), "EPSG:4326")
-    with np.errstate(all="ignore"):
-        lon, lat = to_ll.transform((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2, errcheck=False)
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    inside = (np.isfinite(lon) & np.isfinite(lat) & (lon >= KOREA_LON_RANGE[0]) & (lon <= KOREA_LON_RANGE[1])
-              & (lat >= KOREA_LAT_RANGE[0]) & (lat <= KOREA_LAT_RANGE[1]))
+    lon, lat = lonlat_of((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2, METRIC)
+    inside = in_korea(lon, lat)
     findings = []
     for k in np.flatnonzero(~inside):
         i = int(present[k])
@@ -228,15 +210,14 @@ def _swap_lands_in_korea(x: float, y: float, crs: CRS) -> bool:
     if crs.is_geographic:
         return _in_korea(y, x)
     try:
-        lon, lat = tr_point(_transformer(crs.to_wkt(), "EPSG:4326"), y, x)
+        lon, lat = tr_point(best_transformer(crs.to_wkt(), LON_LAT)[0], y, x)
     except Exception:
         return False
     return _in_korea(lon, lat)
 
 
 def _in_korea(lon: float, lat: float) -> bool:
-    return (math.isfinite(lon) and math.isfinite(lat)
-            and KOREA_LON_RANGE[0] <= lon <= KOREA_LON_RANGE[1] and KOREA_LAT_RANGE[0] <= lat <= KOREA_LAT_RANGE[1])
+    return bool(in_korea(lon, lat))
 
 
 def _centre(g) -> tuple[float, float]:

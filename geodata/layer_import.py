@@ -18,13 +18,13 @@ import numpy as np
 import shapely
 
 from geodata import korean_crs
-from geodata.geojson_in import GeoInputFault, check_in_korea
 from geodata.importers import ImportProblem, ReadResult, from_geojson_obj, read_any
 from geodata.revisions import Revision, revision_ranges
 from geodata.safe_unzip import ZipLimits
 from geodata.store import GeoPackageStore, check_layer_id
 from geodata.validation import Finding, summary, validate
-from zones.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE, transformer
+from zones.crs import DEGREE_LIMIT, LON_LAT, METRIC, check_in_korea, in_korea, is_geographic, lonlat_of
+from zones.errors import GeoInputFault
 
 
 @dataclass
@@ -108,6 +108,10 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
     causes = placement_causes(raw, resolution, opts)
     fixed, report = validate(metric, ids, dongs, {i: (kind, f"feature {ids[i]}: {text}")
                                                   for i, (kind, text) in causes.items()})
+    for i, (kind, text) in causes.items():
+        if kind == "degrees_as_metres" and fixed[i] is not None:  # a finite speck near the false origin: unusable
+            fixed[i] = None
+            report.add(Finding(kind, "fatal", f"feature {ids[i]}: {text}", ids[i]))
     for f in korean_crs.lonlat_bounds_check(fixed, raw, crs):
         i = f["index"]
         kind, message = causes.get(i, ("swapped_coordinates" if f["swapped"] else "outside_korea", f["message"]))
@@ -129,7 +133,7 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
     if "source" not in props.columns:
         props["source"] = f"imported from {read.source_name}"
     out = gpd.GeoDataFrame(props[keep].reset_index(drop=True),
-                           geometry=gpd.GeoSeries(fixed[keep], crs="EPSG:5186"), crs="EPSG:5186")
+                           geometry=gpd.GeoSeries(fixed[keep], crs=METRIC), crs=METRIC)
     return out, base, []
 
 
@@ -164,7 +168,7 @@ _CAUSE_WORDING = {
     "metres_as_degrees": "these coordinates look like metres (e.g. {x:,.0f} / {y:,.0f}), not longitude/latitude: "
                          "{declared}; give its CRS with {hint}{likely}",
     "degrees_as_metres": "these coordinates look like longitude/latitude (e.g. {x:g}, {y:g}), not metres in {system}: "
-                         "{declared}; give the right CRS with {hint}",
+                         "{declared}; give the right CRS with {hint} (longitude/latitude)",
 }
 
 
@@ -181,11 +185,14 @@ def placement_causes(raw: np.ndarray, resolution: korean_crs.CrsResolution,
     code = f"EPSG:{resolution.epsg}"
     coords, owner = shapely.get_coordinates(raw, return_index=True)
     finite = np.isfinite(coords).all(axis=1)
-    with np.errstate(all="ignore"):
-        lon, lat = transformer(code, "EPSG:4326").transform(coords[:, 0], coords[:, 1], errcheck=False)
-    inside = (finite & (lon >= KOREA_LON_RANGE[0]) & (lon <= KOREA_LON_RANGE[1])
-              & (lat >= KOREA_LAT_RANGE[0]) & (lat <= KOREA_LAT_RANGE[1]))
-    suspects = np.setdiff1d(np.unique(owner[~inside]), np.unique(owner[~finite]))
+    inside = finite & in_korea(*lonlat_of(coords[:, 0], coords[:, 1], code))
+    suspects = np.unique(owner[~inside])
+    if not is_geographic(code):  # degrees read as metres may land inside the Korea box (EPSG:5174, 5176, ...)
+        present, large = np.zeros(len(raw), dtype=bool), np.zeros(len(raw), dtype=bool)
+        present[owner] = True
+        large[owner[(np.abs(coords) > DEGREE_LIMIT).any(axis=1)]] = True
+        suspects = np.union1d(suspects, np.flatnonzero(present & ~large))
+    suspects = np.setdiff1d(suspects, np.unique(owner[~finite]))
     starts = np.searchsorted(owner, suspects, side="left")
     ends = np.searchsorted(owner, suspects, side="right")
     out: dict[int, tuple[str, str]] = {}
@@ -215,7 +222,8 @@ def _advice(fault: GeoInputFault, resolution: korean_crs.CrsResolution, opts: Im
         named = [f"EPSG:{likely[0]} ({korean_crs.CRS.from_epsg(likely[0]).name})"] + [f"EPSG:{c}" for c in likely[1:4]]
         rest = f" and {len(likely) - 4} more Korean systems" if len(likely) > 4 else ""
         fits = f"; the numbers fit {', '.join(named)}{rest}: the data's source can say which"
-    return {"declared": declared, "hint": opts.crs_hint.format(code=f"EPSG:{likely[0]}" if likely else "EPSG:5186"),
+    code = LON_LAT if fault.kind == "degrees_as_metres" else f"EPSG:{likely[0]}" if likely else METRIC
+    return {"declared": declared, "hint": opts.crs_hint.format(code=code),
             "likely": fits, "system": resolution.name}
 
 

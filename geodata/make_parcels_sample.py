@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geodata import DATA_DIR, DEFAULT_STORE
 from geodata.store import GeoPackageStore
+from zones.crs import LON_LAT, METRIC
 
 SAMPLE_FILE = DATA_DIR / "samples" / "parcels_sample.geojson"
 FCSC_USES = {"fcsc_parts_production": "parts_production", "fcsc_support": "support",
@@ -69,7 +70,7 @@ def build(store_path: Path = DEFAULT_STORE) -> gpd.GeoDataFrame:
         for k, (use, w) in enumerate(FEZ_STRIPS, start=1):
             piece = cut_strips(f.geometry, [w_ for _, w_ in FEZ_STRIPS])[k - 1]
             rows.append(_row(f, "fez_districts", use, k, piece))
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:5186")
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC)
 
 
 def _row(parent, zone: str, use: str, k: int, piece: BaseGeometry) -> dict:
@@ -90,7 +91,7 @@ def _row(parent, zone: str, use: str, k: int, piece: BaseGeometry) -> dict:
 def write(gdf: gpd.GeoDataFrame, path: Path = SAMPLE_FILE) -> None:
     """RFC 7946 GeoJSON, lon/lat with 7 decimals (~1 cm), one feature per line for readable diffs."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    ll = gdf.to_crs("EPSG:4326")
+    ll = gdf.to_crs(LON_LAT)
     feats = []
     for _, r in ll.iterrows():
         geom = shapely.set_precision(r.geometry, 1e-7)

@@ -21,6 +21,7 @@ from geodata.catalog import LayerInfo, load_catalog
 from geodata.store import GeoPackageStore
 from zones.allocation import LayerGeometries
 from zones.area import area_columns
+from zones.crs import LON_LAT, METRIC
 
 
 _IDS = "\0layer-ids"  # cache key for the ordered layer ids (no layer id contains NUL)
@@ -66,13 +67,13 @@ class LayerProvider:
         if cached is not None:
             return cached
         gdf, generation = self.store.read_consistent(layer_id)
-        metric = gdf.to_crs("EPSG:5186")
+        metric = gdf.to_crs(METRIC)
         if "id" not in metric.columns:
             metric["id"] = [str(i + 1) for i in range(len(metric))]
         metric["id"] = metric["id"].astype(str)
         for name, values in area_columns(metric.geometry.values).items():
             metric[name] = values
-        data = LayerData(info=load_catalog().get(layer_id), metric=metric, wgs84=metric.to_crs("EPSG:4326"),
+        data = LayerData(info=load_catalog().get(layer_id), metric=metric, wgs84=metric.to_crs(LON_LAT),
                          generation=generation)
         with self._lock:
             # Cache only what belongs to the state the stamp describes; a newer read is

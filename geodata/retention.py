@@ -19,6 +19,8 @@ import os
 import sqlite3
 from dataclasses import dataclass
 
+from zones.errors import InvalidInput
+
 KEEP_ENV = "ZONES_KEEP_REVISIONS"
 # Fifty revisions are seven weeks of nightly imports or a year of weekly ones: enough to undo a
 # bad import noticed late, while each layer's history stays within fifty copies of the layer.
@@ -38,10 +40,10 @@ def parse_keep_revisions(raw: str | int | None, source: str = KEEP_ENV) -> int |
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"{source} must be a whole number of revisions to keep per layer, or 'all' "
+        raise InvalidInput(f"{source} must be a whole number of revisions to keep per layer, or 'all' "
                          f"(0 also keeps all); got {raw!r}") from None
     if value < 0:
-        raise ValueError(f"{source} cannot be negative (got {value}); use 'all' to keep every revision")
+        raise InvalidInput(f"{source} cannot be negative (got {value}); use 'all' to keep every revision")
     return value or None
 
 
@@ -75,7 +77,7 @@ def prune_layer(con: sqlite3.Connection, layer: str, keep: int | None, now: str)
     """Drop the content of the layer's revisions older than the newest `keep`; the caller holds the
     write transaction (and has run ensure_history_tables), so this commits or rolls back with it."""
     if keep is not None and keep < 1:
-        raise ValueError(f"cannot keep {keep} revisions: the current content is always kept (use None to keep all)")
+        raise InvalidInput(f"cannot keep {keep} revisions: the current content is always kept (use None to keep all)")
     cutoff = None
     if keep is not None:
         row = con.execute("SELECT revision FROM main.zones_revisions WHERE layer = ? "

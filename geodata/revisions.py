@@ -27,6 +27,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from zones.crs import METRIC
+from zones.errors import Gone, NotFound
+
 HISTORY_DDL = (
     """CREATE TABLE IF NOT EXISTS zones_revisions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -86,14 +89,18 @@ class Revision:
         return {**asdict(self), "restorable": self.restorable}
 
 
-class UnknownRevision(LookupError):
+class UnknownRevision(NotFound):
+    default_code = "unknown_revision"
+
     def __init__(self, layer: str, revision: int, known: list[int]):
         listing = ", ".join(map(str, known)) or "none"
         super().__init__(f"layer {layer!r} has no revision {revision}; its revisions: {listing}")
 
 
-class PrunedRevision(LookupError):
+class PrunedRevision(Gone):
     """The revision is on record but its content was dropped by the retention limit."""
+
+    default_code = "pruned_revision"
 
     def __init__(self, layer: str, revision: int, pruned_utc: str, restorable: list[int]):
         self.layer = layer
@@ -291,7 +298,7 @@ def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFram
         pd.DataFrame({c: pd.Series(dtype=object) for c, _ in cols})
     for name, sql_type in cols:
         frame[name] = _typed(frame[name], sql_type)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs="EPSG:5186")
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=METRIC)
 
 
 def _typed(series: pd.Series, sql_type: str) -> pd.Series:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from geodata import DATA_DIR
 from geodata.provider import LayerProvider
+from zones.errors import InvalidInput
 from zones.siting.context import BindError, FeatureRef, SitingContext, bind
 from zones.siting.rules import Facility, RuleError, RuleSet, check_id, make_rule
 
@@ -26,8 +27,10 @@ _TOP_KEYS = {"facilities_layer", "facility", "rule"}
 _FACILITY_KEYS = {"id", "name_ko", "name_en"}
 
 
-class SitingRulesError(ValueError):
+class SitingRulesError(InvalidInput):
     """A rules file that cannot be used; the message names the file and line."""
+
+    default_code = "invalid_siting_rules"
 
 
 @dataclass

@@ -31,25 +31,31 @@ import pyogrio
 
 from geodata.retention import DEFAULT_KEEP_REVISIONS
 from zones.area import METRIC_CRS_NAME
+from zones.errors import InvalidInput, NotFound
 
 # Layer ids become SQLite table names and URL path segments.
 LAYER_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED_PREFIXES = ("gpkg_", "rtree_", "zones_", "sqlite_", "trigger_")
 
 
-class StoreError(LookupError):
-    pass
+class StoreError(NotFound):
+    """Something named in the store is not there."""
 
 
 class UnknownLayer(StoreError):
+    default_code = "unknown_layer"
+
     def __init__(self, layer: str, known: list[str]):
-        super().__init__(f"no layer {layer!r} in the store; known layers: {', '.join(known)}")
+        super().__init__(f"no layer {layer!r} in the store; known layers: {', '.join(known)}", layer=layer,
+                         known=list(known))
         self.layer = layer
         self.known = known
 
 
-class InvalidLayerId(ValueError):
+class InvalidLayerId(InvalidInput):
     """A layer id that cannot name a table or a collection."""
+
+    default_code = "invalid_layer_id"
 
 
 # SQLite's file header and the GeoPackage application ids (1.2+ writes "GPKG"; 1.0 and 1.1 wrote these)
@@ -83,7 +89,7 @@ class GeoPackageStore:
     def __init__(self, path: str | os.PathLike[str], keep_revisions: int | None = DEFAULT_KEEP_REVISIONS):
         """`keep_revisions`: revisions per layer whose content stays restorable (None: all)."""
         if keep_revisions is not None and keep_revisions < 1:
-            raise ValueError(f"keep_revisions must be at least 1 (None keeps all), got {keep_revisions}")
+            raise InvalidInput(f"keep_revisions must be at least 1 (None keeps all), got {keep_revisions}")
         self.path = Path(path)
         self.keep_revisions = keep_revisions
 

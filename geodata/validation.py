@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from zones.crs import transformer
+from zones.crs import LON_LAT, METRIC, transformer
 
 NOISE_M2 = 1.0  # below this an overlap or gap is numerical noise from shared edges (as zones.allocation)
 SLIVER_THINNESS = 0.01  # Polsby-Popper 4πA/P²: a 1 m × 100 m strip is 0.03, a 1 m × 500 m strip 0.006
@@ -302,7 +302,7 @@ def _reason_location(reason: str) -> dict | None:
 
 
 def _location(x: float, y: float) -> dict:
-    lon, lat = transformer("EPSG:5186", "EPSG:4326").transform(x, y)
+    lon, lat = transformer(METRIC, LON_LAT).transform(x, y)
     return {"x": round(x, 3), "y": round(y, 3), "lon": round(float(lon), 7), "lat": round(float(lat), 7),
             "crs": "EPSG:5186 (x, y); lon/lat WGS84"}
 

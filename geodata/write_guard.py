@@ -21,6 +21,7 @@ import geopandas as gpd
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
 from geodata.siting_rules import layer_features, load_rules, referenced_layers
+from zones.crs import METRIC
 from zones.errors import Conflict
 from zones.plan import PlanTarget
 from zones.siting import BindError, RuleSet, bind
@@ -111,7 +112,7 @@ class _Proposed:
     def __init__(self, provider: LayerProvider, layer: str, gdf: gpd.GeoDataFrame):
         self.provider = provider
         self.name = layer
-        metric = gdf.to_crs("EPSG:5186").copy()
+        metric = gdf.to_crs(METRIC).copy()
         metric["id"] = _ids(gdf)
         self.data = SimpleNamespace(metric=metric)
 

@@ -16,11 +16,15 @@ from pathlib import Path
 import folium
 from branca.element import Element
 
+from zones.errors import Unavailable
+
 LEAFLET_PACKAGE = "XStatic-Leaflet"
 
 
-class OfflineError(RuntimeError):
+class OfflineError(Unavailable):
     """A map that would ask the network for something."""
+
+    default_code = "offline_asset_missing"
 
 
 def leaflet_dir() -> Path:

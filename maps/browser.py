@@ -24,13 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from zones.errors import Unavailable
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 LOCAL_SCHEMES = {"file", "data", "blob", "about", "chrome", "devtools"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
-class BrowserUnavailable(RuntimeError):
+class BrowserUnavailable(Unavailable):
     """No Chromium or no CDP client library on this machine."""
+
+    default_code = "browser_unavailable"
 
 
 def find_chromium() -> str | None:

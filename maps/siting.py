@@ -14,7 +14,6 @@ from html import escape
 
 import folium
 import numpy as np
-import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geodata.provider import LayerProvider
@@ -24,7 +23,7 @@ from maps.frame import (add_backgrounds, add_base_dongs, area_labels, bounds_of,
                         zone_properties)
 from maps.render import render_html
 from maps.styles import HIGHLIGHT, SITING_ROLE_LABELS, SITING_STYLES, VERDICT_COLOURS
-from zones.crs import transformer
+from zones.crs import LON_LAT, METRIC, reproject
 from zones.siting import FeasibleRegion, SiteCheck, SitingContext, evaluate_one, feasible_region
 from zones.siting.feasible import Constraint
 from zones.siting.rules import KIND_LABELS
@@ -90,8 +89,7 @@ def file_link(facility: str) -> str:
 
 def to_lonlat(geom: BaseGeometry) -> BaseGeometry:
     """EPSG:5186 -> lon/lat, for drawing only."""
-    t = transformer("EPSG:5186", "EPSG:4326")
-    return shapely.transform(geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+    return reproject(geom, METRIC, LON_LAT)
 
 
 def _tooltip(fields: list[tuple[str, str]]) -> folium.GeoJsonTooltip:

@@ -32,22 +32,22 @@ def test_an_empty_body_is_the_same_422_on_both_check_endpoints(client, path, hea
 def test_an_empty_siting_body_says_what_to_send(client):
     body = _problem(client.post("/siting/check", content=b"", headers={"content-type": "application/json"}), 422)
     assert '"facility"' in body["detail"] and "FeatureCollection" in body["detail"]
-    assert body["errors"] == [{"where": "body", "problem": body["detail"]}]
+    assert body["code"] == "invalid_json"
 
 
 def test_a_siting_body_that_is_not_json_names_the_line_and_column(client):
     raw = b'{"facility": "certification_center",\n  "geometry": {type: 1}}'
     body = _problem(client.post("/siting/check", content=raw, headers={"content-type": "application/json"}), 422)
-    assert body["detail"] == ("the body is not valid JSON (line 2, column 16: "
+    assert body["detail"] == ("the request body is not valid JSON (line 2, column 16: "
                               "Expecting property name enclosed in double quotes)")
-    assert "decode error" not in body["detail"] and body["errors"][0]["where"].startswith("body")
+    assert "decode error" not in body["detail"] and body["code"] == "invalid_json"
 
 
 def test_both_check_endpoints_name_the_json_fault_the_same_way(client):
     raw = b"{bad"
     siting = _problem(client.post("/siting/check", content=raw, headers={"content-type": "application/json"}), 422)
     drafts = _problem(client.post("/allocations/check", content=raw, headers={"content-type": "application/json"}), 422)
-    assert "line 1, column 2" in siting["detail"] and "line 1, column 2" in drafts["detail"]
+    assert siting["detail"] == drafts["detail"] and "line 1, column 2" in siting["detail"]
 
 
 def test_an_import_without_a_file_asks_for_the_file_field(tmp_path):

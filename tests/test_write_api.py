@@ -93,7 +93,7 @@ def test_upload_zip_and_sample(tmp_path):
 
 
 @pytest.mark.parametrize("body,status,needle", [
-    (b"{not json", 400, "not JSON"),
+    (b"{not json", 422, "not valid JSON"),  # the same 422 as on the check endpoints
     (json.dumps({"type": "Feature"}).encode(), 422, "FeatureCollection"),
     (json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
       "geometry": {"type": "Point", "coordinates": [126.7, 35.1]}}]}).encode(), 422, "fatal"),

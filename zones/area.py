@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from pyproj import CRS, Geod
+from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
-from zones.crs import METRIC_CRS, WGS84, transformer
+from zones.crs import LON_LAT, METRIC, reproject, same_crs
 from zones.units import PYEONG_M2, all_units
 
 GRS80 = Geod(ellps="GRS80")
-METRIC_CRS_NAME = "EPSG:5186"
+METRIC_CRS_NAME = METRIC  # kept for the modules that import it from here
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class AreaMeasure:
     planar_m2: float
     geodesic_m2: float
     crs: str = METRIC_CRS_NAME
-    method: str = "planar EPSG:5186; geodesic GRS80 cross-check"
+    method: str = f"planar {METRIC}; geodesic GRS80 cross-check"
 
     @property
     def m2(self) -> float:
@@ -54,16 +54,12 @@ class AreaMeasure:
 
 def to_metric(geom: BaseGeometry, crs: str) -> BaseGeometry:
     """`geom` (in `crs`) reprojected to EPSG:5186."""
-    if _same_crs(crs, METRIC_CRS):
-        return geom
-    return shapely.transform(geom, _vector_transform(crs, METRIC_CRS.to_string()), interleaved=False)
+    return reproject(geom, crs, METRIC)
 
 
 def to_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
     """`geom` (in `crs`) reprojected to lon/lat."""
-    if _same_crs(crs, WGS84):
-        return geom
-    return shapely.transform(geom, _vector_transform(crs, "EPSG:4326"), interleaved=False)
+    return reproject(geom, crs, LON_LAT)
 
 
 def geodesic_area_m2(geom_lonlat: BaseGeometry) -> float:
@@ -101,19 +97,6 @@ def _geodesic_sum(geom: BaseGeometry) -> float:
     return abs(total)
 
 
-def _vector_transform(src: str, dst: str):
-    tr = transformer(src, dst)
-
-    def apply(x, y):
-        return tr.transform(x, y)
-
-    return apply
-
-
-def _same_crs(crs: str, other: CRS) -> bool:
-    return CRS.from_user_input(crs) == other
-
-
 def area_columns(geoms_metric: np.ndarray, crs: str = METRIC_CRS_NAME) -> dict[str, np.ndarray]:
     """Per-feature areas in every unit plus the geodesic cross-check, for tables and tooltips.
 
@@ -121,7 +104,7 @@ def area_columns(geoms_metric: np.ndarray, crs: str = METRIC_CRS_NAME) -> dict[s
     feature, which is fine for plan layers (tens to thousands of features).
     """
     geoms = np.asarray(geoms_metric, dtype=object)
-    planar = planar_areas_m2(geoms) if _same_crs(crs, METRIC_CRS) else np.array(
+    planar = planar_areas_m2(geoms) if same_crs(crs, METRIC) else np.array(
         [to_metric(g, crs).area for g in geoms], dtype=float)
     geodesic = np.array([_geodesic_sum(to_wgs84(g, crs)) if g is not None else np.nan for g in geoms], dtype=float)
     return {

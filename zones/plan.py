@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from zones.errors import InvalidInput
 from zones.units import UNIT_LABELS, to_m2
 
 
@@ -75,8 +76,10 @@ class PlanTarget:
         return figure_text(self.value, self.unit)
 
 
-class PlanError(ValueError):
+class PlanError(InvalidInput):
     """A plan that cannot be checked (unknown references, cycles, bad numbers)."""
+
+    default_code = "invalid_plan"
 
 
 def validate_plan(targets: list[PlanTarget]) -> None:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from zones.errors import InvalidInput
+
 Status = Literal["ok", "over", "under", "missing"]
 
 
@@ -69,8 +71,10 @@ class ShareReport:
                 "method": "planar EPSG:5186 areas of the parcels; shares in % of the group's parcels"}
 
 
-class ShareError(ValueError):
+class ShareError(InvalidInput):
     """Share targets that cannot be checked (groups not adding to 100 %, a use counted twice)."""
+
+    default_code = "invalid_shares"
 
 
 def validate_shares(targets: list[ShareTarget]) -> None:

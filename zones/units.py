@@ -9,6 +9,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Literal
 
+from zones.errors import InvalidInput
+
 AreaUnit = Literal["m2", "ha", "km2", "pyeong"]
 
 PYEONG_M2_EXACT = Fraction(400, 121)
@@ -29,7 +31,7 @@ def m2_per(unit: str) -> float:
     try:
         return _M2_PER_UNIT[unit]
     except KeyError:
-        raise ValueError(f"unknown area unit {unit!r}; use one of {sorted(_M2_PER_UNIT)}") from None
+        raise InvalidInput(f"unknown area unit {unit!r}; use one of {sorted(_M2_PER_UNIT)}") from None
 
 
 def to_m2(value: float, unit: str) -> float:

@@ -8,7 +8,6 @@ report, so the GIS officer sees what to fix.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.auth import require_writer
 from api.deps import get_provider
 from api.problems import Problem
+from geodata.geojson_in import load_json
 from geodata.disk_full import is_disk_full, storage_full
 from geodata.importers import ImportProblem
 from geodata.korean_crs import CrsProblem
@@ -104,10 +104,7 @@ async def replace_items(request: Request, collection_id: str,
         if len(body) > limit:
             raise Problem(413, "Body too large", f"the body exceeds the limit of {limit // (1024 * 1024)} MB "
                                                  f"(ZONES_MAX_UPLOAD_MB)")
-    try:
-        obj = json.loads(bytes(body))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Problem(400, "Invalid JSON", f"the body is not JSON: {exc}") from None
+    obj = load_json(bytes(body), "the request body")  # a GeoInputFault is a 422 like every refused body
     store = request.app.state.provider.store
     opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, guard=_guard(request),
                          **CRS_PARAMETER)

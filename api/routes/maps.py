@@ -60,7 +60,6 @@ def siting(request: Request, facility: str | None = None,
            provider: LayerProvider = Depends(get_provider)) -> HTMLResponse:
     """The feasible region, the planned site and each rule's geometry as named layers, with
     the planned site's result per rule; `facility` picks one of the seven (see GET /siting/rules)."""
-    from api.routes.siting import _facility_or_404
     from maps.siting import siting_html
     from maps.siting_index import siting_index_html
 
@@ -68,7 +67,7 @@ def siting(request: Request, facility: str | None = None,
     if facility is None:
         return HTMLResponse(_cached(request, "siting", provider,
                                     lambda: siting_index_html(service.context(), api_link, "overview")))
-    _facility_or_404(service, facility)
+    service.rules.facility(facility)  # an unknown facility is a NotFound: 404
     return HTMLResponse(_cached(request, f"siting:{facility}", provider,
                                 lambda: siting_html(provider, service.context(), facility, api_link, "siting")))
 

@@ -10,15 +10,15 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
-from fastapi import APIRouter, Body, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.geojson import feature_collection
-from api.problems import Problem
-from api.validation_wording import describe_body
-from geodata.site_candidates import SiteInputError, parse_body
+from geodata.site_candidates import SITE_BODY, check_sites
 from geodata.siting_rules import SitingService
-from zones.siting import SiteCheck, UnknownFacility, check_planned, evaluate_mixed, feasible_region, load_kernels
+from zones.crs import LON_LAT, METRIC
+from zones.siting import SiteCheck, check_planned, feasible_region, load_kernels
 from zones.units import all_units
 
 router = APIRouter(tags=["siting"], responses={
@@ -26,9 +26,6 @@ router = APIRouter(tags=["siting"], responses={
     422: {"description": "Body refused: empty, not JSON, not a site/FeatureCollection; or geometry invalid, "
                          "outside Korea, swapped lat/lon, wrong type"}})
 GEOJSON = "application/geo+json"
-SITE_BODY = ('a JSON object {"facility": …, "geometry": …} (one site), or a GeoJSON FeatureCollection '
-             'whose features carry properties.facility (several sites)')
-describe_body("/siting/check", SITE_BODY)
 ASSUMPTION_NOTE = ("No plan document gives a siting rule for the seven core infrastructures: every value "
                    "is an assumption of this tool (source \"assumption\"), some sized after a national "
                    "planning standard (basis). Edit geodata/siting_rules.toml to change them.")
@@ -54,13 +51,6 @@ def _service(request: Request) -> SitingService:
     return request.app.state.siting
 
 
-def _facility_or_404(service: SitingService, facility: str) -> None:
-    try:
-        service.rules.facility(facility)
-    except UnknownFacility as exc:
-        raise Problem(404, "Unknown facility", str(exc), known=exc.known) from None
-
-
 @router.get("/siting/rules", summary="The siting rules of the seven core infrastructures")
 def siting_rules(request: Request) -> dict[str, Any]:
     rules = _service(request).rules
@@ -74,22 +64,26 @@ def siting_rules(request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/siting/check", summary="Check candidate sites against a facility's rules")
-def siting_check(request: Request, body: Any = Body(..., examples=[EXAMPLE_SITE])) -> Any:
+SITE_SCHEMA = {
+    "type": "object", "description": SITE_BODY, "examples": [EXAMPLE_SITE],
+    "properties": {"facility": {"type": "string"}, "geometry": {"type": "object"},
+                   "crs": {"type": ["string", "object"], "description": "default lon/lat WGS84, e.g. EPSG:5186"},
+                   "type": {"type": "string", "enum": ["Feature", "FeatureCollection"]},
+                   "features": {"type": "array", "items": {"type": "object"}}}}
+
+
+@router.post("/siting/check", summary="Check candidate sites against a facility's rules",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": SITE_SCHEMA}, "application/geo+json": {"schema": SITE_SCHEMA}}}})
+async def siting_check(request: Request) -> Any:
     """`{"facility", "geometry", "crs"?}` answers one check; a FeatureCollection whose features carry
     `properties.facility` answers a list in feature order. Geometries are lon/lat (WGS84) unless
-    `"crs"` names another system, e.g. "EPSG:5186". A batch with faulty features is refused in one
+    `"crs"` names another system, e.g. EPSG:5186. A batch with faulty features is refused in one
     422 whose `errors` list each of them (feature index, id, fault code, message; the first
     100, `errors_not_listed` counts the rest)."""
+    data = await request.body()
     service = _service(request)
-    try:
-        candidates, batch = parse_body(body)
-    except SiteInputError as exc:
-        raise Problem(exc.status, exc.title, exc.detail, **exc.extra()) from None
-    for c in candidates:
-        _facility_or_404(service, c.facility)
-    checks = evaluate_mixed(service.context(), [c.facility for c in candidates],
-                            [c.geometry for c in candidates], [c.id for c in candidates])
+    checks, batch = await run_in_threadpool(lambda: check_sites(service.context(), data))
     out = [c.as_dict() for c in checks]
     return out if batch else out[0]
 
@@ -99,7 +93,7 @@ def siting_feasible(request: Request, facility: str) -> JSONResponse:
     """The allowed zone shrunk by setbacks, minus clearance buffers and existing facilities, kept
     where adjacency can be met; plus each constraint's geometry and the planned site (lon/lat)."""
     service = _service(request)
-    _facility_or_404(service, facility)
+    service.rules.facility(facility)  # an unknown facility is a NotFound before any work
     ctx = service.context()
     region = feasible_region(ctx, facility)
     names = {"facility": facility, "name_ko": region.name_ko, "name_en": region.name_en}
@@ -113,7 +107,7 @@ def siting_feasible(request: Request, facility: str) -> JSONResponse:
         site = ctx.planned[facility]
         rows.append({"role": "planned_site", "rule": "", "kind": "", **names, **_areas(float(site.area)),
                      "parts": _parts(site), "passed": check.passed, "geometry": site})
-    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:5186").to_crs("EPSG:4326")
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC).to_crs(LON_LAT)
     gdf.insert(0, "id", [f"{facility}:{r['role']}:{r['rule']}".rstrip(":") for r in rows])
     fc = feature_collection(gdf)
     fc.update({"facility": facility, "summary": region.summary(),

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from zones.errors import InvalidInput, NotFound
 from zones.units import to_m2
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -45,8 +46,10 @@ KIND_LABELS = {
 }
 
 
-class RuleError(ValueError):
+class RuleError(InvalidInput):
     """A rule that cannot be evaluated; `key` names the offending entry for line lookup."""
+
+    default_code = "invalid_rule"
 
     def __init__(self, message: str, key: str | None = None):
         super().__init__(message)
@@ -121,9 +124,12 @@ class RuleSet:
             raise UnknownFacility(facility_id, list(self.facilities)) from None
 
 
-class UnknownFacility(LookupError):
+class UnknownFacility(NotFound):
+    default_code = "unknown_facility"
+
     def __init__(self, facility: str, known: list[str]):
-        super().__init__(f"no siting rules for facility {facility!r}; known facilities: {', '.join(known)}")
+        super().__init__(f"no siting rules for facility {facility!r}; known facilities: {', '.join(known)}",
+                         facility=facility, known=list(known))
         self.facility = facility
         self.known = known
 
