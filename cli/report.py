@@ -88,7 +88,8 @@ def report_table(report: AllocationReport) -> str:
 
 def run_report(args: argparse.Namespace, store: Path) -> int:
     """Check the output (path, and Chromium for a PDF) first, then compute and write the report."""
-    from cli.report_formats import FILE_FORMATS, check_writable, export_bytes, write_atomically
+    from cli.output_paths import check_file
+    from cli.report_formats import FILE_FORMATS, export_bytes, write_atomically
 
     fmt, out = args.format, Path(args.out) if args.out else None
     if args.table is not None and fmt != "csv":
@@ -103,7 +104,7 @@ def run_report(args: argparse.Namespace, store: Path) -> int:
               file=sys.stderr)
         return 2
     if out is not None:
-        check_writable(out)
+        check_file(out, "--out")
     if fmt == "pdf":
         from reports.pdf import BrowserUnavailable, require_chromium
 

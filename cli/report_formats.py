@@ -1,8 +1,8 @@
 """`kizone report --format csv|xlsx|pdf --out FILE`: the report as a file a planner files.
 
-The output path is checked before the report is computed (and, for a PDF, before
-Chromium is started), so a typo costs nothing; the file is written whole or not at all
-(a temporary file beside it, renamed into place).
+The output path is checked (`cli.output_paths.check_file`) before the report is computed
+(and, for a PDF, before Chromium is started), so a typo costs nothing; the file is written
+whole or not at all (a temporary file beside it, renamed into place).
 """
 from __future__ import annotations
 
@@ -15,20 +15,6 @@ from pathlib import Path
 from reports.records import ReportDocument
 
 FILE_FORMATS = ("csv", "xlsx", "pdf")
-
-
-class OutputError(ValueError):
-    """The output file cannot be written (no folder, not writable, a folder itself)."""
-
-
-def check_writable(out: Path) -> None:
-    if out.is_dir():
-        raise OutputError(f"{out}: is a folder; give a file name, e.g. {out / 'allocations'}.<format>")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"{out}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise OutputError(f"{out}: not writable")
 
 
 def export_bytes(fmt: str, doc: ReportDocument, map_html: Callable[[], str], table: str = "allocation") -> bytes:
@@ -49,7 +35,8 @@ def export_bytes(fmt: str, doc: ReportDocument, map_html: Callable[[], str], tab
 
 
 def write_atomically(out: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else ".")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -170,15 +170,23 @@ def test_cli_writes_the_files_the_api_serves(client, tmp_path):
 
 def test_cli_checks_the_output_before_it_reads_the_store(tmp_path, capsys):
     missing_store = str(tmp_path / "no-such-store.gpkg")
-    assert kizone(["report", "--format", "xlsx", "--store", missing_store,
-                   "--out", str(tmp_path / "no-folder" / "a.xlsx")]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err == f"kizone: error: {tmp_path / 'no-folder' / 'a.xlsx'}: folder {tmp_path / 'no-folder'} does not exist"
+    (tmp_path / "a-file").write_text("x")
+    out = tmp_path / "a-file" / "a.xlsx"
+    assert kizone(["report", "--format", "xlsx", "--store", missing_store, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()  # the output is named, not the missing store: nothing was read
+    assert err == f"kizone: error: --out {out}: cannot write there, {tmp_path / 'a-file'} is a file, not a folder"
     assert kizone(["report", "--format", "csv", "--store", missing_store, "--out", str(tmp_path)]) == 2
-    assert "is a folder" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip() == f"kizone: error: --out {tmp_path}: is a folder; give a file name"
     assert kizone(["report", "--format", "xlsx"]) == 2
     assert capsys.readouterr().err.strip() == "kizone: error: --format xlsx needs --out FILE"
-    assert not list(tmp_path.iterdir())  # nothing half-written
+    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]  # nothing half-written
+
+
+def test_cli_creates_the_folders_of_out(tmp_path):
+    out = tmp_path / "reports" / "2024" / "allocations.csv"
+    assert kizone(["report", "--format", "csv", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith("\ufefftarget_id,".encode())
+    assert [p.name for p in out.parent.iterdir()] == ["allocations.csv"]  # no temporary file left
 
 
 def test_csv_without_out_goes_to_the_terminal_without_the_excel_mark(client, capsys):
