@@ -1,12 +1,19 @@
 """Plain HTML views of the OGC API documents, for a person with a browser.
 
 No scripts and no external assets: tables and links, Korean beside English, and links to
-the web maps. Every value is escaped; the JSON documents stay the source of truth.
+the web maps. The JSON documents stay the source of truth.
+
+Every value is text and is escaped, whatever it looks like: a feature named
+`<a href=…>` shows those characters. The only markup in a table cell is a `Link`,
+which the server builds (never recognised by its text), and hrefs built from ids
+percent-encode them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.responses import HTMLResponse
 
@@ -30,8 +37,24 @@ def page(title: str, body: str, status: int = 200, headers: dict[str, str] | Non
     return HTMLResponse(doc, status_code=status, headers=headers)
 
 
+@dataclass(frozen=True)
+class Link:
+    """A link the server built, for a table cell; every other cell value is shown as text."""
+
+    href: str
+    text: str
+
+    def html(self) -> str:
+        return a(self.href, self.text)
+
+
 def a(href: str, text: str) -> str:
     return f'<a href="{escape(href, quote=True)}">{escape(text)}</a>'
+
+
+def path_segment(value: Any) -> str:
+    """An id as one segment of a URL path: every character that is not unreserved percent-encoded."""
+    return quote(str(value), safe="")
 
 
 def links_list(links: list[dict]) -> str:
@@ -55,8 +78,8 @@ def _name(row: dict[str, Any], column: str) -> str:
 def _cell(value: Any, name: str = "") -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return escape(format_number(value, name))
-    if isinstance(value, str) and value.startswith("<a "):
-        return value  # already-built link
+    if isinstance(value, Link):
+        return value.html()
     return escape("" if value is None else str(value))
 
 
@@ -69,8 +92,8 @@ def conformance(doc: dict) -> HTMLResponse:
 
 
 def collections(doc: dict) -> HTMLResponse:
-    rows = [{"id": a(f"/collections/{c['id']}?f=html", c["id"]), "한국어": c.get("title_ko"),
-             "English": c.get("title_en"), "items": a(f"/collections/{c['id']}/items?f=html", "features")}
+    rows = [{"id": Link(f"/collections/{path_segment(c['id'])}?f=html", c["id"]), "한국어": c.get("title_ko"),
+             "English": c.get("title_en"), "items": Link(f"/collections/{path_segment(c['id'])}/items?f=html", "features")}
             for c in doc["collections"]]
     return page("Collections · 레이어", table(rows, ["id", "한국어", "English", "items"]))
 
@@ -88,11 +111,12 @@ def items(collection_id: str, fc: dict, headers: dict[str, str]) -> HTMLResponse
     rows = []
     for f in fc["features"]:
         p = f["properties"]
-        rows.append({"id": a(f"/collections/{collection_id}/items/{f['id']}?f=html", str(f["id"])),
+        href = f"/collections/{path_segment(collection_id)}/items/{path_segment(f['id'])}?f=html"
+        rows.append({"id": Link(href, str(f["id"])),
                      "name_ko": p.get("name_ko"), "name_en": p.get("name_en"),
                      "area_m2": p.get("area_m2"), "provenance": p.get("provenance")})
     pager = " ".join(a(l["href"], l["rel"]) for l in fc["links"] if l["rel"] in ("prev", "next") and l["type"] == "text/html")
-    body = (f"<p>{fc['numberReturned']} of {fc['numberMatched']} features. {pager}</p>"
+    body = (f"<p>{int(fc['numberReturned'])} of {int(fc['numberMatched'])} features. {pager}</p>"
             + table(rows, ["id", "name_ko", "name_en", "area_m2", "provenance"]))
     return page(f"{collection_id}: features", body, headers=headers)
 
@@ -100,7 +124,7 @@ def items(collection_id: str, fc: dict, headers: dict[str, str]) -> HTMLResponse
 def feature(collection_id: str, feat: dict, headers: dict[str, str]) -> HTMLResponse:
     rows = [{"property": k, "value": v} for k, v in feat["properties"].items()]
     geometry = escape(feat["geometry"]["type"]) if feat.get("geometry") else "none"
-    as_json = a(f"/collections/{collection_id}/items/{feat['id']}?f=json", "GeoJSON")
+    as_json = a(f"/collections/{path_segment(collection_id)}/items/{path_segment(feat['id'])}?f=json", "GeoJSON")
     body = table(rows, ["property", "value"]) + f"<p>Geometry: {geometry}; {as_json}</p>"
     return page(feature_title(collection_id, feat), body, headers=headers)
 

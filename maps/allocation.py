@@ -7,15 +7,16 @@ drawn as dashed outlines so their parts stay readable underneath.
 """
 from __future__ import annotations
 
-from html import escape
-
 import folium
 import numpy as np
 
 from geodata.provider import LayerProvider
 from maps.controls import HtmlControl, MapHook, label_layer, swatch
-from maps.display import feature_collection, fmt_km2, fmt_m2, fmt_pct, provenance_label
-from maps.frame import add_backgrounds, add_base_dongs, bounds_of, finish, new_map, places, zone_label
+from maps.data_layer import DataLayer
+from maps.display import fmt_km2, fmt_m2, fmt_pct, provenance_label
+from maps.frame import (add_backgrounds, add_base_dongs, bounds_of, finish, layer_label, new_map, places, set_title,
+                        zone_label)
+from maps.page_text import html_text
 from maps.render import render_html
 from maps.styles import HIGHLIGHT, STATUS_COLOURS, STATUS_LABELS, status_style
 from geodata.allocation_inputs import allocation_report
@@ -73,15 +74,15 @@ def summary_html(report: AllocationReport) -> str:
     """Counts per status (the legend too) and the targets that need a look."""
     counts = report.counts()
     rows = "".join(
-        f"<tr><td>{swatch(STATUS_COLOURS[s], 0.45)}{escape(STATUS_LABELS[s][0])} "
-        f"<small>{escape(STATUS_LABELS[s][1])}</small></td><td class='num'><b>{counts[s]}</b></td></tr>"
+        f"<tr><td>{swatch(STATUS_COLOURS[s], 0.45)}{html_text(STATUS_LABELS[s][0])} "
+        f"<small>{html_text(STATUS_LABELS[s][1])}</small></td><td class='num'><b>{counts[s]}</b></td></tr>"
         for s in STATUS_COLOURS)
     attention = [r for r in report.rows if r.status not in ("ok", "missing")]
     missing = [r for r in report.rows if r.status == "missing"]
     if attention:
         items = "".join(
-            f"<tr><td>{swatch(STATUS_COLOURS[r.status], 0.45)}{escape(r.name_ko)}</td>"
-            f"<td class='num'>{escape(fmt_pct(r.diff_pct))}</td></tr>" for r in attention[:8])
+            f"<tr><td>{swatch(STATUS_COLOURS[r.status], 0.45)}{html_text(r.name_ko)}</td>"
+            f"<td class='num'>{html_text(fmt_pct(r.diff_pct))}</td></tr>" for r in attention[:8])
         more = f"<tr><td colspan=2><small>… +{len(attention) - 8}</small></td></tr>" if len(attention) > 8 else ""
         detail = f"<div style='margin-top:4px'><b>확인 필요 · Needs a look</b><table>{items}{more}</table></div>"
     else:
@@ -89,7 +90,7 @@ def summary_html(report: AllocationReport) -> str:
         detail = (f"<div style='margin-top:4px'>측정한 목표 모두 허용 범위 안 · "
                   f"all {measured} measured targets within tolerance</div>")
     if missing:
-        names = "".join(f"<tr><td>{swatch(STATUS_COLOURS['missing'], 0.45)}{escape(r.name_ko)}</td></tr>"
+        names = "".join(f"<tr><td>{swatch(STATUS_COLOURS['missing'], 0.45)}{html_text(r.name_ko)}</td></tr>"
                         for r in missing[:8])
         detail += f"<div style='margin-top:4px'><b>그리지 않음 · Not drawn</b><table>{names}</table></div>"
     composite = (f"<div style='margin-top:4px'><small>{swatch('#555555', 0.0, dashed=True)}"
@@ -102,7 +103,7 @@ def schematic_banner_html() -> str:
     """The warning a reader sees first: these outlines are drawn, not surveyed."""
     en, ko = SCHEMATIC_BANNER
     return (f"<div class='schematic-banner' style='max-width:420px;border-left:4px solid #e66101;"
-            f"padding-left:6px'><b>{escape(ko)}</b><br><small>{escape(en)}</small></div>")
+            f"padding-left:6px'><b>{html_text(ko)}</b><br><small>{html_text(en)}</small></div>")
 
 
 def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
@@ -111,7 +112,7 @@ def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
     targets = {t.id: t for t in plan}
     present = provider.layer_ids()
     m = new_map()
-    m.get_root().title = "배분 점검 · Allocation check"
+    set_title(m, "배분 점검 · Allocation check")
     hook = MapHook("allocation")
     add_backgrounds(m)
     add_base_dongs(m, provider, hook)
@@ -140,14 +141,9 @@ def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
             continue
         info = provider.layer(layer_id).info
         title = f"{info.title_ko} · {info.title_en}" if info else layer_id
-        layer = folium.GeoJson(
-            feature_collection(geoms, props), name=f"{title} (목표 {len(geoms)} targets)",
-            overlay=True, show=True,
-            style_function=lambda f: status_style(f["properties"]["status"], f["properties"]["composite"]),
-            highlight_function=lambda _f: HIGHLIGHT,
-            tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in ALLOCATION_TOOLTIP],
-                                          aliases=[a for _, a in ALLOCATION_TOOLTIP], sticky=True),
-        )
+        layer = DataLayer(geoms, props, layer_label(f"{title} (목표 {len(geoms)} targets)"),
+                          lambda p: status_style(p["status"], p["composite"]), ALLOCATION_TOOLTIP,
+                          highlight=HIGHLIGHT)
         layer.add_to(m)
         hook.register(layer_id, layer, len(geoms))
     label_layer(labels).add_to(m)

@@ -219,7 +219,8 @@ class Chromium:
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
                                                 "awaitPromise": await_promise})
         if "exceptionDetails" in result:
-            raise RuntimeError(f"page script failed: {result['exceptionDetails'].get('text')}")
+            details = result["exceptionDetails"]
+            raise RuntimeError(f"page script failed: {details.get('exception', {}).get('description') or details.get('text')}")
         return result["result"].get("value")
 
     def _wait_for(self, expression: str) -> None:

@@ -2,16 +2,18 @@
 the `window.kizoneMap` hook.
 
 They are plain Leaflet (no jQuery, no Bootstrap), so the inlined Leaflet is all a
-map needs. The hook names the map object and each layer with the number of
-features drawn, so a browser test or a planner's own script can check the map.
+map needs. Each writes its JavaScript with `maps.page_text.add_script`, values as
+`script_json`, never through a template. The hook names the map object and each
+layer with the number of features drawn, so a browser test or a planner's own
+script can check the map.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 import folium
-from folium.template import Template
+
+from maps.page_text import add_script, html_text, script_json
 
 CONTROL_CSS = """
 <style>
@@ -65,23 +67,9 @@ PADDING_BOTTOM_RIGHT = (310, 20)
 
 
 class HtmlControl(folium.MacroElement):
-    """A Leaflet control holding a piece of HTML (legend, summary table)."""
+    """A Leaflet control holding a piece of HTML (legend, summary table).
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var ctl = L.control({position: {{ this.position|tojson }}});
-            ctl.onAdd = function() {
-                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
-                div.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            ctl.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-    """)
+    The HTML is built in Python; any text from data in it must come through `html_text`."""
 
     def __init__(self, html: str, position: str = "bottomright", css_class: str = "kz-box"):
         super().__init__()
@@ -89,6 +77,22 @@ class HtmlControl(folium.MacroElement):
         self.html = html
         self.position = position
         self.css_class = css_class
+
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var ctl = L.control({{position: {script_json(self.position)}}});
+  ctl.onAdd = function () {{
+    var div = L.DomUtil.create('div', {script_json(self.css_class)});
+    div.innerHTML = {script_json(self.html)};
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  }};
+  ctl.addTo({self._parent.get_name()});
+}})();
+""")
+        super().render(**kwargs)
 
 
 @dataclass(frozen=True)
@@ -104,35 +108,6 @@ class Place:
 class JumpControl(folium.MacroElement):
     """One button per place; a click fits the map to the place."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var map = {{ this._parent.get_name() }};
-            var places = {{ this.places|tojson }};
-            var ctl = L.control({position: 'topleft'});
-            ctl.onAdd = function() {
-                var div = L.DomUtil.create('div', 'kz-box kz-jump');
-                div.innerHTML = '<b>바로 가기 · Go to</b>';
-                places.forEach(function(p) {
-                    var b = L.DomUtil.create('button', 'kz-jump-' + p.key, div);
-                    b.type = 'button';
-                    b.textContent = p.label;
-                    b.title = 'Fit the map to ' + p.label;
-                    L.DomEvent.on(b, 'click', function(e) {
-                        L.DomEvent.stop(e);
-                        map.fitBounds(p.bounds, {{ this.fit_options|tojson }});
-                        // The address now names the place, so the view can be bookmarked or sent.
-                        history.replaceState(null, '', '#' + p.key);
-                    });
-                });
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            ctl.addTo(map);
-        })();
-        {% endmacro %}
-    """)
-
     def __init__(self, places: list[Place]):
         super().__init__()
         self._name = "JumpControl"
@@ -141,22 +116,40 @@ class JumpControl(folium.MacroElement):
         self.places = [{"key": p.key, "label": f"{p.name_ko} {p.name_en}",
                         "bounds": [list(p.bounds[0]), list(p.bounds[1])]} for p in places]
 
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var map = {self._parent.get_name()};
+  var places = {script_json(self.places)};
+  var ctl = L.control({{position: 'topleft'}});
+  ctl.onAdd = function () {{
+    var div = L.DomUtil.create('div', 'kz-box kz-jump');
+    div.innerHTML = '<b>바로 가기 · Go to</b>';
+    places.forEach(function (p) {{
+      var b = L.DomUtil.create('button', 'kz-jump-' + p.key, div);
+      b.type = 'button';
+      b.textContent = p.label;
+      b.title = 'Fit the map to ' + p.label;
+      L.DomEvent.on(b, 'click', function (e) {{
+        L.DomEvent.stop(e);
+        map.fitBounds(p.bounds, {script_json(self.fit_options)});
+        // The address now names the place, so the view can be bookmarked or sent.
+        history.replaceState(null, '', '#' + p.key);
+      }});
+    }});
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  }};
+  ctl.addTo(map);
+}})();
+""")
+        super().render(**kwargs)
+
 
 class FitData(folium.MacroElement):
     """Fit the view on opening: to the place the address names (`#gwangju`, `#jeonju`, `#all`)
     or else to the data, without the zoom animation folium's fit_bounds plays (a planner
     should see the final view at once)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var places = {{ this.places|tojson }};
-            var hit = places.filter(function(p) { return '#' + p.key === location.hash; })[0];
-            {{ this._parent.get_name() }}.fitBounds(hit ? hit.bounds : {{ this.bounds|tojson }},
-                                                   {{ this.options|tojson }});
-        })();
-        {% endmacro %}
-    """)
 
     def __init__(self, bounds, places: list[Place] = (), padding_top_left=PADDING_TOP_LEFT,
                  padding_bottom_right=PADDING_BOTTOM_RIGHT):
@@ -167,6 +160,16 @@ class FitData(folium.MacroElement):
         self.options = {"paddingTopLeft": list(padding_top_left),
                         "paddingBottomRight": list(padding_bottom_right), "animate": False}
 
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var places = {script_json(self.places)};
+  var hit = places.filter(function (p) {{ return '#' + p.key === location.hash; }})[0];
+  {self._parent.get_name()}.fitBounds(hit ? hit.bounds : {script_json(self.bounds)}, {script_json(self.options)});
+}})();
+""")
+        super().render(**kwargs)
+
 
 class MapHook(folium.MacroElement):
     """`window.kizoneMap = {map, layers: {id: layer}, features: {id: n}}` after the map is built.
@@ -174,27 +177,30 @@ class MapHook(folium.MacroElement):
     Added last, so every layer variable it names exists when it runs.
     """
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        window.kizoneMap = {
-            kind: {{ this.kind|tojson }},
-            map: {{ this._parent.get_name() }},
-            layers: { {%- for key, var in this.layer_vars.items() %}{{ key|tojson }}: {{ var }},{% endfor %} },
-            features: {{ this.features|tojson }}
-        };
-        {% endmacro %}
-    """)
-
     def __init__(self, kind: str):
         super().__init__()
         self._name = "MapHook"
         self.kind = kind
         self.layer_vars: dict[str, str] = {}
         self.features: dict[str, int] = {}
+        self.layers: dict[str, folium.MacroElement] = {}
 
     def register(self, key: str, layer: folium.MacroElement, n_features: int) -> None:
         self.layer_vars[key] = layer.get_name()
         self.features[key] = n_features
+        self.layers[key] = layer
+
+    def render(self, **kwargs) -> None:
+        layers = ", ".join(f"{script_json(key)}: {var}" for key, var in self.layer_vars.items())
+        add_script(self, f"""
+window.kizoneMap = {{
+  kind: {script_json(self.kind)},
+  map: {self._parent.get_name()},
+  layers: {{{layers}}},
+  features: {script_json(self.features)}
+}};
+""")
+        super().render(**kwargs)
 
 
 def swatch(colour: str, fill_opacity: float = 0.35, dashed: bool = False) -> str:
@@ -207,9 +213,9 @@ def swatch(colour: str, fill_opacity: float = 0.35, dashed: bool = False) -> str
 
 def legend_html(title_ko: str, title_en: str, entries: list[tuple[str, str, str]]) -> str:
     """entries: (swatch html, Korean label, English label)."""
-    rows = "".join(f"<tr><td>{sw}</td><td>{escape(ko)}<br><small>{escape(en)}</small></td></tr>"
+    rows = "".join(f"<tr><td>{sw}</td><td>{html_text(ko)}<br><small>{html_text(en)}</small></td></tr>"
                    for sw, ko, en in entries)
-    return f"<h4>{escape(title_ko)} · {escape(title_en)}</h4><table>{rows}</table>"
+    return f"<h4>{html_text(title_ko)} · {html_text(title_en)}</h4><table>{rows}</table>"
 
 
 # A north arrow of our own (the maps are Web Mercator: north is straight up everywhere on screen).
@@ -222,27 +228,26 @@ NORTH_ARROW_SVG = (
 
 class MapTitle(folium.MacroElement):
     """The map's title, centred at the top, with the north arrow beside it: where a reader of
-    a printed or screenshotted map looks for both. Text set as text, never parsed as HTML."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var map = {{ this._parent.get_name() }};
-            var box = L.DomUtil.create('div', 'kz-box kz-title', map.getContainer());
-            box.innerHTML = {{ this.arrow|tojson }};
-            var h = L.DomUtil.create('h1', '', box);
-            h.textContent = {{ this.title|tojson }};
-            if ({{ this.subtitle|tojson }}) {
-                L.DomUtil.create('small', '', h).textContent = {{ this.subtitle|tojson }};
-            }
-        })();
-        {% endmacro %}
-    """)
+    a printed or screenshotted map looks for both. The title is set as text (`textContent`)."""
 
     def __init__(self, title: str, subtitle: str = ""):
         super().__init__()
         self._name = "MapTitle"
-        self.title, self.subtitle, self.arrow = title, subtitle, NORTH_ARROW_SVG
+        self.title, self.subtitle = title, subtitle
+
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var map = {self._parent.get_name()};
+  var box = L.DomUtil.create('div', 'kz-box kz-title', map.getContainer());
+  box.innerHTML = {script_json(NORTH_ARROW_SVG)};
+  var h = L.DomUtil.create('h1', '', box);
+  h.textContent = {script_json(self.title)};
+  var sub = {script_json(self.subtitle)};
+  if (sub) L.DomUtil.create('small', '', h).textContent = sub;
+}})();
+""")
+        super().render(**kwargs)
 
 
 @dataclass(frozen=True)
@@ -257,51 +262,49 @@ class Label:
 
 class ZoneLabels(folium.MacroElement):
     """Permanent labels ("name_ko · 1.85 km²") in a layer of their own (switchable in the layer
-    control). After every zoom or pan a label that would overlap one of higher priority is
-    hidden, and so is one under the map's own boxes, so the map stays readable at every scale;
-    zooming in shows more of them."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var map = {{ this._parent._parent.get_name() }};
-            var group = {{ this._parent.get_name() }};
-            var labels = {{ this.labels|tojson }}.map(function(l) {
-                var el = document.createElement('span');
-                el.textContent = l.text;
-                var t = L.tooltip({permanent: true, direction: 'center', className: 'kz-label',
-                                   interactive: false}).setLatLng([l.lat, l.lon]).setContent(el);
-                group.addLayer(t);
-                return t;
-            });
-            function declutter() {
-                // The map's own boxes (buttons, legend, title) count as taken: a label never hides under one.
-                var kept = Array.prototype.map.call(
-                    map.getContainer().querySelectorAll('.leaflet-control, .kz-title'),
-                    function(e) { return e.getBoundingClientRect(); });
-                labels.forEach(function(t) {
-                    var el = t.getElement();
-                    if (!el) return;
-                    L.DomUtil.removeClass(el, 'kz-hidden');
-                    var r = el.getBoundingClientRect();
-                    var clash = kept.some(function(k) {
-                        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
-                    });
-                    if (clash) L.DomUtil.addClass(el, 'kz-hidden'); else kept.push(r);
-                });
-            }
-            map.on('zoomend moveend overlayadd resize', declutter);
-            map.whenReady(declutter);
-            group.kzDeclutter = declutter;
-        })();
-        {% endmacro %}
-    """)
+    control), set as text (`textContent`). After every zoom or pan a label that would overlap one
+    of higher priority is hidden, and so is one under the map's own boxes, so the map stays
+    readable at every scale; zooming in shows more of them."""
 
     def __init__(self, labels: list[Label]):
         super().__init__()
         self._name = "ZoneLabels"
         ordered = sorted(labels, key=lambda lb: -lb.priority)
         self.labels = [{"lat": round(lb.lat, 6), "lon": round(lb.lon, 6), "text": lb.text} for lb in ordered]
+
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var map = {self._parent._parent.get_name()};
+  var group = {self._parent.get_name()};
+  var labels = {script_json(self.labels)}.map(function (l) {{
+    var el = document.createElement('span');
+    el.textContent = l.text;
+    var t = L.tooltip({{permanent: true, direction: 'center', className: 'kz-label', interactive: false}})
+      .setLatLng([l.lat, l.lon]).setContent(el);
+    group.addLayer(t);
+    return t;
+  }});
+  function declutter() {{
+    // The map's own boxes (buttons, legend, title) count as taken: a label never hides under one.
+    var kept = Array.prototype.map.call(map.getContainer().querySelectorAll('.leaflet-control, .kz-title'),
+                                        function (e) {{ return e.getBoundingClientRect(); }});
+    labels.forEach(function (t) {{
+      var el = t.getElement();
+      if (!el) return;
+      L.DomUtil.removeClass(el, 'kz-hidden');
+      var r = el.getBoundingClientRect();
+      var clash = kept.some(function (k) {{
+        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
+      }});
+      if (clash) L.DomUtil.addClass(el, 'kz-hidden'); else kept.push(r);
+    }});
+  }}
+  map.on('zoomend moveend overlayadd resize', declutter);
+  map.whenReady(declutter);
+}})();
+""")
+        super().render(**kwargs)
 
 
 def label_layer(labels: list[Label], name: str = "이름표 · Labels") -> folium.FeatureGroup:

@@ -3,6 +3,7 @@ legal-dong base layer, the place buttons, the layer switcher and the fit to data
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import unescape
 
 import folium
 import numpy as np
@@ -10,9 +11,12 @@ import numpy as np
 from geodata.provider import LayerProvider
 from shapely.geometry.base import BaseGeometry
 
-from maps.controls import CONTROL_CSS, FitData, JumpControl, Label, MapHook, MapTitle, Place
-from maps.display import (BASE_SIMPLIFY_DEG, feature_collection, fmt_ha, fmt_km2, fmt_m2, fmt_pyeong,
+from maps.controls import CONTROL_CSS, FitData, HtmlControl, JumpControl, Label, MapHook, MapTitle, Place
+from maps.data_layer import DataLayer
+from maps.display import (BASE_SIMPLIFY_DEG, fmt_ha, fmt_km2, fmt_m2, fmt_pyeong,
                           provenance_label, simplify_for_display)
+from maps.page_budget import fit_layers, notes_html
+from maps.page_text import html_text
 from maps.styles import BASE_STYLE
 
 BASE_LAYER_ID = "admin_dongs"
@@ -48,8 +52,18 @@ def new_map() -> folium.Map:
     m.get_root().header.add_child(folium.Element(CONTROL_CSS), name="kz_css")
     # An inline (empty) icon, so the browser does not ask a server for /favicon.ico.
     m.get_root().header.add_child(folium.Element('<link rel="icon" href="data:,">'), name="kz_icon")
-    m.get_root().title = "kr-industrial-zones"
+    set_title(m, "kr-industrial-zones")
     return m
+
+
+def set_title(m: folium.Map, text: str) -> None:
+    """The page title (folium writes it into <title> as it is, so it is escaped here)."""
+    m.get_root().title = html_text(text)
+
+
+def layer_label(text: str) -> str:
+    """A layer's name in the layer switcher, which Leaflet writes as HTML."""
+    return html_text(text)
 
 
 def add_backgrounds(m: folium.Map) -> None:
@@ -73,11 +87,6 @@ def zone_label(name_ko: str, name_en: str, km2: float | None, geom_lonlat: BaseG
     return Label(point.y, point.x, text, km2 or 0.0)
 
 
-def tooltip(fields: list[tuple[str, str]] = TOOLTIP_FIELDS) -> folium.GeoJsonTooltip:
-    return folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields],
-                                 sticky=True, localize=False)
-
-
 def zone_properties(gdf) -> list[dict]:
     """The tooltip properties of each feature, areas taken from the provider's columns."""
     out = []
@@ -91,18 +100,15 @@ def zone_properties(gdf) -> list[dict]:
     return out
 
 
-def add_base_dongs(m: folium.Map, provider: LayerProvider, hook: MapHook) -> folium.GeoJson | None:
+def add_base_dongs(m: folium.Map, provider: LayerProvider, hook: MapHook) -> DataLayer | None:
     """The real legal dongs, simplified for display only, as a light overlay under the zones."""
     if BASE_LAYER_ID not in provider.layer_ids():
         return None
     data = provider.layer(BASE_LAYER_ID)
     gdf = data.wgs84
     title = (f"{data.info.title_ko} · {data.info.title_en}" if data.info else BASE_LAYER_ID)
-    fc = feature_collection(simplify_for_display(gdf.geometry.values, BASE_SIMPLIFY_DEG), zone_properties(gdf))
-    layer = folium.GeoJson(fc, name=f"{title} ({len(gdf)})", overlay=True, show=True,
-                           style_function=lambda _f: BASE_STYLE,
-                           highlight_function=lambda _f: {"weight": 2, "color": "#444"},
-                           tooltip=tooltip(), smooth_factor=1.0)
+    layer = DataLayer(simplify_for_display(gdf.geometry.values, BASE_SIMPLIFY_DEG), zone_properties(gdf), layer_label(f"{title} ({len(gdf)})"), BASE_STYLE, TOOLTIP_FIELDS,
+                      highlight={"weight": 2, "color": "#444"}, smooth_factor=1.0)
     layer.add_to(m)
     hook.register(BASE_LAYER_ID, layer, len(gdf))
     return layer
@@ -133,10 +139,17 @@ def places(provider: LayerProvider) -> list[Place]:
 
 def finish(m: folium.Map, hook: MapHook, place_list: list[Place], fit: Bounds | None,
            padding: tuple[tuple[int, int], tuple[int, int]] | None = None, subtitle: str = "") -> folium.Map:
-    """Title and north arrow (the page title), place buttons, layer switcher, fit to data and the
-    hook, in the order Leaflet needs. `padding` (top-left, bottom-right, in px) keeps the data
-    clear of a map's own boxes."""
-    MapTitle(m.get_root().title, subtitle).add_to(m)
+    """Layers fitted to the page budget, title and north arrow (the page title), place buttons,
+    layer switcher, fit to data and the hook, in the order Leaflet needs.
+    `padding` (top-left, bottom-right, in px) keeps the data clear of a map's own boxes."""
+    fitted = fit_layers([c for c in m._children.values() if isinstance(c, DataLayer)])
+    if fitted:
+        HtmlControl(notes_html(fitted), position="bottomleft", css_class="kz-box kz-page-note").add_to(m)
+        for key, layer in hook.layers.items():
+            if isinstance(layer, DataLayer):
+                hook.features[key] = len(layer.data["features"])
+    # The page title is stored escaped (set_title); the map's title shows it as text again.
+    MapTitle(unescape(m.get_root().title), subtitle).add_to(m)
     jump = JumpControl(place_list)
     if padding is not None:
         jump.fit_options = {"paddingTopLeft": list(padding[0]), "paddingBottomRight": list(padding[1])}

@@ -10,7 +10,6 @@ lays out the table; it never measures an area or decides a rule.
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 
 import folium
 import numpy as np
@@ -18,9 +17,11 @@ from shapely.geometry.base import BaseGeometry
 
 from geodata.provider import LayerProvider
 from maps.controls import HtmlControl, MapHook, Place, legend_html, swatch
-from maps.display import feature_collection, fmt_ha, fmt_km2, fmt_m2, fmt_pyeong
-from maps.frame import (add_backgrounds, add_base_dongs, area_labels, bounds_of, finish, new_map,
-                        zone_properties)
+from maps.data_layer import DataLayer
+from maps.display import fmt_ha, fmt_km2, fmt_m2, fmt_pyeong
+from maps.frame import (add_backgrounds, add_base_dongs, area_labels, bounds_of, finish, layer_label, new_map,
+                        set_title, zone_properties)
+from maps.page_text import html_text
 from maps.render import render_html
 from maps.styles import HIGHLIGHT, SITING_ROLE_LABELS, SITING_STYLES, VERDICT_COLOURS
 from zones.crs import LON_LAT, METRIC, reproject
@@ -90,11 +91,6 @@ def file_link(facility: str) -> str:
 def to_lonlat(geom: BaseGeometry) -> BaseGeometry:
     """EPSG:5186 -> lon/lat, for drawing only."""
     return reproject(geom, METRIC, LON_LAT)
-
-
-def _tooltip(fields: list[tuple[str, str]]) -> folium.GeoJsonTooltip:
-    return folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields],
-                                 sticky=True, localize=False)
 
 
 def _verdict(passed: bool) -> tuple[str, str]:
@@ -167,16 +163,16 @@ def feasible_properties(region: FeasibleRegion) -> dict:
 
 def rules_table_html(name_ko: str, name_en: str, check: SiteCheck | None, region: FeasibleRegion) -> str:
     """The planned site's result per rule (messages from the siting evaluation) and the feasible area."""
-    head = f"<h4>{escape(name_ko)}<br><small>{escape(name_en)}</small></h4>"
+    head = f"<h4>{html_text(name_ko)}<br><small>{html_text(name_en)}</small></h4>"
     if check is None:
         body = "<div>계획 부지 없음 · no planned site in the store</div>"
     else:
         ko, en = _verdict(check.passed)
         colour = VERDICT_COLOURS[check.passed]
         rows = "".join(
-            f"<tr class='kz-rule kz-{'pass' if r.passed else 'fail'}' data-rule='{escape(r.rule)}'>"
+            f"<tr class='kz-rule kz-{'pass' if r.passed else 'fail'}' data-rule='{html_text(r.rule)}'>"
             f"<td style='color:{VERDICT_COLOURS[r.passed]}'><b>{'✔' if r.passed else '✘'}</b></td>"
-            f"<td><b>{escape(r.rule)}</b><br>{escape(r.message_ko)}<br><small>{escape(r.message_en)}</small></td></tr>"
+            f"<td><b>{html_text(r.rule)}</b><br>{html_text(r.message_ko)}<br><small>{html_text(r.message_en)}</small></td></tr>"
             for r in check.rules)
         body = (f"<div>계획 부지 · Planned site: <b style='color:{colour}'>{ko} · {en}</b> "
                 f"({sum(r.passed for r in check.rules)}/{len(check.rules)})</div>"
@@ -194,9 +190,9 @@ def selector_html(facilities: list[tuple[str, str, str]], current: str | None, l
                   index_href: str | None) -> str:
     """A drop-down of the seven facilities; choosing one opens its map."""
     options = "".join(
-        f"<option value='{escape(link_for(fid))}'{' selected' if fid == current else ''}>"
-        f"{escape(ko)} · {escape(en)}</option>" for fid, ko, en in facilities)
-    index = f" <a href='{escape(index_href)}'>목록 · list</a>" if index_href else ""
+        f"<option value='{html_text(link_for(fid))}'{' selected' if fid == current else ''}>"
+        f"{html_text(ko)} · {html_text(en)}</option>" for fid, ko, en in facilities)
+    index = f" <a href='{html_text(index_href)}'>목록 · list</a>" if index_href else ""
     return ("<b>입지 점검 · Siting</b>" + index +
             "<br><select class='kz-facility' onchange='if (this.value) location.href = this.value' "
             "style='max-width:270px;font:inherit'>" + options + "</select>")
@@ -210,7 +206,7 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
     planned = ctx.planned.get(facility)
     check = evaluate_one(ctx, facility, planned) if planned is not None else None
     m = new_map()
-    m.get_root().title = f"{fac.name_ko} · {fac.name_en} – 입지 점검 Siting"
+    set_title(m, f"{fac.name_ko} · {fac.name_en} – 입지 점검 Siting")
     m.get_root().header.add_child(folium.Element(SITING_CSS), name="kz_siting_css")
     hook = MapHook("siting")
     add_backgrounds(m)
@@ -228,19 +224,17 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
         props = constraint_properties(c, check, rule.source + (f" ({rule.basis})" if rule.basis else ""),
                                       _num(rule.threshold, rule.unit))
         style = constraint_style(c)
-        layer = folium.GeoJson(feature_collection([geom], [props]), name=layer_name(c), overlay=True, show=True,
-                               style_function=lambda _f, s=style: s, highlight_function=lambda _f: HIGHLIGHT,
-                               tooltip=_tooltip(CONSTRAINT_TOOLTIP))
+        layer = DataLayer([geom], [props], layer_label(layer_name(c)), style,
+                          CONSTRAINT_TOOLTIP, highlight=HIGHLIGHT)
         layer.add_to(m)
         hook.register(f"{c.role}:{c.rule}", layer, 1)
         legend.append(legend_entry(c, bound[c.rule].name_ko, bound[c.rule].name_en))
         boxes.append(np.asarray(geom.bounds))
     if not region.geometry.is_empty:
         geom = to_lonlat(region.geometry)
-        layer = folium.GeoJson(feature_collection([geom], [feasible_properties(region)]),
-                               name=f"{role_label('feasible_region')} ({fmt_ha(all_units(region.area_m2)['ha'])})",
-                               overlay=True, show=True, style_function=lambda _f: SITING_STYLES["feasible_region"],
-                               highlight_function=lambda _f: HIGHLIGHT, tooltip=_tooltip(FEASIBLE_TOOLTIP))
+        layer = DataLayer([geom], [feasible_properties(region)],
+                          layer_label(f"{role_label('feasible_region')} ({fmt_ha(all_units(region.area_m2)['ha'])})"),
+                          SITING_STYLES["feasible_region"], FEASIBLE_TOOLTIP, highlight=HIGHLIGHT)
         layer.add_to(m)
         hook.register("feasible_region", layer, 1)
         boxes.append(np.asarray(geom.bounds))
@@ -254,10 +248,9 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
         ko, en = _verdict(check.passed)
         props.update({"role": "planned_site", "passed": check.passed, "verdict_text": f"{ko} · {en}"})
         style = {**SITING_STYLES["planned_site"], "color": VERDICT_COLOURS[check.passed]}
-        layer = folium.GeoJson(feature_collection(rows.geometry.values, [props]),
-                               name=f"{role_label('planned_site')}: {ko} · {en}", overlay=True, show=True,
-                               style_function=lambda _f, s=style: s, highlight_function=lambda _f: HIGHLIGHT,
-                               tooltip=_tooltip(PLANNED_TOOLTIP))
+        layer = DataLayer(rows.geometry.values, [props],
+                          layer_label(f"{role_label('planned_site')}: {ko} · {en}"), style, PLANNED_TOOLTIP,
+                          highlight=HIGHLIGHT)
         layer.add_to(m)
         hook.register("planned_site", layer, 1)
         legend.append((swatch(style["color"], 0.1), SITING_ROLE_LABELS["planned_site"][0],

@@ -7,10 +7,10 @@ What a planner sees before picking a facility: whether its planned site passes
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 
 from maps.controls import CONTROL_CSS
 from maps.display import fmt_ha, fmt_m2
+from maps.page_text import html_text
 from maps.styles import VERDICT_COLOURS
 from zones.siting import SitingContext, check_planned, feasible_region
 from zones.units import all_units
@@ -28,14 +28,14 @@ def siting_index_html(ctx: SitingContext, link_for: Callable[[str], str], overvi
             failed = ", ".join(r.rule for r in check.failed_rules)
             verdict = (f"<b style='color:{VERDICT_COLOURS[check.passed]}'>"
                        f"{'적합 · passes' if check.passed else '부적합 · fails'}</b>"
-                       + (f"<br><small>{escape(failed)}</small>" if failed else ""))
+                       + (f"<br><small>{html_text(failed)}</small>" if failed else ""))
         fits = "예 · yes" if region.fits else "아니오 · no"
         rows.append(
-            f"<tr class='kz-facility-row' data-facility='{escape(fac.id)}'>"
-            f"<td><a href='{escape(link_for(fac.id))}'>{escape(fac.name_ko)}<br><small>{escape(fac.name_en)}</small></a></td>"
+            f"<tr class='kz-facility-row' data-facility='{html_text(fac.id)}'>"
+            f"<td><a href='{html_text(link_for(fac.id))}'>{html_text(fac.name_ko)}<br><small>{html_text(fac.name_en)}</small></a></td>"
             f"<td>{verdict}</td><td class='num'>{fmt_m2(region.area_m2)}<br><small>{fmt_ha(all_units(region.area_m2)['ha'])}</small></td>"
             f"<td>{fits}</td></tr>")
-    back = f"<p><a href='{escape(overview_href)}'>전체 지도 · Overview map</a></p>" if overview_href else ""
+    back = f"<p><a href='{html_text(overview_href)}'>전체 지도 · Overview map</a></p>" if overview_href else ""
     return f"""<!DOCTYPE html>
 <html lang="ko"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">

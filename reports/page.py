@@ -122,7 +122,8 @@ def counts_html(doc: ReportDocument) -> str:
 def map_html(map_src: str | None, map_png: bytes | None) -> str:
     title = "배분 지도 · Allocation map"
     if map_src is not None:
-        return (f'<aside class="map"><iframe src="{escape(map_src, quote=True)}" title="{title}" loading="lazy">'
+        return (f'<aside class="map"><iframe class="kz-report-map" src="{escape(map_src, quote=True)}" '
+                f'title="{title}" loading="lazy">'
                 f"</iframe></aside>")
     if map_png is not None:
         data = base64.b64encode(map_png).decode("ascii")

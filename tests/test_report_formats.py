@@ -134,7 +134,7 @@ def test_html_page_has_every_table_and_is_linked_from_the_landing_page(client, a
     assert html.count('<tr class="target"') == len(as_json["rows"])
     assert html.count('<tr class="finding">') == sum(len(r["findings"]) for r in as_json["rows"])
     assert html.count('<tr class="statutory">') == len(as_json["statutory"])
-    assert 'class="banner schematic-banner"' in html and '<iframe src="maps/allocation"' in html
+    assert 'class="banner schematic-banner"' in html and '<iframe class="kz-report-map" src="maps/allocation"' in html
     for href in ("allocations?f=csv", "allocations?f=xlsx", "allocations?f=pdf"):
         assert f'href="{href}"' in html
     row = next(r for r in as_json["rows"] if r["target_id"] == "bitgreen_total")
