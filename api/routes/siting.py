@@ -90,7 +90,7 @@ async def siting_check(request: Request) -> Any:
 
 @router.get("/siting/feasible/{facility}", summary="Where a facility can go: its feasible region as GeoJSON")
 def siting_feasible(request: Request, facility: str) -> JSONResponse:
-    """The allowed zone shrunk by setbacks, minus clearance buffers and existing facilities, kept
+    """The allowed zone shrunk by setbacks, minus clearance buffers and the other planned sites, kept
     where adjacency can be met; plus each constraint's geometry and the planned site (lon/lat)."""
     service = _service(request)
     service.rules.facility(facility)  # an unknown facility is a NotFound before any work
