@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 serve: $(STAMP)
-	$(PY) -m uvicorn api.app:app --host $(HOST) --port $(PORT)
+	$(PY) -m api.serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest

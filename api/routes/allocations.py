@@ -1,14 +1,14 @@
 """Allocation check of the stored layers against the plan, as JSON, an HTML page, CSV, XLSX or PDF.
 
 The answer depends only on the stored layers and the plan, so it is computed once per state
-of the store (the provider hands out new LayerData objects when the file changes) and each
-format is encoded once from it after that. Every format shows the same tables
-(`reports.records`), so a number in the spreadsheet is the number of the JSON.
+of the store (its freshness stamp, geodata.freshness) and each format is encoded once from it
+after that. Every format shows the same tables (`reports.records`), so a number in the
+spreadsheet is the number of the JSON.
 """
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -19,9 +19,9 @@ from api.ogc import reject_unknown_params
 from api.ogc_models import problem_responses
 from api.problems import Problem
 from api.report_formats import RESPONSE_CONTENT, Format, requested_format
-from geodata.allocation_inputs import DONG_LAYER, allocation_report, plan_layers
+from geodata.allocation_inputs import allocation_report
 from geodata.provider import LayerProvider
-from geodata.statutory_file import PARCEL_LAYER, statutory_report
+from geodata.statutory_file import statutory_report
 from reports.records import ReportDocument, document
 from zones.plan import PlanTarget
 
@@ -36,13 +36,6 @@ DOWNLOADS = (("allocations?f=json", "JSON"), ("allocations?f=csv", "CSV"),
              ("allocations?f=xlsx", "XLSX (Excel)"), ("allocations?f=pdf", "PDF"))
 
 
-@dataclass
-class _Encoded:
-    sources: tuple
-    doc: ReportDocument
-    bodies: dict[str, bytes] = field(default_factory=dict)
-
-
 @router.get("/allocations", response_model=AllocationReportOut,
             summary="Measured areas of the stored layers against the gazetted plan (JSON, HTML, CSV, XLSX, PDF)",
             responses={200: {"content": RESPONSE_CONTENT}, **problem_responses(400, 503)})
@@ -54,29 +47,20 @@ def allocations(request: Request, provider: LayerProvider = Depends(get_provider
                                                             "statutory")) -> Response:
     reject_unknown_params(request, {"f", "table"})
     fmt, csv_table = requested_format(request)
-    extra = [lid for lid in (DONG_LAYER, PARCEL_LAYER) if lid in provider.layer_ids()]
-    sources = tuple(provider.layer(layer) for layer in plan_layers(provider, plan) + extra)
-    state = _state(request, provider, plan, sources)
-    key = f"{fmt.name}:{csv_table}"
-    body = state.bodies.get(key)
-    if body is None:
-        body = _encode(request, fmt, csv_table, state.doc, provider, plan)
-        state.bodies[key] = body
+    cache = request.app.state.allocations_cache
+    doc, as_json = cache.get("report", lambda: _report(provider, plan))
+    body = as_json if fmt.name == "json" else cache.get(
+        ("report", fmt.name, csv_table), lambda: _encode(request, fmt, csv_table, doc, provider, plan))
     return Response(body, media_type=fmt.media_type, headers=fmt.disposition)
 
 
-def _state(request: Request, provider: LayerProvider, plan: list[PlanTarget], sources: tuple) -> _Encoded:
-    cached: _Encoded | None = getattr(request.app.state, "allocations_cache", None)
-    if cached is not None and len(cached.sources) == len(sources) and all(a is b for a, b in zip(cached.sources, sources)):
-        return cached
+def _report(provider: LayerProvider, plan: list[PlanTarget]) -> tuple[ReportDocument, bytes]:
+    """The report's tables for the files and pages, and its JSON answer."""
     report = allocation_report(provider, plan)
     statutory = statutory_report(provider, plan)
-    state = _Encoded(sources, document(report, statutory, provider.path.name))
-    state.bodies["json:allocation"] = AllocationReportOut(
-        rows=[asdict(r) for r in report.rows], counts=report.counts(), schematic=report.any_schematic,
-        statutory=[asdict(r) for r in statutory]).model_dump_json().encode()
-    request.app.state.allocations_cache = state
-    return state
+    out = AllocationReportOut(rows=[asdict(r) for r in report.rows], counts=report.counts(),
+                              schematic=report.any_schematic, statutory=[asdict(r) for r in statutory])
+    return document(report, statutory, provider.path.name), out.model_dump_json().encode()
 
 
 def _encode(request: Request, fmt: Format, table: str, doc: ReportDocument, provider: LayerProvider,
@@ -97,7 +81,7 @@ def _encode(request: Request, fmt: Format, table: str, doc: ReportDocument, prov
     from maps.allocation import allocation_html
     from reports.pdf import BrowserUnavailable, report_pdf
 
-    map_page = _cached(request, "allocation", provider, lambda: allocation_html(provider, plan))
+    map_page = _cached(request, "allocation", lambda: allocation_html(provider, plan))
     try:
         with _print_lock:
             return report_pdf(doc, map_page)

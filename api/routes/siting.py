@@ -67,7 +67,8 @@ def siting_rules(request: Request) -> dict[str, Any]:
 SITE_SCHEMA = {
     "type": "object", "description": SITE_BODY, "examples": [EXAMPLE_SITE],
     "properties": {"facility": {"type": "string"}, "geometry": {"type": "object"},
-                   "crs": {"type": ["string", "object"], "description": "default lon/lat WGS84, e.g. EPSG:5186"},
+                   "crs": {"type": ["string", "object", "null"],
+                           "description": "default (or null) lon/lat WGS84, e.g. EPSG:5186"},
                    "type": {"type": "string", "enum": ["Feature", "FeatureCollection"]},
                    "features": {"type": "array", "items": {"type": "object"}}}}
 
