@@ -15,29 +15,12 @@ def _store_path(arg: str | None) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cli.report import report_json, report_table, statutory_table
-    from geodata.plan_file import load_plan
-    from geodata.allocation_inputs import allocation_report
-    from geodata.provider import LayerProvider
-    from geodata.store import GeoPackageStore
+    from cli.report import run_report
 
-    from geodata.statutory_file import statutory_report
     from geodata.views import viewing
 
-    plan = load_plan(Path(args.plan))
-    provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
-    if args.scenario:
-        provider.view(args.scenario)  # an unknown scenario is named, not reported as the base
-    with viewing(args.scenario):
-        report = allocation_report(provider, plan)
-        statutory = statutory_report(provider, plan)
-    if args.scenario and args.format != "json":
-        print(f"scenario {args.scenario} (the base with its edits laid over it)\n")
-    if args.format == "json":
-        print(report_json(report, statutory))
-    else:
-        print(report_table(report) + "\n\n" + statutory_table(statutory))
-    return 0
+    with viewing(args.scenario):  # every layer read as the scenario has it
+        return run_report(args, _store_path(args.store))
 
 
 def cmd_build_default(args: argparse.Namespace) -> int:
@@ -87,7 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("report", help="allocation check of the store against the plan")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "json", "csv", "xlsx", "pdf"), default="table",
+                   help="table (terminal), json, or a file to file: csv, xlsx, pdf (pdf needs chromium)")
+    p.add_argument("--out", help="file to write (csv, xlsx, pdf; csv without it goes to the terminal)")
+    p.add_argument("--table", choices=("allocation", "findings", "statutory"), default=None,
+                   help="with --format csv: which table (default: allocation; one table a CSV)")
     p.add_argument("--store", help="GeoPackage to check (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
     p.add_argument("--scenario", help="report on a scenario (see kizone scenario list) instead of the base")
