@@ -180,6 +180,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from geodata.plan_compare import comparison_csv
 
     cmp = comparison(_provider(args), args.a, args.b)
+    if args.format == "xlsx":
+        from cli.output_paths import check_file
+        from geodata.plan_compare import comparison_xlsx
+
+        if not args.out:
+            raise ValueError("kizone scenario compare --format xlsx needs --out FILE")
+        out = check_file(Path(args.out), "--out")
+        out.write_bytes(comparison_xlsx(cmp))
+        print(f"{out}  xlsx  {len(cmp.rows)} rows, {sum(len(d.changes) for d in cmp.layers)} features that differ")
+        return 0
     if args.format == "json":
         print(json.dumps(cmp.as_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -311,7 +321,8 @@ def add_scenario_commands(sub) -> None:
     q = ssub.add_parser("compare", help="two scenarios side by side (either may be base)")
     q.add_argument("a")
     q.add_argument("b")
-    q.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    q.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table")
+    q.add_argument("--out", help="with --format xlsx: the file to write")
     q.add_argument("--all", action="store_true", help="every row, not only those that differ")
     q.set_defaults(func=cmd_compare)
 

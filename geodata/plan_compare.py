@@ -212,6 +212,30 @@ def comparison_csv(cmp: Comparison) -> str:
 
 
 
+def comparison_xlsx(cmp: Comparison) -> bytes:
+    """The same table as the CSV on a sheet `compare`, and the features that differ on `features`."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "compare"
+    sheet.append([f"{cmp.a} vs {cmp.b}: A = {cmp.a}, B = {cmp.b}; m² planar EPSG:5186, 평 = 400/121 m²"])
+    sheet.append(list(CSV_COLUMNS))
+    for r in cmp.rows:
+        d = r.as_dict()
+        sheet.append([d.get(c) for c in CSV_COLUMNS])
+    feats = book.create_sheet("features")
+    columns = ("id", "change", "id_before", "area_before_m2", "area_after_m2", "shift_m", "bearing_deg", "direction")
+    feats.append(["layer", *columns, "changed_attributes"])
+    for diff in cmp.layers:
+        for c in diff.changes:
+            d = c.as_dict()
+            feats.append([diff.layer, *[d[k] for k in columns], ", ".join(c.changed_attributes)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 class PlanStateCache:
     """Plan states by the exact layer copies they were computed from (their serials), so a compare
     of two unchanged scenarios costs a lookup. Bounded: the newest `size` states are kept."""

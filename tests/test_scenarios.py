@@ -110,6 +110,14 @@ def test_a_part_moved_out_of_its_whole_flips_its_row_and_base_is_untouched(clien
     assert any(line.startswith("target,fcsc_support,") and ",ok,misplaced,True," in line
                for line in csv.text.splitlines())
     assert "misplaced" in client.get("/scenarios/base/compare/support-east?f=html").text
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(client.get("/scenarios/base/compare/support-east?f=xlsx").content))
+    rows = list(book["compare"].values)
+    assert any(r[:2] == ("target", "fcsc_support") and r[10:12] == ("ok", "misplaced") for r in rows)
+    assert [r[:3] for r in book["features"].values][1:] == [("future_car_special_complex", "fcsc_support", "moved")]
 
 
 def test_every_read_answers_for_the_scenario(client):

@@ -16,11 +16,12 @@ from api.auth import require_writer
 from api.ogc import reject_unknown_params, wants_html
 from api.ogc_models import problem_responses
 from api.problems import Problem
+from api.report_formats import XLSX_MEDIA_TYPE
 from api.routes.layer_writes import CRS_PARAMETER, WRITE_RESPONSES, _guard, _layer_id
 from geodata.geojson_in import load_json
 from geodata.importers import from_geojson_obj
 from geodata.layer_import import ImportOptions, prepare
-from geodata.plan_compare import Comparison, PlanStateCache, compare_states, comparison_csv
+from geodata.plan_compare import Comparison, PlanStateCache, compare_states, comparison_csv, comparison_xlsx
 from geodata.provider import LayerProvider
 from geodata.scenario_ops import edit_layer, promote
 from geodata.scenarios import (BASE, create_scenario, delete_scenario, describe_scenario, get_scenario,
@@ -196,13 +197,16 @@ def comparison_html(cmp: Comparison) -> Response:
 
 @router.get("/scenarios/{a}/compare/{b}", responses=_UNKNOWN,
             summary="Two scenarios side by side (either may be `base`): plan targets, shares, statutory rows, siting, "
-                    "and the features that differ; f=json, html or csv")
+                    "and the features that differ; f=json, html, csv or xlsx")
 def compare(request: Request, a: str, b: str,
-            f: str | None = Query(None, description="json (default), html or csv")) -> Response:
+            f: str | None = Query(None, description="json (default), html, csv or xlsx")) -> Response:
     reject_unknown_params(request, {"f"})
-    if f not in (None, "json", "html", "csv"):
-        raise Problem(400, "Invalid format", f"f={f!r}: use json, html or csv", parameter="f")
+    if f not in (None, "json", "html", "csv", "xlsx"):
+        raise Problem(400, "Invalid format", f"f={f!r}: use json, html, csv or xlsx", parameter="f")
     cmp = comparison(request, a, b)
+    if f == "xlsx":
+        return Response(comparison_xlsx(cmp), media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="compare-{a}-{b}.xlsx"'})
     if f == "csv":
         return Response(comparison_csv(cmp), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="compare-{a}-{b}.csv"'})
