@@ -148,12 +148,19 @@ class RevisionRows:
         return build_rows(self._ids, cat(self._geom), cat(self._attr), np.asarray(self._fids, dtype=np.int64))
 
 
+# The directory row of a revision (bucket MARKER_BUCKET) holds every bucket's digest in one blob,
+# so a diff reads two small blobs before it reads any bucket.
+DIRECTORY = np.dtype([("bucket", "<i8"), ("digest", "S16")])
+
+
 def write_index(con: sqlite3.Connection, layer: str, revision: int, rows: np.ndarray) -> None:
     """Store a revision's index (the caller holds the write transaction)."""
+    buckets = split_buckets(rows)
+    directory = np.array([(b, bucket_digest(part)) for b, part in buckets.items()], dtype=DIRECTORY)
     con.executemany(
         "INSERT OR REPLACE INTO main.zones_revision_index (layer, revision, bucket, digest, rows) VALUES (?, ?, ?, ?, ?)",
-        [(layer, revision, b, bucket_digest(part), part.tobytes()) for b, part in split_buckets(rows).items()]
-        + [(layer, revision, MARKER_BUCKET, bucket_digest(rows[:0]), b"")])
+        [(layer, revision, b, d, part.tobytes()) for (b, part), d in zip(buckets.items(), directory["digest"])]
+        + [(layer, revision, MARKER_BUCKET, bucket_digest(rows[:0]), directory.tobytes())])
 
 
 def drop_index(con: sqlite3.Connection, layer: str, up_to_revision: int) -> None:
@@ -163,14 +170,16 @@ def drop_index(con: sqlite3.Connection, layer: str, up_to_revision: int) -> None
 
 
 def read_digests(con: sqlite3.Connection, layer: str, revision: int) -> dict[int, bytes] | None:
+    """bucket -> digest of one revision (its directory row); None when the revision has no index."""
     try:
-        found = con.execute("SELECT bucket, digest FROM zones_revision_index WHERE layer = ? AND revision = ?",
-                            (layer, revision)).fetchall()
+        row = con.execute("SELECT rows FROM zones_revision_index WHERE layer = ? AND revision = ? AND bucket = ?",
+                          (layer, revision, MARKER_BUCKET)).fetchone()
     except sqlite3.OperationalError:  # a store from before the index
         return None
-    if not any(b == MARKER_BUCKET for b, _ in found):
+    if row is None:
         return None
-    return {b: d for b, d in found if b != MARKER_BUCKET}
+    directory = np.frombuffer(row[0], dtype=DIRECTORY)
+    return dict(zip(directory["bucket"].tolist(), directory["digest"].tolist()))
 
 
 def read_buckets(con: sqlite3.Connection, layer: str, revision: int, buckets: Iterable[int]) -> np.ndarray:

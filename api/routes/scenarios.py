@@ -7,6 +7,8 @@ transaction through the same write guard as a layer write.
 """
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -159,8 +161,21 @@ def promote_route(request: Request, scenario: str, token_name: str = Depends(req
             "revisions": {layer: rev.as_dict() for layer, rev in revisions.items()}}
 
 
+def _compare_cache(request: Request):
+    """Comparisons kept under the store's stamp: any write (to the base or a scenario) drops them."""
+    state = request.app.state
+    cache = getattr(state, "compare_cache", None)
+    if cache is None:
+        cache = state.compare_cache = state.provider.cache()
+    return cache
+
+
 def comparison(request: Request, a: str, b: str) -> Comparison:
-    """A against B (either may be `base`), from cached plan states."""
+    """A against B (either may be `base`), from plan states cached per version of the store."""
+    return _compare_cache(request).get(("compare", a, b), lambda: _compare(request, a, b))
+
+
+def _compare(request: Request, a: str, b: str) -> Comparison:
     state = request.app.state
     provider: LayerProvider = state.provider
     cache = getattr(state, "plan_states", None)
@@ -212,7 +227,8 @@ def compare(request: Request, a: str, b: str,
                         headers={"Content-Disposition": f'attachment; filename="compare-{a}-{b}.csv"'})
     if wants_html(request):
         return comparison_html(cmp)
-    return JSONResponse(cmp.as_dict())
+    body = _compare_cache(request).get(("compare-json", a, b), lambda: json.dumps(cmp.as_dict()).encode())
+    return Response(body, media_type="application/json")
 
 
 __all__ = ["router", "comparison"]
