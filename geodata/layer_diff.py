@@ -72,8 +72,8 @@ def diff_revisions(path: Path, layer: str, r1: int, r2: int) -> LayerDiff:
                                      [x.revision for x in history.values() if x.restorable])
         rows1, rows2 = _differing_rows(con, layer, r1, r2)
         pos1, pos2 = _matched(rows1, rows2)
-        before = _fetch(con, layer, r1, rows1["fid"][pos1])
-        after = _fetch(con, layer, r2, rows2["fid"][pos2])
+        before = _fetch(con, layer, r1, rows1[pos1])
+        after = _fetch(con, layer, r2, rows2[pos2])
         con.execute("COMMIT")
     finally:
         con.close()
@@ -104,8 +104,10 @@ def _differing_rows(con: sqlite3.Connection, layer: str, r1: int, r2: int) -> tu
     return rows(b1, r1), rows(b2, r2)
 
 
-def _fetch(con: sqlite3.Connection, layer: str, revision: int, fids: np.ndarray) -> Side:
-    wanted = sorted(int(f) for f in fids)
+def _fetch(con: sqlite3.Connection, layer: str, revision: int, rows: np.ndarray) -> Side:
+    """The features of index `rows` of one revision, with their geometry hashes."""
+    hash_of = dict(zip(rows["fid"].tolist(), rows["geom"].tolist()))
+    wanted = sorted(hash_of)
     found: list[tuple[int, bytes | None, str]] = []
     for i in range(0, len(wanted), 500):
         chunk = wanted[i:i + 500]
@@ -122,7 +124,8 @@ def _fetch(con: sqlite3.Connection, layer: str, revision: int, fids: np.ndarray)
             n = con.execute("SELECT count(*) FROM zones_revision_data WHERE layer = ? AND revision = ? AND fid <= ?",
                             (layer, revision, fid)).fetchone()[0]
             ids.append(str(n))
-    return Side(ids, np.asarray(geoms, dtype=object), props)
+    hashes = np.array([hash_of[r[0]] for r in found], dtype="<u8")
+    return Side(ids, np.asarray(geoms, dtype=object), props, hashes)
 
 
 def _finish(layer: str, before: str, after: str, changes: list[FeatureChange], after_count: int) -> LayerDiff:
@@ -142,11 +145,13 @@ def frame_rows(gdf: gpd.GeoDataFrame) -> np.ndarray:
                       np.arange(len(gdf), dtype=np.int64))
 
 
-def _frame_side(gdf: gpd.GeoDataFrame, positions: np.ndarray) -> Side:
-    part = gdf.iloc[np.sort(positions)]
+def _frame_side(gdf: gpd.GeoDataFrame, rows: np.ndarray, positions: np.ndarray) -> Side:
+    order = np.argsort(rows["fid"][positions], kind="stable")
+    part = gdf.iloc[rows["fid"][positions][order]]
     attrs = pd.DataFrame(part.drop(columns=[part.geometry.name, *[c for c in DERIVED_COLUMNS if c in part.columns]]))
     props = attrs.astype(object).where(attrs.notna(), None).to_dict(orient="records")
-    return Side([str(v) for v in part["id"]], np.asarray(part.geometry.values, dtype=object), props)
+    return Side([str(v) for v in part["id"]], np.asarray(part.geometry.values, dtype=object), props,
+                rows["geom"][positions][order])
 
 
 def diff_frames(layer: str, before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, before_label: str,
@@ -154,7 +159,7 @@ def diff_frames(layer: str, before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, b
     """What changed from one in-memory version of a layer to another (metric, with `id`)."""
     rows1, rows2 = frame_rows(before), frame_rows(after)
     pos1, pos2 = _matched(rows1, rows2)
-    changes = classify(_frame_side(before, rows1["fid"][pos1]), _frame_side(after, rows2["fid"][pos2]))
+    changes = classify(_frame_side(before, rows1, pos1), _frame_side(after, rows2, pos2))
     return _finish(layer, before_label, after_label, changes, len(after))
 
 

@@ -191,6 +191,8 @@ class Side:
     ids: list[str]
     geoms: np.ndarray
     props: list[dict]
+    # 64-bit hashes of the normalised geometries, when known: equal hashes need no vertex comparison
+    geom_hashes: np.ndarray | None = None
 
 
 def _area(g: BaseGeometry | None) -> float | None:
@@ -225,7 +227,11 @@ def _pair(fid: str, fid_before: str | None, before: Side, i: int, after: Side, j
     if fid_before is None:
         attrs = [a for a in attrs if a != "id"]
     kind, shift, heading = ("same", 0.0, None)
-    if ga is None or gb is None or ga.is_empty or gb.is_empty:
+    same_hash = (before.geom_hashes is not None and after.geom_hashes is not None
+                 and before.geom_hashes[i] == after.geom_hashes[j] != 0)
+    if same_hash:
+        pass
+    elif ga is None or gb is None or ga.is_empty or gb.is_empty:
         kind = "same" if (ga is None or ga.is_empty) == (gb is None or gb.is_empty) else "reshaped"
     else:
         kind, shift, heading = compare_geometries(ga, gb, tolerance_m)
