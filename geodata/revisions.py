@@ -183,6 +183,12 @@ def properties_json_sql(cols: list[tuple[str, str]]) -> str:
 
 
 def rows_checksum(rows) -> tuple[str, int]:
+    """SHA-256 over (geometry blob, properties JSON) rows, in their order, and the row count.
+
+    Each row contributes the blob's length (8 bytes, little-endian), the blob, the JSON in UTF-8 and
+    a record separator. Kept for rows already in Python; `query_checksum` computes the same digest
+    from a query without a Python step per row.
+    """
     h = hashlib.sha256()
     n = 0
     for blob, props in rows:
@@ -194,6 +200,40 @@ def rows_checksum(rows) -> tuple[str, int]:
     return h.hexdigest(), n
 
 
+_CHECKSUM_BATCH = 50_000
+
+
+def query_checksum(con: sqlite3.Connection, blob_sql: str, props_sql: str, from_sql: str,
+                   params: tuple = ()) -> tuple[str, int]:
+    """`rows_checksum` of `SELECT blob_sql, props_sql FROM_SQL`, fed to SHA-256 in batches.
+
+    SQLite hands out each row's blob length, blob and UTF-8 JSON; the batch is interleaved with
+    the record separators by slice assignment and hashed as one buffer.
+
+    >>> con = sqlite3.connect(":memory:")
+    >>> _ = con.execute("CREATE TABLE t (g BLOB, p TEXT)")
+    >>> _ = con.executemany("INSERT INTO t VALUES (?, ?)", [(b"GP01", '{"a":1}'), (None, '{"가":2}')])
+    >>> query_checksum(con, "g", "p", "FROM t ORDER BY rowid") == rows_checksum(con.execute("SELECT g, p FROM t"))
+    True
+    """
+    cur = con.execute(f"SELECT ifnull(length({blob_sql}), 0), ifnull({blob_sql}, x''), "
+                      f"CAST({props_sql} AS BLOB) {from_sql}", params)
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        batch = cur.fetchmany(_CHECKSUM_BATCH)
+        if not batch:
+            break
+        lengths, blobs, props = zip(*batch)
+        parts: list[bytes] = [b"\x1e"] * (4 * len(batch))
+        parts[0::4] = np.asarray(lengths, dtype="<u8").view("V8").tolist()
+        parts[1::4] = blobs
+        parts[2::4] = props
+        h.update(b"".join(parts))
+        n += len(batch)
+    return h.hexdigest(), n
+
+
 def snapshot(con: sqlite3.Connection, schema: str, layer: str, revision: int, *, created_utc: str,
              token_name: str, source_file: str, action: str, note: str) -> Revision:
     """Copy the layer's current rows in `schema` into the history as `revision`."""
@@ -202,9 +242,9 @@ def snapshot(con: sqlite3.Connection, schema: str, layer: str, revision: int, *,
         f"INSERT INTO main.zones_revision_data (layer, revision, fid, geom, properties) "
         f"SELECT ?, ?, {quote(pk)}, {quote(geom)}, {properties_json_sql(cols)} "
         f"FROM {schema}.{quote(layer)} ORDER BY {quote(pk)}", (layer, revision))
-    checksum, count = rows_checksum(con.execute(
-        "SELECT geom, properties FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid",
-        (layer, revision)))
+    checksum, count = query_checksum(
+        con, "geom", "properties", "FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid",
+        (layer, revision))
     rev = Revision(layer, revision, created_utc, token_name, source_file, count, checksum, action, note)
     con.execute(
         "INSERT INTO main.zones_revisions (layer, revision, created_utc, token_name, source_file, feature_count, "
@@ -247,8 +287,8 @@ def layer_checksum(path: Path, layer: str) -> str:
     try:
         con.execute("BEGIN")
         pk, geom, cols = layer_columns(con, "main", layer)
-        checksum, _ = rows_checksum(con.execute(
-            f"SELECT {quote(geom)}, {properties_json_sql(cols)} FROM {quote(layer)} ORDER BY {quote(pk)}"))
+        checksum, _ = query_checksum(con, quote(geom), properties_json_sql(cols),
+                                     f"FROM {quote(layer)} ORDER BY {quote(pk)}")
         con.execute("COMMIT")
     finally:
         con.close()

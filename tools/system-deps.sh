@@ -3,6 +3,7 @@
 #   chromium + fonts-noto-cjk  the map tests render in headless Chromium (Hangul needs CJK fonts)
 #   gdal-bin                   ogrinfo, the OGC API - Features client QGIS is built on
 #   wrk                        the HTTP load generator of `make bench`
+#   postgresql + postgis       the PostGIS side of the parcel benchmark (`make bench`, `make bench-parcels`)
 # Without root or apt-get nothing is installed: the tests that need a program skip and say why.
 set -u
 need=""
@@ -12,6 +13,11 @@ if command -v dpkg >/dev/null 2>&1 && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; 
 fi
 command -v ogrinfo >/dev/null 2>&1 || need="$need gdal-bin"
 command -v wrk >/dev/null 2>&1 || need="$need wrk"
+if command -v dpkg >/dev/null 2>&1; then
+    dpkg -s postgresql >/dev/null 2>&1 || need="$need postgresql"
+    # postgis pulls the extension for the distribution's PostgreSQL (postgresql-NN-postgis-3)
+    dpkg -s postgis >/dev/null 2>&1 || need="$need postgis"
+fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: not root or no apt-get; missing:$need (the tests that need them will skip)" >&2
