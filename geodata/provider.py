@@ -1,7 +1,9 @@
 """Read access to the store for the API, the maps and the CLI.
 
-Keeps, per layer, the metric copy (for measuring) and a lon/lat copy (for
-GeoJSON and Leaflet) so no request pays for a reprojection. The cache is keyed
+Keeps, per layer, the metric copy with its planar areas (for measuring), and,
+made the first time they are asked for, a lon/lat copy (for GeoJSON and
+Leaflet) and the ellipsoidal cross-check of the areas, so no request pays for
+a reprojection twice and a share or zone query never pays for one. The cache is keyed
 on the store's generation counter (bumped in the same transaction as every
 write through `geodata.store`) plus the identity of the file and its WAL, so a
 write by this process, by another process (the CLI, a second server worker) or
@@ -12,27 +14,52 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 
 from geodata.catalog import LayerInfo, load_catalog
 from geodata.store import GeoPackageStore
 from zones.allocation import LayerGeometries
-from zones.area import area_columns
+from zones.area import area_columns, geodesic_areas_m2
 from zones.crs import LON_LAT, METRIC
 
 
 _IDS = "\0layer-ids"  # cache key for the ordered layer ids (no layer id contains NUL)
 
 
-@dataclass(frozen=True)
 class LayerData:
-    info: LayerInfo | None
-    metric: gpd.GeoDataFrame  # EPSG:5186, with area columns
-    wgs84: gpd.GeoDataFrame  # EPSG:4326 copy, same rows and columns
-    generation: int = 0  # store generation the layer was read at
+    """One layer as of one store generation: `metric` (EPSG:5186, with `id` and the planar area
+    columns) at once; `geodesic_m2`, `full_metric` and `wgs84` when first asked for, then kept."""
+
+    def __init__(self, info: LayerInfo | None, metric: gpd.GeoDataFrame, generation: int = 0):
+        self.info = info
+        self.metric = metric
+        self.generation = generation
+        self._lock = threading.RLock()  # full_metric asks for geodesic_m2 while it holds it
+        self._made: dict[str, object] = {}
+
+    def _once(self, name: str, make):
+        with self._lock:
+            if name not in self._made:
+                self._made[name] = make()
+            return self._made[name]
+
+    @property
+    def geodesic_m2(self) -> np.ndarray:
+        """Area of each feature on the GRS80 ellipsoid (zones.area: the cross-check)."""
+        return self._once("geodesic", lambda: geodesic_areas_m2(self.metric.geometry.values))
+
+    @property
+    def full_metric(self) -> gpd.GeoDataFrame:
+        """`metric` with the cross-check column `area_geodesic_m2`, as the API serves a feature."""
+        return self._once("full", lambda: self.metric.assign(area_geodesic_m2=self.geodesic_m2))
+
+    @property
+    def wgs84(self) -> gpd.GeoDataFrame:
+        """Lon/lat (EPSG:4326) copy of `full_metric`: same rows and columns."""
+        return self._once("wgs84", lambda: self.full_metric.to_crs(LON_LAT))
 
 
 class LayerProvider:
@@ -60,26 +87,29 @@ class LayerProvider:
             self._cache[_IDS] = ordered  # cleared with the layers when the file changes
         return list(ordered)
 
-    def layer(self, layer_id: str) -> LayerData:
+    def layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
+        """The layer as of the store's current state. `columns`: only these attributes are needed
+        (besides `id`, the geometry and the areas); the whole layer is returned when it is cached."""
         stamp = self._refresh()
+        key = layer_id if columns is None else (layer_id, tuple(sorted(set(columns))))
         with self._lock:
-            cached = self._cache.get(layer_id)
+            cached = self._cache.get(layer_id) or self._cache.get(key)
         if cached is not None:
             return cached
-        gdf, generation = self.store.read_consistent(layer_id)
+        wanted = None if columns is None else ["id", *columns]
+        gdf, generation = self.store.read_consistent(layer_id, wanted)
         metric = gdf.to_crs(METRIC)
         if "id" not in metric.columns:
             metric["id"] = [str(i + 1) for i in range(len(metric))]
         metric["id"] = metric["id"].astype(str)
         for name, values in area_columns(metric.geometry.values).items():
             metric[name] = values
-        data = LayerData(info=load_catalog().get(layer_id), metric=metric, wgs84=metric.to_crs(LON_LAT),
-                         generation=generation)
+        data = LayerData(info=load_catalog().get(layer_id), metric=metric, generation=generation)
         with self._lock:
             # Cache only what belongs to the state the stamp describes; a newer read is
             # returned but cached on the next call, after the stamp has moved on.
             if self._stamp == stamp and stamp is not None and stamp[0] == generation:
-                self._cache[layer_id] = data
+                self._cache[key] = data
         return data
 
     def geometries(self, layer_ids: list[str] | None = None) -> LayerGeometries:

@@ -295,19 +295,16 @@ def layer_checksum(path: Path, layer: str) -> str:
     return checksum
 
 
-def gpkg_blobs_to_geometries(blobs: list[bytes | None]) -> np.ndarray:
-    """GeoPackage geometry blobs (header + envelope + WKB) to shapely geometries."""
-    envelope_bytes = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-    wkbs = []
-    for blob in blobs:
-        if blob is None:
-            wkbs.append(None)
-            continue
-        if blob[:2] != b"GP":
-            raise ValueError("not a GeoPackage geometry blob")
-        flags = blob[3]
-        wkbs.append(bytes(blob[8 + envelope_bytes[(flags >> 1) & 0b111]:]))
-    return shapely.from_wkb(np.array(wkbs, dtype=object))
+def wkb_sql(geom_column: str) -> str:
+    """SQL giving the WKB inside a GeoPackage geometry blob: the header (8 bytes and an envelope of
+    0, 32, 48 or 64 bytes, by bits 1-3 of the flags byte) is cut off by SQLite for every row, so
+    the whole column decodes in one `shapely.from_wkb` call. A blob that is not a GeoPackage
+    geometry gives one zero byte, which the decoder refuses."""
+    g = quote(geom_column)
+    code = f"substr(hex(substr({g}, 4, 1)), 2, 1)"
+    return (f"CASE WHEN {g} IS NULL THEN NULL WHEN substr({g}, 1, 2) != x'4750' THEN x'00' "
+            f"ELSE substr({g}, 9 + CASE WHEN {code} IN ('0', '1') THEN 0 WHEN {code} IN ('2', '3') THEN 32 "
+            f"WHEN {code} IN ('4', '5', '6', '7') THEN 48 WHEN {code} IN ('8', '9') THEN 64 ELSE -8 END) END")
 
 
 def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFrame:
@@ -327,12 +324,12 @@ def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFram
         row = con.execute("SELECT columns_json FROM zones_revisions WHERE layer = ? AND revision = ?",
                           (layer, revision)).fetchone()
         cols = [tuple(c) for c in json.loads(row[0])]
-        data = con.execute("SELECT geom, properties FROM zones_revision_data WHERE layer = ? AND revision = ? "
-                           "ORDER BY fid", (layer, revision)).fetchall()
+        data = con.execute(f"SELECT {wkb_sql('geom')}, properties FROM zones_revision_data WHERE layer = ? "
+                           "AND revision = ? ORDER BY fid", (layer, revision)).fetchall()
         con.execute("COMMIT")
     finally:
         con.close()
-    geoms = gpkg_blobs_to_geometries([d[0] for d in data])
+    geoms = shapely.from_wkb(np.array([d[0] for d in data], dtype=object))
     records = [json.loads(d[1]) for d in data]
     frame = pd.DataFrame.from_records(records, columns=[c for c, _ in cols]) if records else \
         pd.DataFrame({c: pd.Series(dtype=object) for c, _ in cols})

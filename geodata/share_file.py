@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from geodata import PLAN_FILE
 from geodata.plan_file import read_entries
 from zones.shares import ShareError, ShareTarget, validate_shares
@@ -16,11 +18,13 @@ def load_shares(path: Path = PLAN_FILE) -> list[ShareTarget]:
     return shares
 
 
-def parcel_records(provider, shares: list[ShareTarget]) -> dict[str, list[dict]]:
-    """layer -> parcel rows (attributes + planar EPSG:5186 `area_m2`) for the layers the shares use."""
+def parcel_records(provider, shares: list[ShareTarget]) -> dict[str, pd.DataFrame]:
+    """layer -> parcel table (`use`, the filter fields, planar EPSG:5186 `area_m2`) for the layers
+    the shares use: columns of the loaded layer, nothing copied row by row."""
     out = {}
     ids = set(provider.layer_ids())
     for layer in sorted({s.layer for s in shares} & ids):
-        metric = provider.layer(layer).metric
-        out[layer] = metric.drop(columns=metric.geometry.name).to_dict(orient="records")
+        needed = ["use", *sorted({s.filter_field for s in shares if s.layer == layer and s.filter_field})]
+        metric = provider.layer(layer, columns=needed).metric
+        out[layer] = pd.DataFrame({c: metric[c] for c in [*needed, "area_m2"] if c in metric.columns})
     return out

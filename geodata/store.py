@@ -120,13 +120,14 @@ class GeoPackageStore:
     def read(self, layer: str) -> gpd.GeoDataFrame:
         return self.read_consistent(layer)[0]
 
-    def read_consistent(self, layer: str) -> tuple[gpd.GeoDataFrame, int]:
-        """The layer as of one committed state, with that state's generation (one read transaction)."""
+    def read_consistent(self, layer: str, columns: list[str] | None = None) -> tuple[gpd.GeoDataFrame, int]:
+        """The layer as of one committed state, with that state's generation (one read transaction).
+        `columns`: the attributes to read (default all)."""
         from geodata.gpkg_read import read_layer
 
         if not self.path.exists():
             raise StoreError(f"no GeoPackage at {self.path}; set ZONES_STORE to an existing .gpkg")
-        gdf, generation, known = read_layer(self.path, layer)
+        gdf, generation, known = read_layer(self.path, layer, columns)
         if gdf is None:
             raise UnknownLayer(layer, known)
         if gdf.crs is None:

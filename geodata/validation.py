@@ -221,11 +221,11 @@ def _slivers(geoms: np.ndarray, ids: list[str], report: ValidationReport) -> Non
 def _overlaps_and_gaps(geoms: np.ndarray, ids: list[str], report: ValidationReport) -> None:
     """Overlaps, duplicate geometries and gaps between features.
 
-    Pairs of features whose interiors may meet are found from the layer's edges (`_overlap_candidates`),
-    not by intersecting every pair of neighbours: in a clean parcel layer neighbours only share
-    edges. Only candidate pairs are tested (DE-9IM interiors-intersect) and intersected. Gaps are the
-    holes of the union, which for a layer without overlaps and with matching vertices is the cheap
-    coverage union; other layers fall back to the general union of the features that touch another.
+    A clean parcel layer is a coverage: neighbours share edges, vertex for vertex, and never
+    overlap. That is proven from the edges and one coverage union (`_clean_coverage`), without
+    intersecting every pair of neighbours; its gaps are the holes of that union. Any other layer
+    gets the general method: every intersecting pair tested (DE-9IM interiors-intersect), the
+    overlapping ones intersected, and the holes of the union of the features that touch another.
     """
     present = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(
         np.where(shapely.is_missing(geoms), shapely.Point(), geoms)))
@@ -233,25 +233,18 @@ def _overlaps_and_gaps(geoms: np.ndarray, ids: list[str], report: ValidationRepo
         return
     g = geoms[present]
     tree = STRtree(g)
-    left, right = _overlap_candidates(g, tree)
-    meet = shapely.relate_pattern(g[left], g[right], "T********") if len(left) else np.zeros(0, dtype=bool)
-    left, right = left[meet], right[meet]
-    if len(left):
-        same = shapely.equals_exact(shapely.normalize(g[left]), shapely.normalize(g[right]), tolerance=0.0)
-        for a, b in zip(left[same], right[same]):
-            i, j = present[a], present[b]
-            report.add(Finding("duplicate_geometry", "error",
-                               f"features {ids[i]} and {ids[j]} have the same geometry (imported twice?)",
-                               ids[j], ids[i], area_m2=float(shapely.area(g[b])), location=_where(g[b])))
-        inter = shapely.intersection(g[left], g[right])
-        area = shapely.area(inter)
-        big = area > NOISE_M2
-        for a, b, m2, piece in zip(left[big], right[big], area[big], inter[big]):
-            i, j = present[a], present[b]
-            report.add(Finding("overlap", "warning",
-                               f"features {ids[i]} and {ids[j]} overlap by {m2:,.1f} m² (counted twice in sums)",
-                               ids[i], ids[j], area_m2=float(m2), location=_where(piece)))
-    for hole in _union_holes(g, tree, overlapping=bool(len(left))):
+    union = _clean_coverage(g, tree)
+    if union is None:
+        left, right = tree.query(g, predicate="intersects")
+        keep = left < right
+        left, right = left[keep], right[keep]
+        touching = np.unique(np.concatenate([left, right]))
+        meet = shapely.relate_pattern(g[left], g[right], "T********") if len(left) else np.zeros(0, dtype=bool)
+        _report_overlaps(g, present, ids, left[meet], right[meet], report)
+        union = shapely.union_all(g[touching]) if len(touching) else shapely.Polygon()
+    parts = shapely.get_parts(union)
+    with_holes = parts[shapely.get_num_interior_rings(parts) > 0]
+    for hole in (shapely.Polygon(ring) for poly in with_holes for ring in shapely.get_rings(poly)[1:]):
         if hole.area <= NOISE_M2:
             continue
         touching = tree.query(hole, predicate="intersects")
@@ -262,18 +255,40 @@ def _overlaps_and_gaps(geoms: np.ndarray, ids: list[str], report: ValidationRepo
                                ids[present[touching[0]]], area_m2=float(hole.area), location=_where(hole)))
 
 
-def _overlap_candidates(g: np.ndarray, tree: STRtree) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) of features whose interiors may intersect; every overlapping pair is among them.
+def _report_overlaps(g: np.ndarray, present: np.ndarray, ids: list[str], left: np.ndarray, right: np.ndarray,
+                     report: ValidationReport) -> None:
+    """Findings for pairs (left < right) whose interiors meet: same geometry, and overlap area."""
+    if not len(left):
+        return
+    same = shapely.equals_exact(shapely.normalize(g[left]), shapely.normalize(g[right]), tolerance=0.0)
+    for a, b in zip(left[same], right[same]):
+        i, j = present[a], present[b]
+        report.add(Finding("duplicate_geometry", "error",
+                           f"features {ids[i]} and {ids[j]} have the same geometry (imported twice?)",
+                           ids[j], ids[i], area_m2=float(shapely.area(g[b])), location=_where(g[b])))
+    inter = shapely.intersection(g[left], g[right])
+    area = shapely.area(inter)
+    big = area > NOISE_M2
+    for a, b, m2, piece in zip(left[big], right[big], area[big], inter[big]):
+        i, j = present[a], present[b]
+        report.add(Finding("overlap", "warning",
+                           f"features {ids[i]} and {ids[j]} overlap by {m2:,.1f} m² (counted twice in sums)",
+                           ids[i], ids[j], area_m2=float(m2), location=_where(piece)))
 
-    With exteriors counter-clockwise and holes clockwise, two features that only share an edge run
-    it in opposite directions. So the candidates are: features that run one edge in the same
-    direction (identical or stacked parts), or that share one edge three times or more; an edge
-    used once (the outline of the layer and of its holes, or an edge not matched by a neighbour)
-    that enters another feature's interior; and a feature whose interior point lies in another.
-    An overlap that none of these catches would need one feature's outline to run only along
-    other features' shared edges while no interior point of either lies in the other, which two
-    polygons with a common interior cannot do. Cost: one sort of the edges and a query of the
-    unmatched edges and of one point per feature.
+
+def _clean_coverage(g: np.ndarray, tree: STRtree):
+    """The union of `g` when the features form a clean coverage (no overlaps), else None.
+
+    With exteriors counter-clockwise and holes clockwise, two features that share an edge run it
+    in opposite directions. The layer is a clean coverage when (1) no edge is run twice in one
+    direction or used three times, (2) no edge used once enters another feature's interior, and
+    (3) the coverage union of the features (GEOS, linear: it keeps the edges used once) is valid
+    and as large as the features together. Why that suffices: by (2) every edge used once lies
+    on the boundary of the true union, and every boundary point of the true union lies on an edge
+    no neighbour matches, so by (1) on an edge used once: the coverage union is bounded by exactly
+    the true union's boundary and is the true union. Overlapping features make the true union
+    smaller than their sum, which (3) rules out. Cost: one sort of the edges, one query of the
+    edges used once, one coverage union.
     """
     parts, part_owner = shapely.get_parts(shapely.orient_polygons(g), return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
@@ -281,7 +296,7 @@ def _overlap_candidates(g: np.ndarray, tree: STRtree) -> tuple[np.ndarray, np.nd
     same_ring = coord_ring[:-1] == coord_ring[1:]
     start, end = coords[:-1][same_ring], coords[1:][same_ring]
     owner = part_owner[ring_part[coord_ring[:-1][same_ring]]]
-    forward = _lexless(start, end)
+    forward = (start[:, 0] < end[:, 0]) | ((start[:, 0] == end[:, 0]) & (start[:, 1] < end[:, 1]))
     key = np.where(forward[:, None], np.hstack([start, end]), np.hstack([end, start]))
     order = np.lexsort(key.T[::-1])
     key, forward, owner = key[order], forward[order], owner[order]
@@ -290,53 +305,22 @@ def _overlap_candidates(g: np.ndarray, tree: STRtree) -> tuple[np.ndarray, np.nd
     group = np.cumsum(new_group) - 1
     size = np.bincount(group)
     n_forward = np.bincount(group, weights=forward)
-    clean = (size == 2) & (n_forward == 1)
-    pairs: list[tuple[np.ndarray, np.ndarray]] = []
-    shared = np.flatnonzero(~clean[group] & (size[group] >= 2))
-    if len(shared):  # every two users of a suspicious edge
-        grp = group[shared]
-        a = np.repeat(shared, size[grp])
-        b = np.concatenate([np.arange(s, s + n) for s, n in zip(np.searchsorted(group, grp), size[grp])])
-        pairs.append((owner[a], owner[b]))
+    if np.any((size > 2) | ((size == 2) & (n_forward != 1))):
+        return None
     single = size[group] == 1
-    if single.any():
-        lines = shapely.linestrings(np.stack([key[single, :2], key[single, 2:]], axis=1))
-        edge_at, hit = tree.query(lines, predicate="intersects")
-        pairs.append((owner[single][edge_at], hit))
-    pt_at, hit = tree.query(shapely.point_on_surface(g), predicate="within")
-    pairs.append((pt_at, hit))
-    left = np.concatenate([p[0] for p in pairs])
-    right = np.concatenate([p[1] for p in pairs])
-    keep = left != right
-    both = np.unique(np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1)[keep], axis=0)
-    return both[:, 0], both[:, 1]
-
-
-def _lexless(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise (x, y) of `a` before (x, y) of `b`."""
-    return (a[:, 0] < b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] < b[:, 1]))
-
-
-def _union_holes(g: np.ndarray, tree: STRtree, overlapping: bool) -> list:
-    """The holes of the features' union, as polygons."""
-    union = None
-    if not overlapping:
-        try:
-            union = shapely.coverage_union_all(g)  # linear; needs matching vertices along shared edges
-        except shapely.errors.GEOSException:
-            union = None
-        if union is not None and not union.is_valid:
-            union = None
-    if union is None:
-        left, right = tree.query(g, predicate="intersects")
-        left, right = left[left != right], right[left != right]
-        touching_any = np.unique(np.concatenate([left, right]))
-        if not len(touching_any):
-            return []
-        union = shapely.union_all(g[touching_any])
-    parts = shapely.get_parts(union)
-    with_holes = parts[shapely.get_num_interior_rings(parts) > 0]
-    return [shapely.Polygon(ring) for poly in with_holes for ring in shapely.get_rings(poly)[1:]]
+    lines = shapely.linestrings(np.stack([key[single, :2], key[single, 2:]], axis=1))
+    edge_at, hit = tree.query(lines, predicate="intersects")
+    other = owner[single][edge_at] != hit
+    if np.any(shapely.relate_pattern(lines[edge_at[other]], g[hit[other]], "T********")):
+        return None
+    try:
+        union = shapely.coverage_union_all(g)
+    except shapely.errors.GEOSException:  # vertices not matched along shared edges
+        return None
+    total = float(shapely.area(g).sum())
+    if not union.is_valid or abs(union.area - total) > max(NOISE_M2, 1e-9 * total):
+        return None
+    return union
 
 
 @lru_cache(maxsize=256)
