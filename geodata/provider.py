@@ -40,7 +40,8 @@ class LayerData:
         self._lock = threading.RLock()  # full_metric asks for geodesic_m2 while it holds it
         self._made: dict[str, object] = {}
 
-    def _once(self, name: str, make):
+    def once(self, name: str, make):
+        """`make()` computed the first time `name` is asked for on this layer, then kept with it."""
         with self._lock:
             if name not in self._made:
                 self._made[name] = make()
@@ -49,17 +50,17 @@ class LayerData:
     @property
     def geodesic_m2(self) -> np.ndarray:
         """Area of each feature on the GRS80 ellipsoid (zones.area: the cross-check)."""
-        return self._once("geodesic", lambda: geodesic_areas_m2(self.metric.geometry.values))
+        return self.once("geodesic", lambda: geodesic_areas_m2(self.metric.geometry.values))
 
     @property
     def full_metric(self) -> gpd.GeoDataFrame:
         """`metric` with the cross-check column `area_geodesic_m2`, as the API serves a feature."""
-        return self._once("full", lambda: self.metric.assign(area_geodesic_m2=self.geodesic_m2))
+        return self.once("full", lambda: self.metric.assign(area_geodesic_m2=self.geodesic_m2))
 
     @property
     def wgs84(self) -> gpd.GeoDataFrame:
         """Lon/lat (EPSG:4326) copy of `full_metric`: same rows and columns."""
-        return self._once("wgs84", lambda: self.full_metric.to_crs(LON_LAT))
+        return self.once("wgs84", lambda: self.full_metric.to_crs(LON_LAT))
 
 
 class LayerProvider:
