@@ -185,12 +185,11 @@ def _mb(n: int) -> str:
 def cmd_shares(args: argparse.Namespace) -> int:
     from cli.shares_report import shares_table
     from geodata.provider import LayerProvider
-    from geodata.share_file import load_shares, parcel_records
-    from zones.shares import check_shares
-
+    from geodata.share_file import load_shares, shares_of_store
+    
     provider = LayerProvider(_store(args))
     shares = load_shares(Path(args.plan))
-    report = check_shares(shares, parcel_records(provider, shares))
+    report = shares_of_store(provider, shares)
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -5,7 +5,7 @@ CROSSING_SHOWN = 10
 
 
 def zone_table(report: dict) -> str:
-    head = (f"zone {report['zone']}: {report['zone_area_m2']:,.1f} m²; {report['parcels']:,} parcels of "
+    head = (f"zone {report['zone']}: {report['zone_area_m2']:,.1f} m²; {report['parcels']:,} parcels of layer "
             f"{report['layer']} ({report['parcels_inside']:,} wholly inside, {report['parcels_crossing']:,} crossing "
             f"its boundary) cover {report['parcel_area_in_zone_m2']:,.1f} m²"
             + (f" ({report['parcel_cover_pct']:.2f} %)" if report["parcel_cover_pct"] is not None else ""))

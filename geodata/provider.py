@@ -18,6 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from geodata.catalog import LayerInfo, load_catalog
 from geodata.store import GeoPackageStore
@@ -46,6 +47,15 @@ class LayerData:
             if name not in self._made:
                 self._made[name] = make()
             return self._made[name]
+
+    def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """(code of each row, the distinct values as text): a column factorised once for this layer,
+        so sums by use or by zone are one `np.bincount`. A missing value is "" like an empty one."""
+        def make():
+            values = self.metric[column].astype(object).where(self.metric[column].notna(), "").astype(str)
+            codes, names = pd.factorize(values.to_numpy(dtype=object), sort=True)
+            return codes.astype(np.int64), [str(n) for n in names]
+        return self.once(f"codes:{column}", make)
 
     @property
     def geodesic_m2(self) -> np.ndarray:

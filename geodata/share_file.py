@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geodata import PLAN_FILE
 from geodata.plan_file import read_entries
-from zones.shares import ShareError, ShareTarget, validate_shares
+from zones.shares import ShareError, ShareReport, ShareTarget, share_report, validate_shares
 
 _REQUIRED = ("id", "group", "name_ko", "name_en", "layer", "uses", "share_pct", "tolerance_pct", "source")
 
@@ -18,13 +19,26 @@ def load_shares(path: Path = PLAN_FILE) -> list[ShareTarget]:
     return shares
 
 
-def parcel_records(provider, shares: list[ShareTarget]) -> dict[str, pd.DataFrame]:
-    """layer -> parcel table (`use`, the filter fields, planar EPSG:5186 `area_m2`) for the layers
-    the shares use: columns of the loaded layer, nothing copied row by row."""
-    out = {}
+def shares_of_store(provider, shares: list[ShareTarget]) -> ShareReport:
+    """The share check on the loaded layers: use and filter columns are factorised once per layer
+    and store generation (LayerData.codes), so a request sums with one `np.bincount` per group."""
     ids = set(provider.layer_ids())
-    for layer in sorted({s.layer for s in shares} & ids):
-        needed = ["use", *sorted({s.filter_field for s in shares if s.layer == layer and s.filter_field})]
-        metric = provider.layer(layer, columns=needed).metric
-        out[layer] = pd.DataFrame({c: metric[c] for c in [*needed, "area_m2"] if c in metric.columns})
-    return out
+
+    def areas_of(t: ShareTarget) -> dict[str, float]:
+        if t.layer not in ids:
+            return {}
+        needed = ["use"] + ([t.filter_field] if t.filter_field else [])
+        data = provider.layer(t.layer, columns=needed)
+        if any(c not in data.metric.columns for c in needed):
+            return {}
+        use, names = data.codes("use")
+        area = data.metric["area_m2"].to_numpy()
+        if t.filter_field:
+            zone, zone_names = data.codes(t.filter_field)
+            keep = zone == (zone_names.index(t.filter_value) if t.filter_value in zone_names else -2)
+            use, area = use[keep], area[keep]
+        sums = np.bincount(use, weights=area, minlength=len(names))
+        counts = np.bincount(use, minlength=len(names))
+        return {n: float(a) for n, a, c in zip(names, sums, counts) if c}
+
+    return share_report(shares, areas_of)

@@ -76,6 +76,6 @@ def zone_report(provider: LayerProvider, plan: list[PlanTarget], ref: str, layer
     """The summary the API (`/collections/{layer}/zone-summary`) and `kizone parcels zone` give."""
     zone, found, data = parcels_of_zone(provider, plan, ref, layer)
     metric = data.metric
-    uses = metric["use"].to_numpy(dtype=object) if "use" in metric.columns else np.full(len(metric), "", object)
-    return zone_summary(ref, zone, found, metric["id"].to_numpy(dtype=object), uses,
+    codes, names = data.codes("use") if "use" in metric.columns else (np.zeros(len(metric), np.int64), [""])
+    return zone_summary(ref, zone, found, metric["id"].to_numpy(dtype=object), codes, names,
                         metric["area_m2"].to_numpy(), layer)

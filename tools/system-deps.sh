@@ -15,8 +15,10 @@ command -v ogrinfo >/dev/null 2>&1 || need="$need gdal-bin"
 command -v wrk >/dev/null 2>&1 || need="$need wrk"
 if command -v dpkg >/dev/null 2>&1; then
     dpkg -s postgresql >/dev/null 2>&1 || need="$need postgresql"
-    # postgis pulls the extension for the distribution's PostgreSQL (postgresql-NN-postgis-3)
+    # postgis: shp2pgsql and friends; postgresql-postgis: the extension for the distribution's
+    # PostgreSQL (it names postgresql-NN-postgis-3)
     dpkg -s postgis >/dev/null 2>&1 || need="$need postgis"
+    ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need="$need postgresql-postgis"
 fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then

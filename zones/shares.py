@@ -10,7 +10,7 @@ planned share, in percentage points.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -109,6 +109,12 @@ def validate_shares(targets: list[ShareTarget]) -> None:
 
 def check_shares(targets: list[ShareTarget], parcels: Mapping[str, pd.DataFrame | Iterable[Mapping]]) -> ShareReport:
     """`parcels`: layer id -> table (or rows) with `use`, `area_m2` (EPSG:5186) and the filter fields."""
+    return share_report(targets, lambda t: area_by_use(_table(parcels.get(t.layer)), t.filter_field, t.filter_value))
+
+
+def share_report(targets: list[ShareTarget], areas_of: Callable[[ShareTarget], dict[str, float]]) -> ShareReport:
+    """The check, with `areas_of(target)` giving use -> m² of the parcels the target's group applies to
+    (its layer and filter); asked once per group."""
     validate_shares(targets)
     groups: dict[str, list[ShareTarget]] = {}
     for t in targets:
@@ -116,8 +122,7 @@ def check_shares(targets: list[ShareTarget], parcels: Mapping[str, pd.DataFrame 
     out: list[ShareRow] = []
     unassigned: dict[str, dict[str, float]] = {}
     for group, members in groups.items():
-        first = members[0]
-        by_use = area_by_use(_table(parcels.get(first.layer)), first.filter_field, first.filter_value)
+        by_use = areas_of(members[0])
         total = sum(by_use.values())
         counted = {u for t in members for u in t.uses}
         left = {u: a for u, a in by_use.items() if u not in counted}

@@ -4,7 +4,8 @@ A parcel wholly inside the zone counts with its whole area; a parcel crossing th
 boundary counts with the exact area of its intersection with the zone; a parcel outside, or
 only touching the boundary, does not count. The wholly-inside parcels are found with one
 prepared, vectorised predicate over a spatial index (`contains`: the zone's holes and parts are
-respected), so only the few crossing parcels are intersected. Areas are planar EPSG:5186, the
+respected; one envelope query, then the zone prepared once and tested against every candidate
+in one call), so only the few crossing parcels are intersected. Areas are planar EPSG:5186, the
 same as everywhere else in this tool.
 """
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
@@ -48,9 +48,13 @@ def parcels_in_zone(zone: BaseGeometry, parcels: np.ndarray, tree: STRtree | Non
     tree = tree if tree is not None else STRtree(parcels)
     if zone is None or zone.is_empty or not len(parcels):
         return ZoneParcels(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
-    inside = np.sort(tree.query(zone, predicate="contains"))
-    touching = tree.query(zone, predicate="intersects")
-    crossing = np.setdiff1d(touching, inside)
+    candidates = np.sort(tree.query(zone))  # envelopes only
+    zone = shapely.from_wkb(shapely.to_wkb(zone))
+    shapely.prepare(zone)  # a private prepared copy: the caller's geometry is left as it is
+    whole = shapely.contains(zone, parcels[candidates])
+    inside = candidates[whole]
+    rest = candidates[~whole]
+    crossing = rest[shapely.intersects(zone, parcels[rest])]
     cross_area = shapely.area(shapely.intersection(parcels[crossing], zone)) if len(crossing) else np.zeros(0)
     keep = cross_area > 0.0  # parcels only touching the boundary have nothing inside
     crossing, cross_area = crossing[keep], cross_area[keep]
@@ -61,20 +65,22 @@ def parcels_in_zone(zone: BaseGeometry, parcels: np.ndarray, tree: STRtree | Non
                        whole=np.concatenate([np.ones(len(inside), bool), np.zeros(len(crossing), bool)])[order])
 
 
-def zone_summary(zone_ref: str, zone: BaseGeometry, found: ZoneParcels, ids: np.ndarray, uses: np.ndarray,
-                 parcel_areas: np.ndarray, layer: str) -> dict:
+def zone_summary(zone_ref: str, zone: BaseGeometry, found: ZoneParcels, ids: np.ndarray, use_codes: np.ndarray,
+                 use_names: list[str], parcel_areas: np.ndarray, layer: str) -> dict:
     """What a planner reads about the parcels of one zone: counts, area by use with its share of the
-    parcels' area inside the zone, and each crossing parcel with the part of it inside."""
-    use = pd.Series(uses[found.rows], dtype=object).where(pd.notna(uses[found.rows]), "").astype(str).to_numpy()
-    frame = pd.DataFrame({"use": use, "area": found.area_in_zone_m2, "whole": found.whole})
-    grouped = frame.groupby("use", sort=True).agg(area_m2=("area", "sum"), parcels=("area", "size"),
-                                                  crossing=("whole", lambda w: int((~w).sum())))
+    parcels' area inside the zone, and each crossing parcel with the part of it inside.
+    `use_codes`/`use_names`: each parcel's use as a code into the names ("" for none)."""
+    codes = use_codes[found.rows]
+    k = len(use_names)
+    area = np.bincount(codes, weights=found.area_in_zone_m2, minlength=k)
+    count = np.bincount(codes, minlength=k)
+    crossing = np.bincount(codes[~found.whole], minlength=k)
     total = float(found.area_in_zone_m2.sum())
     zone_area = float(zone.area) if zone is not None else 0.0
-    by_use = [{"use": u, "area_m2": float(r.area_m2), "share_pct": float(r.area_m2 / total * 100.0) if total else None,
-               "parcels": int(r.parcels), "crossing": int(r.crossing)} for u, r in grouped.iterrows()]
+    by_use = [{"use": use_names[u], "area_m2": float(area[u]),
+               "share_pct": float(area[u] / total * 100.0) if total else None,
+               "parcels": int(count[u]), "crossing": int(crossing[u])} for u in np.flatnonzero(count)]
     cross = found.crossing
-    in_cross = found.area_in_zone_m2[~found.whole]
     return {
         "zone": zone_ref,
         "layer": layer,
@@ -85,7 +91,8 @@ def zone_summary(zone_ref: str, zone: BaseGeometry, found: ZoneParcels, ids: np.
         "parcel_area_in_zone_m2": total,
         "parcel_cover_pct": total / zone_area * 100.0 if zone_area else None,
         "by_use": by_use,
-        "crossing": [{"id": str(ids[r]), "use": str(u), "area_m2": float(parcel_areas[r]), "area_in_zone_m2": float(a)}
-                     for r, u, a in zip(cross, use[~found.whole], in_cross)],
+        "crossing": [{"id": str(ids[r]), "use": use_names[use_codes[r]], "area_m2": float(parcel_areas[r]),
+                      "area_in_zone_m2": float(a)}
+                     for r, a in zip(cross.tolist(), found.area_in_zone_m2[~found.whole].tolist())],
         "method": METHOD,
     }
