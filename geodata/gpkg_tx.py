@@ -22,7 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geodata.disk_full import is_disk_full, storage_full
-from geodata.gpkg_write import WriteProblem, write_layer
+from geodata.gpkg_write import WriteProblem, write_layer  # noqa: F401  (WriteProblem re-exported)
 from geodata.retention import PruneResult, history_layers, prune_layer
 from geodata.revisions import (
     Revision, connect, ensure_history_tables, has_history, layer_columns, next_revision, quote, snapshot,
