@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 serve: $(STAMP)
-	$(PY) -m uvicorn api.app:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(PY) -m api.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest

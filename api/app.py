@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from api import docs_ui
+from api.feature_cache import FeatureCache
+from api.http_methods import MethodSemantics
+from api.json_bodies import JsonBodiesOnly
 from api.problems import install_problem_handlers
 from api.auth import WriteGate
 from api.limits import BodyLimit
-from api.routes import allocations, collections, landing, layer_writes, plan, shares, siting, system
+from api.routes import allocations, collections, landing, layer_writes, layout, plan, shares, siting, system
 from api.routes import maps as map_routes
 from api.routes import zone_parcels as zone_parcel_routes
 from api.settings import Settings
@@ -30,14 +34,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         docs_url=None,  # served by api.docs_ui from installed files, not a CDN
         redoc_url=None,
+        # The OpenAPI document names the public address only when one is configured: never a Host header.
+        servers=[{"url": settings.public_url}] if settings.public_url else None,
     )
     app.state.settings = settings
     clean_stale()  # scratch folders of writes killed mid-way (geodata.scratch)
-    app.state.provider = LayerProvider(GeoPackageStore(settings.store_path, settings.keep_revisions).require())
+    provider = app.state.provider = LayerProvider(GeoPackageStore(settings.store_path, settings.keep_revisions).require())
+    app.state.feature_cache = FeatureCache(provider)
+    app.state.allocations_cache = provider.cache()
     app.state.plan = load_plan(settings.plan_path)
     install_problem_handlers(app)
+    # Outermost last: CORS, HEAD/OPTIONS/Allow, 415 (JSON bodies), the write token, 413, then the routes.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes)
     app.add_middleware(WriteGate, routes=layer_writes.router.routes)  # outside BodyLimit: no body read to refuse
+    app.add_middleware(JsonBodiesOnly, openapi_of=app)
+    app.add_middleware(MethodSemantics, routes_of=app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "HEAD", "POST", "PUT", "OPTIONS"],
+                           allow_headers=["Authorization", "Content-Type", "Accept"],
+                           expose_headers=["Content-Crs"], allow_credentials=False, max_age=600)
     app.include_router(landing.router)
     app.include_router(plan.router)
     app.include_router(system.router)
@@ -46,8 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(layer_writes.router)
     app.include_router(shares.router)
     app.include_router(zone_parcel_routes.router)
-    app.include_router(map_routes.router)
+    map_routes.install(app, provider)
     siting.install(app)
+    layout.install(app)
     docs_ui.install(app)
     return app
 

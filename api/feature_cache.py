@@ -1,22 +1,30 @@
 """Features pre-serialised per layer and CRS, so an items request only slices and joins bytes.
 
 A layer's copy in each served CRS is built once (reprojection, axis swap, rounding, JSON
-encoding) and kept until the provider hands out a new LayerData (the store file changed).
+encoding) and kept while the store's freshness stamp stays the same (geodata.freshness).
 Per request there is no reprojection and no JSON encoding of geometries.
+
+Building is blocking work (a GeoPackage read, a reprojection, encoding): `served` does it
+in the thread pool, so an async route never runs it on the event loop; a request that finds
+the copy ready (the usual case) costs no thread hop.
 """
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import orjson
 import pandas as pd
 import shapely
+from starlette.concurrency import run_in_threadpool
 
 from api.geojson import _plain
 from api.ogc import CRS84, EPSG_4326, EPSG_5186, ServedCrs
 from geodata.provider import LayerData, LayerProvider
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -34,20 +42,27 @@ class ServedLayer:
 class FeatureCache:
     def __init__(self, provider: LayerProvider):
         self.provider = provider
-        self._lock = threading.Lock()
-        self._cache: dict[tuple[str, str], ServedLayer] = {}
+        self._cache = provider.cache()
 
     def get(self, layer_id: str, crs: ServedCrs) -> ServedLayer:
-        data = self.provider.layer(layer_id)
-        key = (layer_id, crs.uri)
-        with self._lock:
-            hit = self._cache.get(key)
-        if hit is not None and hit.source is data:
+        """The layer in `crs`, built when missing (blocking: call from a worker thread)."""
+        return self._cache.get((layer_id, crs.uri), lambda: _build(self.provider.layer(layer_id), crs))
+
+    async def served(self, layer_id: str, crs: ServedCrs) -> ServedLayer:
+        """`get` for async routes: the ready copy at once, anything else in the thread pool.
+        An unknown layer raises UnknownLayer (a 404)."""
+        hit = self._cache.peek((layer_id, crs.uri))
+        if hit is not None:
             return hit
-        served = _build(data, crs)
-        with self._lock:
-            self._cache[key] = served
-        return served
+        return await run_in_threadpool(self.get, layer_id, crs)
+
+    async def off_loop(self, key: Hashable, build: Callable[[], V]) -> V:
+        """Any other value computed from the store, kept under the same stamp: ready at once,
+        built in the thread pool otherwise."""
+        hit = self._cache.peek(key)
+        if hit is not None:
+            return hit
+        return await run_in_threadpool(self._cache.get, key, build)
 
 
 def _build(data: LayerData, crs: ServedCrs) -> ServedLayer:

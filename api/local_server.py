@@ -1,7 +1,8 @@
 """Run the real uvicorn server on a free loopback port, for smoke tests, real clients and benchmarks.
 
-These checks must exercise the server a GIS officer starts with `make serve`, not an
-in-process app, so they share one way to start it, wait for /health and stop it.
+These checks must exercise the server a GIS officer starts with `make serve` (`python -m
+api.serve`: uvicorn with the read-timeout protocol), not an in-process app, so they share one
+way to start it, wait for /health and stop it.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def running_uvicorn(extra_args: Sequence[str] = (), env: dict[str, str] | None =
     port = free_port()
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port), *extra_args],
+            [sys.executable, "-m", "api.serve", "--host", "127.0.0.1", "--port", str(port), *extra_args],
             stdout=subprocess.DEVNULL, stderr=errors, env=env)
         url = f"http://127.0.0.1:{port}"
         try:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import Request
+from fastapi import Query, Request
 
 from api.bbox_hints import axis_order_hint
 from api.problems import Problem
@@ -134,6 +134,15 @@ def reject_unknown_params(request: Request, allowed: set[str], hint: str = "") -
 
 # --- formats -------------------------------------------------------------------------------
 
+# The `f` parameter's values, as the OpenAPI document declares them; anything else (an empty f=,
+# another case) is a 400 from wants_html that names the two.
+FORMATS = ("json", "html")
+
+
+def format_query(description: str = "json or html", **kwargs):
+    """The `f` query parameter, declared with its values (checked by `wants_html`)."""
+    return Query(None, description=description, json_schema_extra={"enum": list(FORMATS)}, **kwargs)
+
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
@@ -144,12 +153,9 @@ def wants_html(request: Request) -> bool:
     """f=html / f=json win; otherwise the Accept header (a browser prefers text/html)."""
     f = request.query_params.get("f")
     if f is not None:
-        f = f.lower()
-        if f == "html":
-            return True
-        if f in ("json", "geojson"):
-            return False
-        raise Problem(400, "Unknown format", f"f={f!r}: use f=json or f=html", parameter="f")
+        if f not in FORMATS:
+            raise Problem(400, "Unknown format", f"f={f!r}: use f=json or f=html", parameter="f")
+        return f == "html"
     accept = request.headers.get("accept", "")
     best_html, best_json = 0.0, 0.0
     for part in accept.split(","):
@@ -172,7 +178,33 @@ def wants_html(request: Request) -> bool:
 # --- links ---------------------------------------------------------------------------------
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The absolute base of every link the API builds, never taken from the request's Host header
+    (a client could put any host there and have it echoed into links and pages).
+
+    `ZONES_PUBLIC_URL` when set (the address clients use, e.g. behind a reverse proxy); otherwise
+    the address the connection actually reached: the server socket's own host and port, which
+    OGC clients (QGIS, GDAL) can follow and no header can change.
+    """
+    public = request.app.state.settings.public_url
+    if public:
+        return public
+    root = request.scope.get("root_path", "").rstrip("/")
+    server = request.scope.get("server")
+    if not server:  # a Unix socket: no address to give, links stay absolute paths
+        return root
+    host, port = server[0], server[1]
+    scheme = request.scope.get("scheme", "http")
+    if ":" in host:
+        host = f"[{host}]"
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{root}"
+
+
+def path_segment(value: str) -> str:
+    """`value` as one URL path segment: every reserved character percent-encoded (a feature id
+    with `?`, `#`, `%` or spaces still names that feature)."""
+    return quote(value, safe="")
 
 
 def link(href: str, rel: str, type_: str, title: str = "") -> dict:

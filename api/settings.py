@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from geodata import DEFAULT_STORE, PLAN_FILE, env_settings
 from geodata.retention import DEFAULT_KEEP_REVISIONS, keep_revisions_from_env
@@ -13,6 +14,8 @@ from zones.errors import InvalidInput
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024  # 10 MiB: thousands of surveyed parcels, not a DoS
 DEFAULT_MAX_UPLOAD_MB = 200  # a zipped Shapefile of a whole province's parcels
+# --- HTTP exposure: links, cross-origin reads, slow clients -----------------------------------
+DEFAULT_READ_TIMEOUT_S = 20.0  # a request's headers, and each gap in its body, within this (as Apache's reqtimeout)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,12 @@ class Settings:
     keep_revisions: int | None = DEFAULT_KEEP_REVISIONS
     # How far an uploaded zip may unpack: ZONES_MAX_UNZIPPED_MB, ZONES_MAX_ZIP_RATIO, ZONES_MAX_ZIP_MEMBERS
     zip_limits: ZipLimits = field(default_factory=ZipLimits)
+    # --- HTTP exposure (api.ogc links, api.app CORS, api.server_protocol read timeout) ---
+    # Base of every absolute link (scheme://host[:port][/prefix]); None: the address the connection reached.
+    public_url: str | None = None
+    # Origins whose pages may read the API from a browser (CORS); empty: none ("*": any).
+    cors_origins: tuple[str, ...] = ()
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -40,6 +49,9 @@ class Settings:
             max_upload_bytes=_megabytes("ZONES_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB),
             keep_revisions=_keep_revisions(),
             zip_limits=_setting(ZipLimits.from_env),
+            public_url=_public_url("ZONES_PUBLIC_URL"),
+            cors_origins=_cors_origins("ZONES_CORS_ORIGINS"),
+            read_timeout_s=read_timeout_s(),
         )
 
 
@@ -123,3 +135,41 @@ def parse_write_tokens(text: str) -> tuple[tuple[str, str], ...]:
         if token.strip():
             out.append((name.strip() or f"token-{i}", token.strip()))
     return tuple(out)
+
+
+# --- HTTP exposure ---------------------------------------------------------------------------
+
+def _public_url(name: str) -> str | None:
+    raw = _raw(name)
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        raise SettingError(f"{name}={raw!r}: must be the address clients use, scheme://host[:port][/prefix], "
+                           f"e.g. {name}=https://gis.example.go.kr/zones (no query, no user)")
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        raise SettingError(f"{name}={raw!r}: the port is not a number") from None
+    return raw.rstrip("/")
+
+
+def _cors_origins(name: str) -> tuple[str, ...]:
+    raw = _raw(name)
+    if raw is None:
+        return ()
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if origin != "*" and (parts.scheme not in ("http", "https") or not parts.hostname
+                              or parts.path or parts.query or parts.fragment):
+            raise SettingError(f"{name}: {origin!r} is not an origin; give scheme://host[:port] entries "
+                               f"separated by commas, e.g. {name}=https://planning.example.go.kr, or * for any")
+    return origins
+
+
+def read_timeout_s() -> float:
+    """ZONES_READ_TIMEOUT_S in seconds (also read on its own by api.server_protocol, which
+    needs it before any app exists)."""
+    return _setting(env_settings.positive_number, "ZONES_READ_TIMEOUT_S", DEFAULT_READ_TIMEOUT_S, "a number of seconds")

@@ -2,8 +2,10 @@
 
 Each module `bench/bench_*.py` exposes `run() -> list[Row]`; a Row states the
 measured value next to its target so the table says pass or miss by itself.
-Timings are wall-clock on this machine (2 cores); numbers vary by machine, so
-the file records when and where they were taken.
+Timings are wall-clock on this machine (2 cores) unless a row says otherwise (the siting
+speed-up compares process CPU seconds, both paths timed alike, so a busy neighbour on the
+shared cores does not tilt it); numbers vary by machine, so the file records when and where
+they were taken.
 """
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 
 from geodata import korean_crs
+from geodata.feature_ids import id_refusal
 from geodata.importers import ImportProblem, ReadResult, from_geojson_obj, read_any
 from geodata.revisions import Revision, revision_ranges
 from geodata.safe_unzip import ZipLimits
@@ -104,6 +105,9 @@ def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | N
     ids, id_note = _ids(src)
     if id_note:
         base["notes"].append(id_note)
+    unaddressable = id_refusal(ids)
+    if unaddressable:
+        return None, base, [unaddressable]
     dongs = src["dongs"].tolist() if "dongs" in src.columns else None
     causes = placement_causes(raw, resolution, opts)
     fixed, report = validate(metric, ids, dongs, {i: (kind, f"feature {ids[i]}: {text}")

@@ -86,6 +86,9 @@ def parse_crs(value: Any) -> str:
     return epsg_name(value)
 
 
+SITE_MEMBERS = {"facility", "geometry", "crs"}  # the members of a single-site body
+
+
 def parse_body(body: Any) -> tuple[list[Candidate], bool]:
     """(candidates, is_batch) from {"facility", "geometry", "crs"?} or a FeatureCollection."""
     if not isinstance(body, dict):
@@ -102,6 +105,11 @@ def parse_body(body: Any) -> tuple[list[Candidate], bool]:
         return _features(feats, crs, body.get("facility")), True
     if kind == "Feature":
         return [_feature(body, None, crs, body.get("facility"))], False
+    unknown = sorted(set(body) - SITE_MEMBERS)
+    if unknown:  # e.g. "features" without "type": "FeatureCollection", a "type" of neither kind
+        raise GeoInputFault("unknown_member", f"a single site has only {', '.join(sorted(SITE_MEMBERS))}; "
+                            f"not understood: {', '.join(unknown)[:200]} (a batch is a FeatureCollection, "
+                            f"\"type\": \"FeatureCollection\")", members=unknown[:20])
     facility = body.get("facility")
     if not isinstance(facility, str) or not facility:
         raise GeoInputFault("no_facility", "give \"facility\" (a facility id, see GET /siting/rules) and \"geometry\"")

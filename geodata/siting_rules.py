@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,32 +158,25 @@ def referenced_layers(rules: RuleSet) -> set[str]:
 
 
 class SitingService:
-    """Rules read once, bound to the store's current layers; rebound when the store file changes."""
+    """Rules read once, bound to the store's current layers; rebound when the store's content
+    changes (its freshness stamp, geodata.freshness)."""
 
     def __init__(self, provider: LayerProvider, path: Path | None = None):
         self.path = Path(path or rules_path())
         self.provider = provider
         self.rules, self.lines = load_rules(self.path)
-        self._lock = threading.Lock()
-        self._key: tuple | None = None
-        self._ctx: SitingContext | None = None
+        self._cache = provider.cache()
         self.context()  # fail at start-up, not on the first request
 
     def context(self) -> SitingContext:
-        layers = referenced_layers(self.rules)
-        known = set(self.provider.layer_ids())
-        key = tuple(id(self.provider.layer(name)) for name in sorted(layers & known))
-        with self._lock:
-            if key == self._key and self._ctx is not None:
-                return self._ctx
+        return self._cache.get("context", self._bind)
+
+    def _bind(self) -> SitingContext:
         try:
-            ctx = bind(self.rules, layer_features(self.provider, layers))
+            return bind(self.rules, layer_features(self.provider, referenced_layers(self.rules)))
         except BindError as exc:
             raise SitingRulesError(f"{self.path.name}, line {self._line_of(exc)}: {exc} "
                                    f"(store {self.provider.path.name})") from None
-        with self._lock:
-            self._key, self._ctx = key, ctx
-        return ctx
 
     def _line_of(self, exc: BindError) -> int:
         block = self.lines.rule_blocks.get((exc.facility, exc.rule_id))

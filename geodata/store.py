@@ -17,14 +17,22 @@ that goes past the limit, and their records stay.
 
 Building a fresh store (`write_all`) still writes a whole new file and swaps it
 in with an atomic rename.
+
+Freshness: `GeoPackageStore.stamp` is the one value every cache of store content
+is keyed on (geodata.freshness). It changes with every committed write, whoever
+made it: the generation counter (writes through this module), the identity of
+the .gpkg file (an edit in QGIS, a vacuum, a swapped-in rebuild) and of its
+write-ahead log (a commit that still sits in the WAL leaves the .gpkg untouched).
 """
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import pyogrio
@@ -36,6 +44,18 @@ from zones.errors import InvalidInput, NotFound
 # Layer ids become SQLite table names and URL path segments.
 LAYER_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED_PREFIXES = ("gpkg_", "rtree_", "zones_", "sqlite_", "trigger_")
+
+
+# A file modified less than this long ago may be modified again within the same mtime tick
+# (Linux timestamps are coarse, ~4 ms), so its generation is read again rather than trusted.
+_RACY_NS = 200_000_000
+
+
+class StoreStamp(NamedTuple):
+    """Freshness of the store's content: equal stamps mean the same committed state."""
+    generation: int
+    file: tuple[int, int, int]  # inode, size, mtime (ns) of the .gpkg
+    wal: tuple[int, int, int] | None  # the same for its write-ahead log while it holds frames
 
 
 class StoreError(NotFound):
@@ -116,6 +136,35 @@ class GeoPackageStore:
         from geodata.gpkg_tx import read_generation
 
         return read_generation(self.path)
+
+    def stamp(self, previous: StoreStamp | None = None, *, read_generation: bool = True) -> StoreStamp | None:
+        """The store's freshness stamp (None when the file is absent); it changes with every
+        committed write, the WAL included. Take it before reading what a cache will keep.
+
+        Reading the generation opens the database (~1 ms); a request path asks several times, so
+        when the files are byte-for-byte where they were at `previous` and not freshly modified,
+        `previous` is returned as it is (git's "racy timestamp" rule). With `read_generation=False`
+        the database is never opened: the answer is `previous` or None ("cannot say without I/O"),
+        for callers on an event loop.
+        """
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        try:
+            wal = os.stat(str(self.path) + "-wal")
+            # An empty WAL comes and goes as connections open and close; only frames matter.
+            wal_id = (wal.st_ino, wal.st_size, wal.st_mtime_ns) if wal.st_size else None
+        except FileNotFoundError:
+            wal_id = None
+        file_id = (st.st_ino, st.st_size, st.st_mtime_ns)
+        newest = max(st.st_mtime_ns, wal_id[2] if wal_id else 0)
+        if (previous is not None and (previous.file, previous.wal) == (file_id, wal_id)
+                and time.time_ns() - newest > _RACY_NS):
+            return previous
+        if not read_generation:
+            return None
+        return StoreStamp(self.generation(), file_id, wal_id)
 
     def read(self, layer: str) -> gpd.GeoDataFrame:
         return self.read_consistent(layer)[0]
@@ -243,4 +292,4 @@ def _fsync_dir(path: Path) -> None:
 
 from geodata.retention import PruneResult  # noqa: E402  (re-exported for type hints)
 from geodata.revisions import Revision  # noqa: E402  (re-exported for type hints)
-__all__ = ["GeoPackageStore", "StoreError", "UnknownLayer", "InvalidLayerId", "Revision", "check_layer_id"]
+__all__ = ["GeoPackageStore", "StoreStamp", "StoreError", "UnknownLayer", "InvalidLayerId", "Revision", "check_layer_id"]

@@ -1,11 +1,12 @@
 """The siting map: where one core infrastructure can go, and whether its planned site works.
 
 Everything measured comes from `zones.siting`: the feasible region and each rule's
-geometry (setback band, clearance buffer, adjacency reach, existing facilities) from
+geometry (setback band, clearance buffer, adjacency reach, other planned sites) from
 `feasible_region`, the pass/fail of each rule for the planned site, with its ko/en
 message, from `evaluate_one`, and the planned site's area from the provider's columns.
-This module only reprojects those geometries to lon/lat for Leaflet, styles them and
-lays out the table; it never measures an area or decides a rule.
+Their Korean and English names come from `zones.siting.labels` and the rule kinds'
+records. This module only reprojects those geometries to lon/lat for Leaflet, styles
+them and lays out the table; it never measures an area or decides a rule.
 """
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ from maps.frame import (add_backgrounds, add_base_dongs, area_labels, bounds_of,
                         set_title, zone_properties)
 from maps.page_text import html_text
 from maps.render import render_html
-from maps.styles import HIGHLIGHT, SITING_ROLE_LABELS, SITING_STYLES, VERDICT_COLOURS
+from maps.styles import HIGHLIGHT, SITING_STYLES, VERDICT_COLOURS
 from zones.crs import LON_LAT, METRIC, reproject
-from zones.siting import FeasibleRegion, SiteCheck, SitingContext, evaluate_one, feasible_region
+from zones.siting import FeasibleRegion, SiteCheck, SitingContext, evaluate_one, feasible_region, kind_of
 from zones.siting.feasible import Constraint
-from zones.siting.rules import KIND_LABELS
+from zones.siting.labels import ROLES, TERMS, term
 from zones.units import all_units
 
 # Where a facility selector points: facility id -> href of that facility's map.
@@ -36,21 +37,9 @@ LinkFor = Callable[[str], str]
 # Room for the rule table (bottom left) and the switcher and legend (right) when fitting.
 FIT_PADDING = ((400, 20), (300, 20))
 
-# Drawn bottom to top: wide context first, the answer (feasible region) and the site last.
-ROLE_ORDER = ("allowed_zone", "setback_band", "adjacency_reach", "clearance_buffer", "existing_facility")
-
-# A facility's allowed zone comes from two kinds of rule: a named zone of the plan (a
-# sub-complex, a FEZ district) and legal dongs. The feasible region needs both, but a reader
-# must tell them apart on the map, so each kind has its own name, colour and line.
-ZONE_LABELS: dict[str, tuple[str, str]] = {
-    "within": ("허용 구역", "Allowed zone"),
-    "in_dongs": ("허용 법정동 구역", "Allowed legal-dong zone"),
-}
-ZONE_STYLES: dict[str, dict] = {
-    "within": SITING_STYLES["allowed_zone"],
-    "in_dongs": {"color": "#542788", "weight": 2, "opacity": 1.0, "dashArray": "2 5",
-                 "fillColor": "#542788", "fillOpacity": 0.04},
-}
+# Drawn bottom to top: wide context first (the order of zones.siting.labels.ROLES), the answer
+# (feasible region) and the site last.
+ROLE_ORDER = ROLES
 
 CONSTRAINT_TOOLTIP: list[tuple[str, str]] = [
     ("role_text", "구분 Layer"),
@@ -102,22 +91,21 @@ def _num(value: float | None, unit: str) -> str:
 
 
 def role_label(role: str) -> str:
-    ko, en = SITING_ROLE_LABELS[role]
-    return f"{ko} · {en}"
+    return term(role)
 
 
 def _is_zone(c: Constraint) -> bool:
-    return c.role == "allowed_zone" and c.kind in ZONE_LABELS
+    return c.role == "allowed_zone"
 
 
 def constraint_label(c: Constraint) -> tuple[str, str]:
-    """(Korean, English) name of what a constraint geometry is: its role, and for an allowed
-    zone whether it is a plan zone or legal dongs."""
-    return ZONE_LABELS[c.kind] if _is_zone(c) else SITING_ROLE_LABELS[c.role]
+    """(Korean, English) name of what a constraint geometry is, from its kind's term: an allowed
+    zone also says whether it is a plan zone or legal dongs, as a reader must tell them apart."""
+    return TERMS[c.term]
 
 
 def constraint_style(c: Constraint) -> dict:
-    return ZONE_STYLES[c.kind] if _is_zone(c) else SITING_STYLES[c.role]
+    return SITING_STYLES[c.term]
 
 
 def layer_name(c: Constraint) -> str:
@@ -138,7 +126,8 @@ def constraint_properties(c: Constraint, check: SiteCheck | None, source: str, t
     result_text = "–" if result is None else (
         f"{'통과' if result.passed else '위반'} · {'pass' if result.passed else 'FAIL'}: "
         f"{result.message_ko} / {result.message_en}")
-    ko, en = KIND_LABELS.get(c.kind, (c.kind, c.kind))
+    kind = kind_of(c.kind)
+    ko, en = kind.label_ko, kind.label_en
     return {"id": f"{c.role}:{c.rule}", "role": c.role, "role_text": " · ".join(constraint_label(c)), "rule": c.rule,
             "kind_text": f"{ko} · {en}", "threshold_text": threshold, "result_text": result_text,
             "source": source}
@@ -235,8 +224,8 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
         layer.add_to(m)
         hook.register("feasible_region", layer, 1)
         boxes.append(np.asarray(geom.bounds))
-    legend.append((_swatch("feasible_region"), SITING_ROLE_LABELS["feasible_region"][0],
-                   SITING_ROLE_LABELS["feasible_region"][1] + ("" if not region.geometry.is_empty else " (none)")))
+    legend.append((_swatch("feasible_region"), TERMS["feasible_region"][0],
+                   TERMS["feasible_region"][1] + ("" if not region.geometry.is_empty else " (none)")))
     if planned is not None:
         gdf = provider.layer(ctx.rules.facilities_layer).wgs84
         rows = gdf[gdf["id"] == facility]
@@ -250,8 +239,7 @@ def build_siting(provider: LayerProvider, ctx: SitingContext, facility: str, lin
                           highlight=HIGHLIGHT)
         layer.add_to(m)
         hook.register("planned_site", layer, 1)
-        legend.append((swatch(style["color"], 0.1), SITING_ROLE_LABELS["planned_site"][0],
-                       f"{SITING_ROLE_LABELS['planned_site'][1]} ({en})"))
+        legend.append((swatch(style["color"], 0.1), TERMS["planned_site"][0], f"{TERMS['planned_site'][1]} ({en})"))
         boxes.append(rows.total_bounds)
     choices = [(f.id, f.name_ko, f.name_en) for f in ctx.rules.facilities.values()]
     HtmlControl(selector_html(choices, facility, link_for, index_href), position="topleft").add_to(m)

@@ -58,18 +58,10 @@ def status_style(status: str, composite: bool) -> dict:
                 "fillColor": colour, "fillOpacity": 0.04}
     return {"color": colour, "weight": 1.5, "opacity": 1.0, "fillColor": colour, "fillOpacity": 0.45}
 
-# The siting map: one style per rule geometry, so the legend, the layer switcher and the
-# map agree. The feasible region is the answer (solid green); what cuts it is warm (setback,
-# clearance) or grey (existing facilities); adjacency reach is a dashed blue outline.
-SITING_ROLE_LABELS: dict[str, tuple[str, str]] = {
-    "feasible_region": ("입지 가능 구역", "Feasible region"),
-    "planned_site": ("계획 부지", "Planned site"),
-    "allowed_zone": ("허용 구역", "Allowed zone"),
-    "setback_band": ("경계 이격 띠", "Setback band"),
-    "clearance_buffer": ("이격 완충구역", "Clearance buffer"),
-    "adjacency_reach": ("근접 범위", "Adjacency reach"),
-    "existing_facility": ("기존 시설", "Existing facilities"),
-}
+# The siting map: one style per siting term (zones.siting.labels.TERMS, which also names them),
+# so the legend, the layer switcher and the map agree. The feasible region is the answer (solid
+# green); what cuts it is warm (setback, clearance) or grey (other planned sites); adjacency reach
+# is a dashed blue outline; the two kinds of allowed zone differ in hue and line.
 SITING_STYLES: dict[str, dict] = {
     "allowed_zone": {"color": "#ff7f00", "weight": 2, "opacity": 1.0, "dashArray": "6 4",
                      "fillColor": "#ff7f00", "fillOpacity": 0.05},
@@ -78,7 +70,9 @@ SITING_STYLES: dict[str, dict] = {
                         "fillColor": "#2c7bb6", "fillOpacity": 0.08},
     "clearance_buffer": {"color": "#d7191c", "weight": 1.5, "opacity": 1.0, "dashArray": "6 3",
                          "fillColor": "#d7191c", "fillOpacity": 0.22},
-    "existing_facility": {"color": "#404040", "weight": 1, "opacity": 1.0, "fillColor": "#636363", "fillOpacity": 0.6},
+    "allowed_dongs": {"color": "#542788", "weight": 2, "opacity": 1.0, "dashArray": "2 5",
+                      "fillColor": "#542788", "fillOpacity": 0.04},
+    "other_sites": {"color": "#404040", "weight": 1, "opacity": 1.0, "fillColor": "#636363", "fillOpacity": 0.6},
     "feasible_region": {"color": "#1a9641", "weight": 1.5, "opacity": 1.0, "fillColor": "#1a9641", "fillOpacity": 0.45},
     "planned_site": {"color": "#222222", "weight": 3.5, "opacity": 1.0, "fillColor": "#ffffff", "fillOpacity": 0.1},
 }

@@ -6,7 +6,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from api.app import create_app
 from api.settings import Settings
@@ -31,6 +34,17 @@ def killed_while_unpacking(*args, **kwargs):
 safe_unzip.extract = killed_while_unpacking
 import_file(GeoPackageStore(sys.argv[1]), sys.argv[2], ImportOptions(layer="parcels"))
 """
+
+
+@pytest.fixture(autouse=True)
+def private_temp(tmp_path, monkeypatch):
+    """A temp folder of this test's own, so another suite's writes on the machine never show up
+    in the scratch folder these tests count (the subprocess inherits it through TMPDIR)."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    return temp
 
 
 def _killed_write(store: Path, layer_file: Path) -> set[str]:

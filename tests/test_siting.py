@@ -5,7 +5,7 @@ import shapely
 
 from geodata.siting_rules import parse_rules
 from zones.siting import FeatureRef, bind, evaluate, evaluate_mixed, evaluate_one, feasible_region, measure
-from zones.siting.reference import measure_loop
+from siting_reference import measure_loop
 
 RULES = """
 facilities_layer = "fac"

@@ -80,3 +80,17 @@ def test_areas_per_owner_for_several_targets(pairing):
     tris = triangulate(targets)
     got = overlap_areas(np.array([BOX(5, 5, 15, 8), BOX(50, 50, 60, 60)], dtype=object), tris, len(targets))
     np.testing.assert_allclose(got, [[15, 15, 0], [0, 0, 0]], atol=1e-9)
+
+
+def test_convex_pieces_cover_the_zone_hole_and_notch_included_and_stay_in_their_feature():
+    two = np.array([ZONE, BOX(X0 + 2000, Y0, X0 + 2100, Y0 + 100)], dtype=object)
+    tris = triangulate(two)
+    pieces = [Polygon(tris.piece_xy[a:b]) for a, b in zip(tris.piece_off[:-1], tris.piece_off[1:])]
+    assert len(pieces) < len(tris)  # merged
+    for piece in pieces:  # convex, counter-clockwise, as the clipping assumes
+        assert piece.is_valid and piece.exterior.is_ccw
+        assert piece.area == pytest.approx(piece.convex_hull.area, rel=1e-12)
+    for owner, feature in enumerate(two):
+        mine = [p for p, o in zip(pieces, tris.piece_owner) if o == owner]
+        assert shapely.union_all(mine).symmetric_difference(feature).area < 1e-6
+        assert sum(p.area for p in mine) == pytest.approx(feature.area, rel=1e-12)

@@ -76,7 +76,26 @@ def measure(geom: BaseGeometry, crs: str = METRIC_CRS_NAME) -> AreaMeasure:
 
 
 def planar_areas_m2(geoms_metric: np.ndarray) -> np.ndarray:
-    """Vectorised planar areas of geometries already in EPSG:5186."""
+    """Vectorised planar areas of geometries already in EPSG:5186.
+
+    Parameters
+    ----------
+    geoms_metric : array-like of shapely geometries
+        In metres (EPSG:5186).
+
+    Returns
+    -------
+    ndarray of float
+        m²; holes subtract, parts add, lines and points and empty geometries are 0, None is NaN.
+
+    Examples
+    --------
+    >>> square = shapely.box(0, 0, 100, 100)
+    >>> planar_areas_m2([square.difference(shapely.box(10, 10, 20, 20)),
+    ...                  shapely.MultiPolygon([square, shapely.box(200, 0, 210, 10)]),
+    ...                  shapely.Polygon(), shapely.LineString([(0, 0), (1, 1)]), None]).tolist()
+    [9900.0, 10100.0, 0.0, 0.0, nan]
+    """
     return shapely.area(np.asarray(geoms_metric, dtype=object))
 
 

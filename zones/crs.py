@@ -68,12 +68,19 @@ _CRS84_SPELLING = re.compile(
 
 def crs_member_name(member: Any) -> str | None:
     """The name in a GeoJSON 2008 `crs` member ({"type": "name", "properties": {"name": ...}}),
-    still written by ogr2ogr and QGIS for non-WGS 84 files; None when it has another shape."""
-    try:
-        name = member["properties"]["name"]
-    except (TypeError, KeyError, IndexError):
+    still written by ogr2ogr and QGIS for non-WGS 84 files; None when it has another shape
+    (another `type`, no name, an empty one), which callers refuse rather than ignore.
+
+    >>> crs_member_name({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::5186"}})
+    'urn:ogc:def:crs:EPSG::5186'
+    >>> crs_member_name({"type": "AAA", "properties": {"name": ""}}) is None
+    True
+    """
+    if not isinstance(member, dict) or member.get("type") != "name":
         return None
-    return name if isinstance(name, str) else None
+    properties = member.get("properties")
+    name = properties.get("name") if isinstance(properties, dict) else None
+    return name if isinstance(name, str) and name.strip() else None
 
 
 def crs_name(value: Any) -> str:

@@ -27,7 +27,15 @@ UNIT_LABELS: dict[str, str] = {"m2": "m²", "ha": "ha", "km2": "km²", "pyeong":
 
 
 def m2_per(unit: str) -> float:
-    """Square metres in one `unit`; raises ValueError naming the accepted units."""
+    """Square metres in one `unit`; raises InvalidInput (a ValueError) naming the accepted units.
+
+    >>> m2_per("ha"), m2_per("pyeong") == 400 / 121
+    (10000.0, True)
+    >>> m2_per("acre")
+    Traceback (most recent call last):
+    ...
+    zones.errors.InvalidInput: unknown area unit 'acre'; use one of ['ha', 'km2', 'm2', 'pyeong']
+    """
     try:
         return _M2_PER_UNIT[unit]
     except KeyError:
@@ -35,13 +43,42 @@ def m2_per(unit: str) -> float:
 
 
 def to_m2(value: float, unit: str) -> float:
+    """`value` in `unit` as m².
+
+    Parameters
+    ----------
+    value : float
+        An area as a plan writes it.
+    unit : {"m2", "ha", "km2", "pyeong"}
+
+    Returns
+    -------
+    float
+        Square metres; the pyeong is the legal 400/121 m², not the rounded 3.3058.
+
+    Examples
+    --------
+    >>> to_m2(2.5, "ha"), to_m2(1.2, "km2"), to_m2(0.0, "m2")
+    (25000.0, 1200000.0, 0.0)
+    >>> round(to_m2(100_000, "pyeong"), 3)  # the rounded 3.3058 m² would give 330,580
+    330578.512
+    """
     return value * m2_per(unit)
 
 
 def from_m2(area_m2: float, unit: str) -> float:
+    """m² as `unit`; the inverse of `to_m2`.
+
+    >>> from_m2(25_000.0, "ha"), from_m2(to_m2(1234.5, "pyeong"), "pyeong")
+    (2.5, 1234.5)
+    """
     return area_m2 / m2_per(unit)
 
 
 def all_units(area_m2: float) -> dict[str, float]:
-    """One area in every unit a planner reads, for tooltips and tables."""
+    """One area in every unit a planner reads, for tooltips and tables.
+
+    >>> {k: round(v, 2) for k, v in all_units(12_100.0).items()}
+    {'m2': 12100.0, 'ha': 1.21, 'km2': 0.01, 'pyeong': 3660.25}
+    """
     return {unit: from_m2(area_m2, unit) for unit in _M2_PER_UNIT}

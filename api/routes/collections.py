@@ -3,6 +3,10 @@
 Items are served from features pre-encoded per layer and CRS (api.feature_cache), so a page
 is a slice and a byte join. Filters: bbox (+ bbox-crs), simple property equality, and
 `within=<zone>` (features with area inside a zone feature or plan target, geodata.zone_parcels).
+
+The routes are async for the hot path (a ready page costs no thread hop); anything that
+reads the store, reprojects or encodes runs in the thread pool (FeatureCache.served,
+FeatureCache.off_loop), never on the event loop.
 """
 from __future__ import annotations
 
@@ -17,11 +21,12 @@ from fastapi.responses import JSONResponse
 
 from api import html
 from api.feature_cache import FeatureCache, ServedLayer
-from api.ogc import (CRS84, CRS_URIS, GEOJSON, HTML, JSON, STORAGE_CRS, ServedCrs, base_url, link, parse_bbox,
-                     parse_crs, reject_unknown_params, self_and_alternate, wants_html, with_params)
+from api.ogc import (CRS84, CRS_URIS, GEOJSON, HTML, JSON, STORAGE_CRS, ServedCrs, base_url, format_query, link,
+                     parse_bbox, parse_crs, path_segment, reject_unknown_params, self_and_alternate, wants_html, with_params)
 from api.ogc_models import Collection, Collections, Feature, FeatureCollection, problem_responses
 from api.problems import Problem
-from geodata.provider import LayerProvider
+from geodata.provider import LayerData
+from geodata.store import UnknownLayer
 from zones.crs import transformer
 
 router = APIRouter(tags=["features"])
@@ -41,27 +46,35 @@ class GeoJSONResponse(JSONResponse):
 
 
 async def get_feature_cache(request: Request) -> FeatureCache:
-    cache = getattr(request.app.state, "feature_cache", None)
-    if cache is None:
-        cache = request.app.state.feature_cache = FeatureCache(request.app.state.provider)
-    return cache
-
-
-async def provider_of(request: Request) -> LayerProvider:
-    """The app's provider, without a thread-pool hop (these routes are on the hot path)."""
-    return request.app.state.provider
+    return request.app.state.feature_cache
 
 
 CollectionId = Path(description="layer id, see GET /collections", openapi_examples={
     "FEZ districts": {"value": "fez_districts"}, "legal dongs": {"value": "admin_dongs"}})
 
 
-def collection_doc(request: Request, provider: LayerProvider, layer_id: str) -> dict:
-    data = provider.layer(layer_id)
-    minx, miny, maxx, maxy = (float(v) for v in data.wgs84.total_bounds) if len(data.wgs84) else (0.0,) * 4
+def layer_extent(data: LayerData) -> list[float]:
+    """The layer's bounding box in CRS84 (zeros for an empty layer)."""
+    return [float(v) for v in data.wgs84.total_bounds] if len(data.wgs84) else [0.0] * 4
+
+
+async def known_layer_ids(cache: FeatureCache) -> list[str]:
+    return await cache.off_loop("layer-ids", cache.provider.layer_ids)
+
+
+async def require_layer(cache: FeatureCache, layer_id: str) -> None:
+    """A 404 (UnknownLayer) for a collection the store does not hold, before anything else."""
+    ids = await known_layer_ids(cache)
+    if layer_id not in ids:
+        raise UnknownLayer(layer_id, ids)
+
+
+async def collection_doc(request: Request, cache: FeatureCache, layer_id: str) -> dict:
+    provider = cache.provider
+    info, (minx, miny, maxx, maxy) = await cache.off_loop(
+        ("collection", layer_id), lambda: (provider.layer(layer_id).info, layer_extent(provider.layer(layer_id))))
     base = base_url(request)
-    info = data.info
-    url = f"{base}/collections/{layer_id}"
+    url = f"{base}/collections/{path_segment(layer_id)}"
     return {
         "id": layer_id,
         "title": info.title if info else layer_id,  # both names: QGIS and ogrinfo show only this one
@@ -84,25 +97,27 @@ def collection_doc(request: Request, provider: LayerProvider, layer_id: str) -> 
 
 @router.get("/collections", response_model=Collections, responses={200: {"content": _HTML_200}, **problem_responses(400)},
             summary="The layers: FEZ districts, Bitgreen, special complex, core sites, Jeonju, legal dongs")
-async def list_collections(request: Request, provider: LayerProvider = Depends(provider_of),
-                     f: str | None = Query(None, description="json or html", openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})):
+async def list_collections(request: Request, cache: FeatureCache = Depends(get_feature_cache),
+                     f: str | None = format_query(openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})):
     reject_unknown_params(request, {"f"})
     doc = {"links": self_and_alternate(request, "/collections", html=wants_html(request)),
-           "collections": [collection_doc(request, provider, layer_id) for layer_id in provider.layer_ids()]}
+           "collections": [await collection_doc(request, cache, layer_id) for layer_id in await known_layer_ids(cache)]}
     return html.collections(doc) if wants_html(request) else JSONResponse(doc)
 
 
 @router.get("/collections/{collection_id}", response_model=Collection,
             responses={200: {"content": _HTML_200}, **problem_responses(400, 404)},
             summary="One layer: titles, extent (CRS84), the CRSs it is served in, storage CRS")
-async def get_collection(request: Request, collection_id: str = CollectionId, provider: LayerProvider = Depends(provider_of),
-                   f: str | None = Query(None, description="json or html")):
+async def get_collection(request: Request, collection_id: str = CollectionId, cache: FeatureCache = Depends(get_feature_cache),
+                   f: str | None = format_query()):
+    await require_layer(cache, collection_id)
     reject_unknown_params(request, {"f"})
-    doc = collection_doc(request, provider, collection_id)
+    doc = await collection_doc(request, cache, collection_id)
     return html.collection(doc) if wants_html(request) else JSONResponse(doc)
 
 
-def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox_crs: ServedCrs) -> np.ndarray:
+def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox_crs: ServedCrs,
+                   zone_mask: np.ndarray | None = None) -> np.ndarray:
     """Row numbers passing the bbox and property filters, in layer order."""
     n = len(served.ids)
     mask = np.ones(n, dtype=bool)
@@ -118,9 +133,8 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
         if len(candidates):
             hit = shapely.intersects(served.geoms_xy[candidates], shapely.box(minx, miny, maxx, maxy))
             mask[candidates[~hit]] = False
-    within = request.query_params.get("within")
-    if within is not None:
-        mask &= within_mask(request, served.source, within)
+    if zone_mask is not None:
+        mask &= zone_mask
     props = served.properties
     for key, value in request.query_params.items():
         if key in ITEM_PARAMS:
@@ -138,7 +152,8 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
 
 
 def within_mask(request: Request, data, zone_ref: str) -> np.ndarray:
-    """Rows of a loaded layer with area inside the zone `zone_ref` names (a 400 when it names none)."""
+    """Rows of a loaded layer with area inside the zone `zone_ref` names (a 400 when it names none).
+    Reads the store: call it off the event loop."""
     from geodata.zone_parcels import BadZoneReference, UnknownZone, parcel_index
     from geodata.zone_parcels import zone_geometry
     from zones.zone_parcels import parcels_in_zone
@@ -189,24 +204,26 @@ async def items(
                             "EPSG:5186/5179 northing,easting); default CRS84 lon,lat",
                             openapi_examples={"CRS84": {"value": CRS84.uri}, STORAGE_CRS.epsg: {"value": STORAGE_CRS.uri}}),
     datetime: str | None = Query(None, description="accepted for OGC API compatibility; the layers carry no time, so it filters nothing"),
-    f: str | None = Query(None, description="json (GeoJSON) or html"),
-    provider: LayerProvider = Depends(provider_of),
+    f: str | None = format_query("json (GeoJSON) or html"),
     cache: FeatureCache = Depends(get_feature_cache),
 ):
-    provider.layer(collection_id)  # 404 before anything else
+    await require_layer(cache, collection_id)  # 404 before anything else
     out_crs = parse_crs(crs, "crs")
     b_crs = parse_crs(bbox_crs, "bbox-crs")
-    served = cache.get(collection_id, out_crs)
+    served = await cache.served(collection_id, out_crs)
     queryables = set(served.properties.columns)
     reject_unknown_params(request, ITEM_PARAMS | queryables,
                           hint=" (property filters are equality on a property of this collection)")
     as_html = wants_html(request)
-    rows = _matching_rows(request, served, bbox, b_crs)
+    zone_mask = None if within is None else await cache.off_loop(
+        ("within", collection_id, within), lambda: within_mask(request, served.source, within))
+    rows = _matching_rows(request, served, bbox, b_crs, zone_mask)
     limit = min(limit, MAX_LIMIT)
     page = rows[offset:offset + limit]
     params = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit", "f")}
-    url = f"{base_url(request)}/collections/{collection_id}/items"
-    links = self_and_alternate(request, f"/collections/{collection_id}/items", GEOJSON,
+    collection_path = f"/collections/{path_segment(collection_id)}"
+    url = f"{base_url(request)}{collection_path}/items"
+    links = self_and_alternate(request, f"{collection_path}/items", GEOJSON,
                                {**params, "limit": str(limit), "offset": str(offset)}, html=as_html)
     pages = []
     previous = prev_offset(offset, limit, len(rows))
@@ -217,7 +234,7 @@ async def items(
     for rel, start in pages:
         for fmt, media in (("json", GEOJSON), ("html", HTML)):
             links.append(link(with_params(url, {**params, "limit": str(limit), "offset": str(start), "f": fmt}), rel, media))
-    links.append(link(f"{base_url(request)}/collections/{collection_id}", "collection", JSON, "the collection"))
+    links.append(link(f"{base_url(request)}{collection_path}", "collection", JSON, "the collection"))
     headers = {"Content-Crs": out_crs.header}
     tail = orjson.dumps({"numberMatched": int(len(rows)), "numberReturned": int(len(page)),
                          "timeStamp": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links})
@@ -236,23 +253,23 @@ async def item(
     feature_id: str = Path(description="the feature's id property", openapi_examples={"FEZ future-car district": {"value": "fez_future_car"}}),
     crs: str | None = Query(None, description="CRS of the response coordinates (its own axis order); default CRS84 lon,lat",
                             openapi_examples={STORAGE_CRS.epsg: {"value": STORAGE_CRS.uri}}),
-    f: str | None = Query(None, description="json (GeoJSON) or html"),
-    provider: LayerProvider = Depends(provider_of),
+    f: str | None = format_query("json (GeoJSON) or html"),
     cache: FeatureCache = Depends(get_feature_cache),
 ):
-    provider.layer(collection_id)
+    await require_layer(cache, collection_id)
     reject_unknown_params(request, {"crs", "f"})
     out_crs = parse_crs(crs, "crs")
-    served = cache.get(collection_id, out_crs)
+    served = await cache.served(collection_id, out_crs)
     row = served.index.get(feature_id)
     if row is None:
         sample = ", ".join(served.ids[:12]) + (" …" if len(served.ids) > 12 else "")
         raise Problem(404, "Unknown feature", f"no feature {feature_id!r} in collection {collection_id}; ids: {sample}")
     as_html = wants_html(request)
-    path = f"/collections/{collection_id}/items/{feature_id}"
+    collection_path = f"/collections/{path_segment(collection_id)}"
     params = {"crs": crs} if crs else {}
-    links = self_and_alternate(request, path, GEOJSON, params, html=as_html) + [
-        link(f"{base_url(request)}/collections/{collection_id}", "collection", JSON, "the collection")]
+    links = self_and_alternate(request, f"{collection_path}/items/{path_segment(feature_id)}", GEOJSON, params,
+                               html=as_html) + [
+        link(f"{base_url(request)}{collection_path}", "collection", JSON, "the collection")]
     body = served.encoded[row][:-1] + b',"links":' + orjson.dumps(links) + b"}"
     headers = {"Content-Crs": out_crs.header}
     if as_html:

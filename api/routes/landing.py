@@ -1,11 +1,11 @@
 """OGC API landing page and conformance declaration: where a client (QGIS, GDAL) starts."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api import html
-from api.ogc import HTML, JSON, OPENAPI_JSON, base_url, link, reject_unknown_params, self_and_alternate, wants_html
+from api.ogc import HTML, JSON, OPENAPI_JSON, base_url, format_query, link, reject_unknown_params, self_and_alternate, wants_html
 from api.ogc_models import Conformance, LandingPage, problem_responses
 
 router = APIRouter(tags=["service"])
@@ -18,7 +18,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
-FORMAT = Query(None, description="json or html", openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})
+FORMAT = format_query(openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})
 
 
 @router.get("/", response_model=LandingPage, responses={**_HTML_200, **problem_responses(400)},

@@ -104,7 +104,8 @@ async def replace_items(request: Request, collection_id: str,
         if len(body) > limit:
             raise Problem(413, "Body too large", f"the body exceeds the limit of {limit // (1024 * 1024)} MB "
                                                  f"(ZONES_MAX_UPLOAD_MB)")
-    obj = load_json(bytes(body), "the request body")  # a GeoInputFault is a 422 like every refused body
+    # up to ZONES_MAX_UPLOAD_MB of JSON: parsed in the thread pool, not on the event loop
+    obj = await run_in_threadpool(load_json, bytes(body), "the request body")  # a GeoInputFault is a 422
     store = request.app.state.provider.store
     opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, guard=_guard(request),
                          **CRS_PARAMETER)
@@ -154,9 +155,12 @@ async def import_upload(request: Request, collection_id: str,
                     {"revision": 1, "created_utc": "2026-01-05T09:00:00.000000Z", "token_name": "gis-office",
                      "source_file": "parcels.zip!parcels.shp", "feature_count": 40, "checksum": "aab03f…",
                      "action": "import", "note": "", "data_pruned_utc": None, "restorable": True}]}}}},
-                       400: {"description": "Not a valid layer id"}, 404: {"description": "Unknown collection"}})
+                       404: {"description": "Unknown collection"}})
 def revisions(collection_id: str, provider: LayerProvider = Depends(get_provider)) -> dict:
-    layer = _layer_id(collection_id)
+    try:
+        layer = check_layer_id(collection_id)
+    except InvalidLayerId:  # a read: a name no layer can have is simply not there
+        raise UnknownLayer(collection_id, provider.layer_ids()) from None
     revs = provider.store.revisions(layer)
     if not revs and layer not in provider.layer_ids():
         raise UnknownLayer(layer, provider.layer_ids())

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.deps import get_plan, get_provider
@@ -81,7 +82,12 @@ DRAFT_SCHEMA = {
                    "properties.target_id, or properties.layer + properties.id of the stored feature it replaces.",
     "properties": {
         "type": {"type": "string", "enum": ["FeatureCollection"]},
-        "crs": {"type": "object", "description": 'optional, e.g. {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::5186"}}'},
+        "crs": {"type": ["object", "null"], "required": ["type", "properties"],
+                "properties": {"type": {"type": "string", "enum": ["name"]},
+                               "properties": {"type": "object", "required": ["name"],
+                                              "properties": {"name": {"type": "string"}}}},
+                "description": 'optional (GeoJSON 2008 named CRS), e.g. {"type": "name", "properties": {"name": '
+                               '"urn:ogc:def:crs:EPSG::5186"}}; null: none (lon, lat)'},
         "features": {"type": "array", "items": {
             "type": "object", "required": ["type", "geometry", "properties"],
             "properties": {
@@ -126,6 +132,11 @@ async def check(
 ) -> DraftReportOut:
     reject_unknown_params(request, {"crs"})
     body = await request.body()
+    # Parsing, measuring and checking are blocking work: the thread pool, never the event loop.
+    return await run_in_threadpool(_check_drafts, body, crs, provider, targets)
+
+
+def _check_drafts(body: bytes, crs: str | None, provider: LayerProvider, targets: list[PlanTarget]) -> DraftReportOut:
     drafts = parse_drafts(body, crs, {t.id for t in targets}, set(provider.layer_ids()))
     needed = sorted(layers_needed(targets, drafts) & set(provider.layer_ids()))
     inputs = allocation_inputs(provider, targets)

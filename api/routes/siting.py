@@ -67,7 +67,8 @@ def siting_rules(request: Request) -> dict[str, Any]:
 SITE_SCHEMA = {
     "type": "object", "description": SITE_BODY, "examples": [EXAMPLE_SITE],
     "properties": {"facility": {"type": "string"}, "geometry": {"type": "object"},
-                   "crs": {"type": ["string", "object"], "description": "default lon/lat WGS84, e.g. EPSG:5186"},
+                   "crs": {"type": ["string", "object", "null"],
+                           "description": "default (or null) lon/lat WGS84, e.g. EPSG:5186"},
                    "type": {"type": "string", "enum": ["Feature", "FeatureCollection"]},
                    "features": {"type": "array", "items": {"type": "object"}}}}
 
@@ -90,7 +91,7 @@ async def siting_check(request: Request) -> Any:
 
 @router.get("/siting/feasible/{facility}", summary="Where a facility can go: its feasible region as GeoJSON")
 def siting_feasible(request: Request, facility: str) -> JSONResponse:
-    """The allowed zone shrunk by setbacks, minus clearance buffers and existing facilities, kept
+    """The allowed zone shrunk by setbacks, minus clearance buffers and the other planned sites, kept
     where adjacency can be met; plus each constraint's geometry and the planned site (lon/lat)."""
     service = _service(request)
     service.rules.facility(facility)  # an unknown facility is a NotFound before any work

@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 
 from zones.siting.clip import Rings, is_polygonal, rings_of
-from zones.siting.distance import ring_edges
+from zones.siting.distance import edge_offsets, ring_edges
 
 
 @dataclass
@@ -32,8 +32,25 @@ class Batch:
         return shapely.area(self.geoms)
 
     @cached_property
+    def types(self) -> np.ndarray:
+        """shapely.get_type_id of each candidate (-1 for None)."""
+        return shapely.get_type_id(self.geoms)
+
+    @cached_property
+    def holes(self) -> np.ndarray:
+        """Number of interior rings of each candidate (0 for anything but a polygon)."""
+        return shapely.get_num_interior_rings(self.geoms)
+
+    @cached_property
+    def empty(self) -> np.ndarray:
+        """Candidates without a vertex (from the rings when all are polygonal: nothing to ask GEOS)."""
+        if self.all_polygonal:
+            return np.diff(self.rings.ring_off[self.rings.geom_ring_off]) == 0
+        return shapely.is_empty(self.geoms)
+
+    @cached_property
     def polygonal(self) -> np.ndarray:
-        return is_polygonal(self.geoms)
+        return is_polygonal(self.geoms, self.types)
 
     @cached_property
     def all_polygonal(self) -> bool:
@@ -42,12 +59,12 @@ class Batch:
     @cached_property
     def rings(self) -> Rings:
         """Every ring of every candidate (all must be polygonal: callers check `all_polygonal`)."""
-        return rings_of(self.geoms)
+        return rings_of(self.geoms, self.types, self.holes)
 
     @cached_property
     def bounds(self) -> np.ndarray:
-        """(n, 4) bounding box of each candidate (NaN when empty), as shapely.bounds."""
-        return self.rings.bounds() if self.all_polygonal else shapely.bounds(self.geoms)
+        """(n, 4) bounding box of each candidate (NaN when empty)."""
+        return shapely.bounds(self.geoms)
 
     def rings_at(self, idx: np.ndarray) -> Rings:
         """The rings of the (polygonal) candidates `idx`, increasing."""
@@ -61,3 +78,10 @@ class Batch:
         if self.all_polygonal:
             return (*self.rings.edges(), len(self.geoms))
         return (*ring_edges(self.geoms), len(self.geoms))
+
+    @cached_property
+    def edge_off(self) -> np.ndarray:
+        """(n + 1,) offsets: candidate i's edges are edges[edge_off[i]:edge_off[i + 1]]."""
+        if self.all_polygonal:  # one edge per ring vertex
+            return self.rings.ring_off[self.rings.geom_ring_off]
+        return edge_offsets(self.edges[2], len(self.geoms))

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from zones.siting.clip import Triangles, triangulate
-from zones.siting.distance import Segments, segments_of
-from zones.siting.rules import Rule, RuleError, RuleSet
+from zones.siting.clip import Triangles
+from zones.siting.distance import Segments
+from zones.siting.errors import RuleError
+from zones.siting.registry import kind_of
+from zones.siting.rules import Rule, RuleSet
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class BoundRule:
     rule: Rule
     name_ko: str = ""  # what the rule refers to, for messages
     name_en: str = ""
+    # Filled by the kind's `bind` with what its `measure` needs (zones/siting/kinds/).
     zone: BaseGeometry | None = None  # within / in_dongs / setback (prepared, for predicates)
     zone_overlay: BaseGeometry | None = None  # an unprepared copy: overlays run ~35 % faster on it
     boundary_tree: shapely.STRtree | None = None  # setback: the zone's boundary segments
@@ -56,6 +60,7 @@ class BoundRule:
     # within / in_dongs: the zone; no_overlap: the targets (owner = target index), cut into
     # triangles so overlap areas need no GEOS overlay (zones/siting/clip.py); None: use GEOS.
     pieces: Triangles | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # a kind's own bound data that no field above fits
 
 
 @dataclass
@@ -73,11 +78,14 @@ def bind(rules: RuleSet, layers: LayerFeatures) -> SitingContext:
     """Resolve every rule's references against `layers`; BindError names the first dangling one."""
     fac_layer = layers.get(rules.facilities_layer, {})
     planned = {fid: ref.geometry for fid, ref in fac_layer.items() if fid in rules.facilities}
-    bound = {fid: [_bind_rule(r, rules, layers) for r in fac.rules] for fid, fac in rules.facilities.items()}
+    bound = {fid: [kind_of(r.kind).bind(r, rules, layers) for r in fac.rules] for fid, fac in rules.facilities.items()}
     return SitingContext(rules=rules, bound=bound, planned=planned)
 
 
-def _features(rule: Rule, layers: LayerFeatures, layer: str, ids: list[str] | None, key: str) -> dict[str, FeatureRef]:
+# Helpers for the kinds' `bind` (zones/siting/kinds/): resolving references, building the indexes.
+
+def features(rule: Rule, layers: LayerFeatures, layer: str, ids: list[str] | None, key: str) -> dict[str, FeatureRef]:
+    """Features `ids` of `layer` (all of them for None); BindError names the first missing one."""
     if layer not in layers:
         raise BindError(f"rule {rule.id!r} of {rule.facility!r}: no layer {layer!r} in the store; "
                         f"known layers: {', '.join(layers)}", rule.facility, rule.id, "layer")
@@ -91,11 +99,12 @@ def _features(rule: Rule, layers: LayerFeatures, layer: str, ids: list[str] | No
     return {i: feats[i] for i in ids}
 
 
-def _names(feats: Mapping[str, FeatureRef]) -> tuple[str, str]:
+def names(feats: Mapping[str, FeatureRef]) -> tuple[str, str]:
+    """Korean and English names of `feats`, comma-separated (the id where a name is missing)."""
     return (", ".join(f.name_ko or i for i, f in feats.items()), ", ".join(f.name_en or i for i, f in feats.items()))
 
 
-def _polygon_union(feats: Mapping[str, FeatureRef]) -> BaseGeometry:
+def polygon_union(feats: Mapping[str, FeatureRef]) -> BaseGeometry:
     return shapely.union_all([shapely.make_valid(f.geometry) for f in feats.values()])
 
 
@@ -109,47 +118,31 @@ def boundary_segments(geom: BaseGeometry) -> np.ndarray:
     return np.concatenate(out) if out else np.empty(0, dtype=object)
 
 
-def _bind_rule(rule: Rule, rules: RuleSet, layers: LayerFeatures) -> BoundRule:
-    p = rule.params
+def zone_rule(rule: Rule, feats: Mapping[str, FeatureRef]) -> BoundRule:
+    """A rule about one zone, the union of `feats`: prepared for predicates, with an unprepared
+    copy for overlays, named after the features."""
     b = BoundRule(rule=rule)
-    if rule.kind in ("within", "setback"):
-        feats = _features(rule, layers, p["layer"], p["features"], "features")
-        b.zone = _polygon_union(feats)
-        b.name_ko, b.name_en = _names(feats)
-    elif rule.kind == "in_dongs":
-        feats = _features(rule, layers, p["layer"], p["dongs"], "dongs")
-        b.zone = _polygon_union(feats)
-        b.name_ko, b.name_en = _names(feats)
-    elif rule.kind in ("clearance", "adjacency"):
-        if p["facilities"]:
-            feats = _features(rule, layers, rules.facilities_layer, p["facilities"], "facilities")
-        else:
-            feats = _features(rule, layers, p["layer"], p["features"] or None, "features")
-        _set_targets(b, feats)
-        b.segments = segments_of(b.targets)
-    elif rule.kind == "no_overlap":
-        layer = p["layer"] or rules.facilities_layer
-        feats = {i: f for i, f in _features(rule, layers, layer, None, "layer").items() if i != rule.facility}
-        _set_targets(b, feats)
-    if b.zone is not None:
-        b.zone_overlay = shapely.from_wkb(shapely.to_wkb(b.zone))
-        shapely.prepare(b.zone)
-        if rule.kind == "setback":
-            b.boundary_tree = shapely.STRtree(boundary_segments(b.zone))
-            b.segments = segments_of(b.zone_overlay)
-        else:
-            b.pieces = triangulate(b.zone_overlay)
-    if rule.kind == "no_overlap":
-        b.pieces = triangulate(b.targets)
+    b.zone = polygon_union(feats)
+    b.name_ko, b.name_en = names(feats)
+    b.zone_overlay = shapely.from_wkb(shapely.to_wkb(b.zone))
+    shapely.prepare(b.zone)
     return b
 
 
-def _set_targets(b: BoundRule, feats: Mapping[str, FeatureRef]) -> None:
+def target_rule(rule: Rule, feats: Mapping[str, FeatureRef]) -> BoundRule:
+    """A rule about separate targets (facilities, features): each kept, indexed and named."""
+    b = BoundRule(rule=rule)
     b.target_ids = tuple(feats)
     b.targets = np.empty(len(feats), dtype=object)
     b.targets[:] = [shapely.make_valid(f.geometry) for f in feats.values()]
     b.tree = shapely.STRtree(b.targets)
     b.target_bounds = shapely.bounds(b.targets).reshape(-1, 4)
-    b.name_ko, b.name_en = _names(feats)
+    b.name_ko, b.name_en = names(feats)
     b.target_names_ko = tuple(f.name_ko or i for i, f in feats.items())
     b.target_names_en = tuple(f.name_en or i for i, f in feats.items())
+    return b
+
+
+def refers_to_nothing(rule: Rule, rules: RuleSet, layers: LayerFeatures) -> BoundRule:
+    """`bind` of a kind that measures the site alone (its area, its width): nothing to resolve."""
+    return BoundRule(rule=rule)

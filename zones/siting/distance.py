@@ -83,11 +83,48 @@ def ring_edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def min_distances(geoms: np.ndarray, segs: Segments, n_owners: int = 1) -> np.ndarray:
-    """Shortest distance between the edges of each geometry and each owner's segments: (len(geoms), n_owners).
+    """Shortest distance between the edges of each geometry and each owner's segments.
 
     This is the distance between the boundaries: 0 where edges touch or cross. Geometries whose
     boundaries are apart may still intersect (one inside the other): `contained_pairs` settles
-    those. np.inf where a geometry has no edges.
+    those.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Candidates in metres (EPSG:5186): polygons (every ring, holes included), lines.
+    segs : Segments
+        The fixed geometries' edges, from `segments_of`.
+    n_owners : int
+        Number of geometries `segs` was taken from: the number of columns.
+
+    Returns
+    -------
+    ndarray of float, shape (len(geoms), n_owners)
+        Metres; np.inf where a geometry has no edges (None, empty, a point: callers measure
+        those with GEOS).
+
+    Examples
+    --------
+    >>> target = segments_of(shapely.box(120, 0, 130, 10))
+    >>> sites = np.array([
+    ...     shapely.box(0, 0, 100, 100),                                        # 20 m to the west
+    ...     shapely.box(0, -50, 200, 100).difference(shapely.box(110, -10, 140, 20)),  # target in its hole
+    ...     shapely.MultiPolygon([shapely.box(0, 0, 10, 10), shapely.box(0, 50, 140, 60)]),
+    ...     shapely.Polygon(),
+    ...     None,
+    ...     shapely.Point(0, 0),
+    ... ], dtype=object)
+    >>> min_distances(sites, target).ravel().tolist()
+    [20.0, 10.0, 40.0, inf, inf, inf]
+
+    The site with the hole lies 10 m from the target (the hole's edge), although the target is
+    inside its outline; two owners give two columns:
+
+    >>> two = segments_of(np.array([shapely.box(120, 0, 130, 10), shapely.LineString([(0, -10), (100, -10)])],
+    ...                            dtype=object))
+    >>> min_distances(sites[:1], two, 2).tolist()
+    [[20.0, 10.0]]
     """
     if len(geoms) == 0 or len(segs) == 0:
         return np.full((len(geoms), n_owners), np.inf)
@@ -105,96 +142,153 @@ def edge_min_distances(a: np.ndarray, b: np.ndarray, edge_of: np.ndarray, n: int
         out[skip] = 0.0  # no segment can come nearer than 0: the kernel passes them by
     if len(a) == 0 or len(segs) == 0:
         return out
-    origin = segs.a.mean(axis=0)  # local coordinates: products stay small, nothing is lost
-    _edge_distance_kernel(a - origin, b - origin, edge_of, segs.a - origin, segs.b - origin, segs.owner, out)
+    ox, oy = segs.a.mean(axis=0)  # local coordinates: products stay small, nothing is lost
+    _edge_distance_kernel(a, b, edge_of, segs.a - (ox, oy), segs.b - (ox, oy), segs.owner, ox, oy, out)
     return np.sqrt(out, out=out)
 
 
 def contained_pairs(a: np.ndarray, b: np.ndarray, edge_of: np.ndarray, segs: Segments, areal: np.ndarray,
-                    src: np.ndarray, tgt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    src: np.ndarray, tgt: np.ndarray, edge_off: np.ndarray | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For pairs (geometry src[p], owner tgt[p]) whose boundaries are apart: do all / any of the
     geometry's vertices lie inside the owner, and does any vertex of the owner lie inside the geometry?
 
     With the boundaries apart, each ring lies wholly on one side of the other geometry's
     boundary, so testing vertices (even–odd ray casting over the edges, holes count out) is
     exact. `areal[i]` says whether geometry i encloses area (polygons): a line contains nothing;
-    an owner encloses area when Segments.areal says so.
+    an owner encloses area when Segments.areal says so. `edge_off`: where each geometry's edges
+    start (n + 1 offsets), if the caller has them.
     """
     all_in, any_in, owner_in = (np.zeros(len(src), bool) for _ in range(3))
     if len(src) == 0:
         return all_in, any_in, owner_in
-    origin = segs.a.mean(axis=0)
-    edge_off = np.searchsorted(edge_of, np.arange(int(edge_of.max(initial=-1)) + 2)).astype(np.int64)
+    ox, oy = segs.a.mean(axis=0)
+    if edge_off is None:
+        edge_off = edge_offsets(edge_of, int(edge_of.max(initial=-1)) + 1)
     seg_off = np.searchsorted(segs.owner, np.arange(len(segs.areal) + 1)).astype(np.int64)
-    _contained_kernel(a - origin, b - origin, edge_off, np.asarray(areal, bool), segs.a - origin, segs.b - origin,
+    _contained_kernel(a, b, edge_off, np.asarray(areal, bool), segs.a - (ox, oy), segs.b - (ox, oy), ox, oy,
                       seg_off, segs.areal, src.astype(np.int64), tgt.astype(np.int64), all_in, any_in, owner_in)
     return all_in, any_in, owner_in
 
 
+def edge_offsets(edge_of: np.ndarray, n: int) -> np.ndarray:
+    """(n + 1,) offsets: geometry i's edges are [off[i], off[i + 1]) of edges grouped by geometry."""
+    return np.searchsorted(edge_of, np.arange(n + 1)).astype(np.int64)
+
+
 @njit(cache=True, nogil=True)
-def _edge_distance_kernel(a, b, edge_of, sa, sb, owner, out):  # pragma: no cover - compiled
+def _edge_distance_kernel(a, b, edge_of, sa, sb, owner, ox, oy, out):  # pragma: no cover - compiled
     """Smallest squared segment-to-segment distance per (geometry, owner), into `out`.
 
     Edges come grouped by geometry; a fixed segment whose box lies farther from the geometry's
     box than the best distance found so far for its owner cannot improve it and is skipped.
+    The fixed segments are local to (ox, oy); each edge is moved there as it is read.
     """
     m = sa.shape[0]
     s_lo_x, s_hi_x = np.minimum(sa[:, 0], sb[:, 0]), np.maximum(sa[:, 0], sb[:, 0])
     s_lo_y, s_hi_y = np.minimum(sa[:, 1], sb[:, 1]), np.maximum(sa[:, 1], sb[:, 1])
+    n_owners = out.shape[1]
+    gap = np.empty(m)
+    first_gap = np.empty(n_owners)
+    first_k = np.zeros(n_owners, dtype=np.int64)
     e0 = 0
     n_edges = a.shape[0]
+    cap = 64
+    ax, ay, bx, by = np.empty(cap), np.empty(cap), np.empty(cap), np.empty(cap)
     while e0 < n_edges:
         g = edge_of[e0]
         e1 = e0
         lo_x, lo_y, hi_x, hi_y = np.inf, np.inf, -np.inf, -np.inf
         while e1 < n_edges and edge_of[e1] == g:
-            lo_x = min(lo_x, a[e1, 0], b[e1, 0])
-            hi_x = max(hi_x, a[e1, 0], b[e1, 0])
-            lo_y = min(lo_y, a[e1, 1], b[e1, 1])
-            hi_y = max(hi_y, a[e1, 1], b[e1, 1])
             e1 += 1
+        if e1 - e0 > cap:
+            cap = 2 * (e1 - e0)
+            ax, ay, bx, by = np.empty(cap), np.empty(cap), np.empty(cap), np.empty(cap)
+        for j in range(e1 - e0):
+            ax[j], ay[j] = a[e0 + j, 0] - ox, a[e0 + j, 1] - oy
+            bx[j], by[j] = b[e0 + j, 0] - ox, b[e0 + j, 1] - oy
+            lo_x = min(lo_x, ax[j], bx[j])
+            hi_x = max(hi_x, ax[j], bx[j])
+            lo_y = min(lo_y, ay[j], by[j])
+            hi_y = max(hi_y, ay[j], by[j])
+        # The gap between boxes bounds each segment's distance from below: measure first, per
+        # owner, the segment with the smallest gap (usually the nearest), so that the bound
+        # then passes over most of the others.
+        for o in range(n_owners):
+            first_gap[o] = np.inf
         for k in range(m):
-            o = owner[k]
             gx = max(0.0, max(s_lo_x[k] - hi_x, lo_x - s_hi_x[k]))
             gy = max(0.0, max(s_lo_y[k] - hi_y, lo_y - s_hi_y[k]))
-            if gx * gx + gy * gy >= out[g, o]:
+            gap[k] = gx * gx + gy * gy
+            o = owner[k]
+            if gap[k] < first_gap[o]:
+                first_gap[o], first_k[o] = gap[k], k
+        for o in range(n_owners):
+            if first_gap[o] < out[g, o]:
+                k = first_k[o]
+                out[g, o] = min(out[g, o], _edges_seg2(ax, ay, bx, by, e1 - e0, sa[k, 0], sa[k, 1], sb[k, 0], sb[k, 1],
+                                                       first_gap[o] > 0))
+        for k in range(m):
+            o = owner[k]
+            if gap[k] >= out[g, o] or k == first_k[o]:
                 continue
-            best = out[g, o]
-            for e in range(e0, e1):
-                d2 = _seg_seg2(a[e, 0], a[e, 1], b[e, 0], b[e, 1], sa[k, 0], sa[k, 1], sb[k, 0], sb[k, 1])
-                if d2 < best:
-                    best = d2
-            out[g, o] = best
+            out[g, o] = min(out[g, o], _edges_seg2(ax, ay, bx, by, e1 - e0, sa[k, 0], sa[k, 1], sb[k, 0], sb[k, 1],
+                                                   gap[k] > 0))
         e0 = e1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _edges_seg2(ax, ay, bx, by, n, cx, cy, dx, dy, apart):  # pragma: no cover - compiled
+    """Smallest squared distance between edges a[j]→b[j], j < n, and segment c–d.
+
+    `apart`: the boxes of the edges and of c–d do not meet, so nothing crosses and the distance
+    is the nearest endpoint-to-segment one; an edge's end that starts the next edge is measured
+    once.
+    """
+    best = np.inf
+    if not apart:
+        for j in range(n):
+            best = min(best, _seg_seg2(ax[j], ay[j], bx[j], by[j], cx, cy, dx, dy))
+        return best
+    for j in range(n):
+        best = min(best, _pt_seg2(ax[j], ay[j], cx, cy, dx, dy))
+        if j + 1 == n or bx[j] != ax[j + 1] or by[j] != ay[j + 1]:
+            best = min(best, _pt_seg2(bx[j], by[j], cx, cy, dx, dy))
+        best = min(best, _pt_seg2(cx, cy, ax[j], ay[j], bx[j], by[j]))
+        best = min(best, _pt_seg2(dx, dy, ax[j], ay[j], bx[j], by[j]))
+    return best
+
+
 @njit(cache=True, nogil=True)
-def _contained_kernel(a, b, edge_off, areal, sa, sb, seg_off, seg_areal, src, tgt,
+def _contained_kernel(a, b, edge_off, areal, sa, sb, ox, oy, seg_off, seg_areal, src, tgt,
                       all_in, any_in, owner_in):  # pragma: no cover - compiled
+    """Vertex-in-ring tests for each pair; the fixed segments are local to (ox, oy), the
+    geometry's edges are moved there as they are read."""
     for p in range(src.shape[0]):
         i, o = src[p], tgt[p]
         e0, e1, k0, k1 = edge_off[i], edge_off[i + 1], seg_off[o], seg_off[o + 1]
         if seg_areal[o] and e1 > e0:
             n_in = 0
             for e in range(e0, e1):
-                n_in += _inside(a[e, 0], a[e, 1], sa, sb, k0, k1)
+                n_in += _inside(a[e, 0] - ox, a[e, 1] - oy, sa, sb, k0, k1, 0.0, 0.0)
             all_in[p] = n_in == e1 - e0
             any_in[p] = n_in > 0
         if areal[i] and k1 > k0:
             for k in range(k0, k1):
-                if _inside(sa[k, 0], sa[k, 1], a, b, e0, e1):
+                if _inside(sa[k, 0], sa[k, 1], a, b, e0, e1, ox, oy):
                     owner_in[p] = True
                     break
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _inside(px, py, a, b, k0, k1):  # pragma: no cover - compiled
-    """Even–odd ray casting of point p against edges a[k]→b[k], k0 ≤ k < k1 (holes count out)."""
+def _inside(px, py, a, b, k0, k1, ox, oy):  # pragma: no cover - compiled
+    """Even–odd ray casting of point p against edges a[k]→b[k] − (ox, oy), k0 ≤ k < k1 (holes count out)."""
     odd = False
     for k in range(k0, k1):
-        ay, by = a[k, 1], b[k, 1]
+        ay, by = a[k, 1] - oy, b[k, 1] - oy
         if (ay > py) != (by > py):
-            x = a[k, 0] + (py - ay) * (b[k, 0] - a[k, 0]) / (by - ay)
+            ax = a[k, 0] - ox
+            x = ax + (py - ay) * ((b[k, 0] - ox) - ax) / (by - ay)
             if px < x:
                 odd = not odd
     return odd

@@ -2,8 +2,9 @@
 
 Start from the zones the facility must lie in (sub-complex, legal dongs), shrink
 by each setback, remove clearance buffers around other facilities and the
-existing facilities themselves; adjacency keeps only the parts of the region
-that reach within the allowed distance of their target. Then say whether the
+other planned sites themselves; adjacency keeps only the parts of the region
+that reach within the allowed distance of their target. What each rule does is
+its kind's `region` (zones/siting/registry.py); this module only applies it. Then say whether the
 minimum area and width still fit in one piece. Each constraint's own geometry
 (setback band, clearance buffer ...) is returned too, so a map can show why.
 """
@@ -14,19 +15,28 @@ from dataclasses import dataclass, field
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from zones.siting.context import SitingContext
+from zones.siting.context import BoundRule, SitingContext
+from zones.siting.errors import RuleError
 from zones.siting.evaluate import as_geometry_array
+from zones.siting.registry import PART_SIZES, Cut, Effect, NotARegionRule, PartNeed, RegionCut, kind_of
 from zones.siting.width import MIC_TOLERANCE_M, inscribed_diameter
 
-BUFFER_QUAD_SEGS = 16  # arcs of clearance buffers to ~0.5 % of their radius
+
+class NoAllowedZone(RuleError):
+    """A facility none of whose rules gives a zone to start the search from."""
+
+    default_code = "no_allowed_zone"
 
 
 @dataclass(frozen=True)
 class Constraint:
+    """One rule's geometry in the answer: `role` as the API names it (zones.siting.labels.ROLES),
+    `term` its ko/en name and map style (zones.siting.labels.TERMS)."""
     rule: str
     kind: str
-    role: str  # "allowed_zone", "setback_band", "clearance_buffer", "adjacency_reach", "existing_facility"
+    role: str
     geometry: BaseGeometry
+    term: str
 
 
 @dataclass(frozen=True)
@@ -51,40 +61,46 @@ class FeasibleRegion:
 
 
 def feasible_region(ctx: SitingContext, facility: str) -> FeasibleRegion:
+    """The facility's feasible region: every rule's kind says what it does to it (its `region`)."""
     bound = ctx.facility_rules(facility)
     fac = ctx.rules.facility(facility)
+    cuts: list[tuple[BoundRule, RegionCut, Cut]] = []
+    needs: dict[str, list[float]] = {size: [] for size in PART_SIZES}
+    for b in bound:
+        region_part = kind_of(b.rule.kind).region
+        if isinstance(region_part, RegionCut):
+            cut = region_part.cut(b)
+            if cut is not None:
+                cuts.append((b, region_part, cut))
+        elif isinstance(region_part, PartNeed):
+            needs[region_part.size].append(b.rule.threshold)
+        elif not isinstance(region_part, NotARegionRule):
+            raise TypeError(f"rule kind {b.rule.kind!r}: region must be a RegionCut, a PartNeed or NotARegionRule")
+    # The zones first (the region starts inside all of them), then every other cut in rule order.
+    zones = [c for c in cuts if c[2].effect is Effect.ZONE]
+    if not zones:
+        raise NoAllowedZone(f"facility {facility!r} has no within/in_dongs rule, so it has no allowed zone to search",
+                            facility=facility)
     region: BaseGeometry | None = None
     constraints: list[Constraint] = []
-    for b in bound:
-        if b.rule.kind in ("within", "in_dongs"):
-            region = b.zone if region is None else shapely.intersection(region, b.zone)
-            constraints.append(Constraint(b.rule.id, b.rule.kind, "allowed_zone", b.zone))
-    if region is None:
-        raise ValueError(f"facility {facility!r} has no within/in_dongs rule, so it has no allowed zone to search")
     reach: list[BaseGeometry] = []
-    for b in bound:
-        kind, d = b.rule.kind, b.rule.threshold
-        if kind == "setback":
-            inner = shapely.buffer(b.zone, -d, quad_segs=BUFFER_QUAD_SEGS)
-            constraints.append(Constraint(b.rule.id, kind, "setback_band", shapely.difference(b.zone, inner)))
-            region = shapely.intersection(region, inner)
-        elif kind == "clearance" and len(b.targets):
-            buf = shapely.buffer(shapely.union_all(b.targets), d, quad_segs=BUFFER_QUAD_SEGS)
-            constraints.append(Constraint(b.rule.id, kind, "clearance_buffer", buf))
-            region = shapely.difference(region, buf)
-        elif kind == "no_overlap" and len(b.targets):
-            existing = shapely.union_all(b.targets)
-            constraints.append(Constraint(b.rule.id, kind, "existing_facility", existing))
-            region = shapely.difference(region, existing)
-        elif kind == "adjacency" and len(b.targets):
-            buf = shapely.buffer(shapely.union_all(b.targets), d, quad_segs=BUFFER_QUAD_SEGS)
-            constraints.append(Constraint(b.rule.id, kind, "adjacency_reach", buf))
-            reach.append(buf)
+    for b, part, cut in zones + [c for c in cuts if c[2].effect is not Effect.ZONE]:
+        constraints.append(Constraint(b.rule.id, b.rule.kind, part.role, cut.shown, part.term))
+        if cut.effect is Effect.ZONE:
+            region = cut.geometry if region is None else shapely.intersection(region, cut.geometry)
+        elif cut.effect is Effect.KEEP:
+            region = shapely.intersection(region, cut.geometry)
+        elif cut.effect is Effect.DROP:
+            region = shapely.difference(region, cut.geometry)
+        elif cut.effect is Effect.REACH:
+            reach.append(cut.geometry)
+        else:
+            raise TypeError(f"rule {b.rule.id!r}: unknown region effect {cut.effect!r}")
     parts = [p for p in shapely.get_parts(_polygons(region)) if p.area > 0]
     for buf in reach:  # a site needs only to touch the reach, so keep whole parts that do
         parts = [p for p in parts if p.intersects(buf)]
-    min_area = max((b.rule.threshold for b in bound if b.rule.kind == "min_area"), default=None)
-    min_width = max((b.rule.threshold for b in bound if b.rule.kind == "min_width"), default=None)
+    min_area = max(needs["area"], default=None)
+    min_width = max(needs["width"], default=None)
     areas = [p.area for p in parts]
     widths = list(inscribed_diameter(as_geometry_array(parts))) if parts else []
     fits = any((min_area is None or a >= min_area) and (min_width is None or w >= min_width - 2 * MIC_TOLERANCE_M)
