@@ -51,17 +51,47 @@ def read_layer(path: Path, layer: str, columns: list[str] | None = None
             wanted = set(columns)
             cols = [(c, t) for c, t in cols if c in wanted]
         select = ", ".join([wkb_sql(geom)] + [quote(c) for c, _ in cols])
-        rows = con.execute(f"SELECT {select} FROM {quote(layer)} ORDER BY {quote(pk)}").fetchall()
         crs = _layer_crs(con, layer)
+        cursor = con.execute(f"SELECT {select} FROM {quote(layer)} ORDER BY {quote(pk)}")
+        geom_parts: list[np.ndarray] = []
+        col_parts: list[list[np.ndarray]] = [[] for _ in cols]
+        while batch := cursor.fetchmany(_BATCH):
+            values = list(zip(*batch))
+            geom_parts.append(shapely.from_wkb(np.array(values[0], dtype=object)))
+            for k in range(len(cols)):
+                col_parts[k].append(_shared_values(values[k + 1]))
+            del batch, values  # a batch's row tuples and WKB go before the next one comes
         con.execute("COMMIT")
     finally:
         con.close()
-    values = list(zip(*rows)) if rows else [()] * (len(cols) + 1)
-    geoms = shapely.from_wkb(np.array(values[0], dtype=object)) if rows else np.array([], dtype=object)
-    frame = pd.DataFrame({name: _typed(pd.Series(values[k + 1], dtype=object), sql_type)
-                          for k, (name, sql_type) in enumerate(cols)}, index=pd.RangeIndex(len(rows)))
-    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index, crs=crs), crs=crs)
+    geoms = np.concatenate(geom_parts) if geom_parts else np.array([], dtype=object)
+    index = pd.RangeIndex(len(geoms))
+    frame = pd.DataFrame({name: _typed(pd.Series(np.concatenate(col_parts[k]) if col_parts[k] else [], dtype=object,
+                                                 index=index), sql_type)
+                          for k, (name, sql_type) in enumerate(cols)}, index=index)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=index, crs=crs), crs=crs)
     return gdf, generation, layers
+
+
+_BATCH = 100_000  # rows decoded at a time: bounds the transient memory of a read
+
+
+def _shared_values(values: tuple) -> np.ndarray:
+    """The column's values as an object array in which equal values are one object: SQLite hands
+    out a new string per row, and a parcel layer repeats its uses, zones and sources a million
+    times (about 100 bytes each, saved per row and column).
+
+    >>> a = _shared_values(tuple("x" * 3 + str(i % 2) for i in range(4)))
+    >>> a.tolist(), a[0] is a[2]
+    (['xxx0', 'xxx1', 'xxx0', 'xxx1'], True)
+    """
+    arr = np.array(values, dtype=object)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    if len(uniques) > len(arr) // 2:
+        return arr
+    out = np.asarray(uniques, dtype=object)[codes]
+    out[codes < 0] = None
+    return out
 
 
 def list_feature_layers(path: Path) -> list[str]:

@@ -15,7 +15,7 @@ from geodata.provider import LayerData, LayerProvider
 from zones.allocation import target_geometry
 from zones.errors import InvalidInput, NotFound
 from zones.plan import PlanTarget
-from zones.zone_parcels import ZoneParcels, parcels_in_zone, zone_summary
+from zones.zone_parcels import ZoneParcels, first_vertices, parcels_in_zone, zone_summary
 
 PLAN_PREFIX = "plan"
 
@@ -68,8 +68,14 @@ def parcels_of_zone(provider: LayerProvider, plan: list[PlanTarget], ref: str,
     """(zone geometry, the parcels of `layer` in it, the loaded parcel layer)."""
     zone = zone_geometry(provider, plan, ref)
     data = provider.layer(layer)
+    return zone, find_in_zone(zone, data), data
+
+
+def find_in_zone(zone: BaseGeometry, data: LayerData) -> ZoneParcels:
+    """`parcels_in_zone` with the layer's index and first vertices made once per loaded layer."""
     geoms = np.asarray(data.metric.geometry.values)
-    return zone, parcels_in_zone(zone, geoms, parcel_index(data), data.metric["area_m2"].to_numpy()), data
+    return parcels_in_zone(zone, geoms, parcel_index(data), data.metric["area_m2"].to_numpy(),
+                           data.once("first_vertices", lambda: first_vertices(geoms)))
 
 
 def zone_report(provider: LayerProvider, plan: list[PlanTarget], ref: str, layer: str = "parcels") -> dict:

@@ -2,10 +2,10 @@
 
 A parcel wholly inside the zone counts with its whole area; a parcel crossing the zone's
 boundary counts with the exact area of its intersection with the zone; a parcel outside, or
-only touching the boundary, does not count. The wholly-inside parcels are found with one
-prepared, vectorised predicate over a spatial index (`contains`: the zone's holes and parts are
-respected; one envelope query, then the zone prepared once and tested against every candidate
-in one call), so only the few crossing parcels are intersected. Areas are planar EPSG:5186, the
+only touching the boundary, does not count. The parcels away from the zone's outline are
+settled by one vectorised point-in-polygon test against the prepared zone (its holes and parts
+respected); only those near the outline get the exact `contains` test, and only the few that
+cross it are intersected. Areas are planar EPSG:5186, the
 same as everywhere else in this tool.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
-METHOD = ("planar EPSG:5186; parcels wholly inside count whole (prepared 'contains' over an STR-tree), "
+METHOD = ("planar EPSG:5186; parcels wholly inside count whole (STR-tree, prepared zone), "
           "parcels crossing the boundary count with their intersection with the zone")
 
 
@@ -34,10 +34,25 @@ class ZoneParcels:
         return self.rows[~self.whole]
 
 
+BOUNDARY_PIECE_M = 50.0  # the zone's outline is cut into pieces this long to find the parcels near it
+
+
+def first_vertices(parcels: np.ndarray) -> np.ndarray:
+    """(n, 2) first vertex of each parcel's first exterior ring (NaN for a missing or empty one)."""
+    parcels = np.asarray(parcels, dtype=object)
+    first = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(parcels, 0)), 0)
+    return np.column_stack([shapely.get_x(first), shapely.get_y(first)])
+
+
 def parcels_in_zone(zone: BaseGeometry, parcels: np.ndarray, tree: STRtree | None = None,
-                    parcel_areas: np.ndarray | None = None) -> ZoneParcels:
-    """The parcels of `zone` (both in EPSG:5186); `tree` is an STRtree over `parcels` (built when
-    None) and `parcel_areas` their planar areas (computed when None).
+                    parcel_areas: np.ndarray | None = None, vertices: np.ndarray | None = None) -> ZoneParcels:
+    """The parcels of `zone` (both in EPSG:5186); `tree` is an STRtree over `parcels`, `parcel_areas`
+    their planar areas and `vertices` their `first_vertices` (each computed when None).
+
+    A parcel whose envelope meets no piece of the zone's outline cannot cross it: it lies wholly
+    inside or wholly outside, which one vertex tells (a vectorised point-in-polygon against the
+    prepared zone). Only the parcels near the outline are tested exactly and, when they cross
+    it, intersected.
 
     >>> cells = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(30, 0, 40, 10)])
     >>> got = parcels_in_zone(shapely.box(0, 0, 15, 10), cells)
@@ -45,18 +60,26 @@ def parcels_in_zone(zone: BaseGeometry, parcels: np.ndarray, tree: STRtree | Non
     ([0, 1], [100.0, 50.0], [True, False])
     """
     parcels = np.asarray(parcels, dtype=object)
-    tree = tree if tree is not None else STRtree(parcels)
     if zone is None or zone.is_empty or not len(parcels):
         return ZoneParcels(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+    tree = tree if tree is not None else STRtree(parcels)
+    zone = shapely.from_wkb(shapely.to_wkb(zone))  # a private copy to prepare: the caller's is left as it is
+    shapely.prepare(zone)
     candidates = np.sort(tree.query(zone))  # envelopes only
-    zone = shapely.from_wkb(shapely.to_wkb(zone))
-    shapely.prepare(zone)  # a private prepared copy: the caller's geometry is left as it is
-    whole = shapely.contains(zone, parcels[candidates])
-    inside = candidates[whole]
-    rest = candidates[~whole]
+    outline = shapely.segmentize(shapely.boundary(zone), BOUNDARY_PIECE_M)
+    coords, ring = shapely.get_coordinates(shapely.get_parts(shapely.get_parts(outline)), return_index=True)
+    same = ring[:-1] == ring[1:]
+    pieces = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
+    near = np.intersect1d(candidates, np.unique(tree.query(pieces)[1]), assume_unique=False)
+    far = np.setdiff1d(candidates, near, assume_unique=True)
+    xy = (vertices if vertices is not None else first_vertices(parcels))[far]
+    inside_far = far[shapely.contains_xy(zone, xy[:, 0], xy[:, 1])]
+    whole_near = shapely.contains(zone, parcels[near])
+    rest = near[~whole_near]
     crossing = rest[shapely.intersects(zone, parcels[rest])]
+    inside = np.union1d(inside_far, near[whole_near])
     cross_area = shapely.area(shapely.intersection(parcels[crossing], zone)) if len(crossing) else np.zeros(0)
-    keep = cross_area > 0.0  # parcels only touching the boundary have nothing inside
+    keep = cross_area > 0.0  # parcels only touching the outline have nothing inside
     crossing, cross_area = crossing[keep], cross_area[keep]
     whole_area = (parcel_areas[inside] if parcel_areas is not None else shapely.area(parcels[inside])).astype(float)
     rows = np.concatenate([inside, crossing])

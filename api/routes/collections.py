@@ -154,16 +154,13 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
 def within_mask(request: Request, data, zone_ref: str) -> np.ndarray:
     """Rows of a loaded layer with area inside the zone `zone_ref` names (a 400 when it names none).
     Reads the store: call it off the event loop."""
-    from geodata.zone_parcels import BadZoneReference, UnknownZone, parcel_index
-    from geodata.zone_parcels import zone_geometry
-    from zones.zone_parcels import parcels_in_zone
+    from geodata.zone_parcels import BadZoneReference, UnknownZone, find_in_zone, zone_geometry
 
     try:
         zone = zone_geometry(request.app.state.provider, request.app.state.plan, zone_ref)
     except (BadZoneReference, UnknownZone) as exc:
         raise Problem(400, "Invalid within", exc.detail, parameter="within") from None
-    found = parcels_in_zone(zone, np.asarray(data.metric.geometry.values), parcel_index(data),
-                            data.metric["area_m2"].to_numpy())
+    found = find_in_zone(zone, data)
     mask = np.zeros(len(data.metric), dtype=bool)
     mask[found.rows] = True
     return mask
