@@ -84,10 +84,12 @@ def _shared_values(values: tuple) -> np.ndarray:
     >>> a = _shared_values(tuple("x" * 3 + str(i % 2) for i in range(4)))
     >>> a.tolist(), a[0] is a[2]
     (['xxx0', 'xxx1', 'xxx0', 'xxx1'], True)
+    >>> _shared_values((None, None, "a", None)).tolist(), _shared_values((None, None)).tolist()
+    ([None, None, 'a', None], [None, None])
     """
     arr = np.array(values, dtype=object)
     codes, uniques = pd.factorize(arr, use_na_sentinel=True)
-    if len(uniques) > len(arr) // 2:
+    if not len(uniques) or len(uniques) > len(arr) // 2:  # all missing, or mostly distinct
         return arr
     out = np.asarray(uniques, dtype=object)[codes]
     out[codes < 0] = None
