@@ -3,6 +3,7 @@
 #   chromium + fonts-noto-cjk  the map tests render in headless Chromium (Hangul needs CJK fonts)
 #   gdal-bin                   ogrinfo, the OGC API - Features client QGIS is built on
 #   wrk                        the HTTP load generator of `make bench`
+#   poppler-utils              pdftoppm and pdftotext: the report tests render and read the printed PDF
 #   postgresql + postgis       the PostGIS side of the parcel benchmark (`make bench`, `make bench-parcels`)
 # Without root or apt-get nothing is installed: the tests that need a program skip and say why.
 set -u
@@ -13,6 +14,7 @@ if command -v dpkg >/dev/null 2>&1 && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; 
 fi
 command -v ogrinfo >/dev/null 2>&1 || need="$need gdal-bin"
 command -v wrk >/dev/null 2>&1 || need="$need wrk"
+command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
 if command -v dpkg >/dev/null 2>&1; then
     dpkg -s postgresql >/dev/null 2>&1 || need="$need postgresql"
     # postgis: shp2pgsql and friends; postgresql-postgis: the extension for the distribution's
