@@ -237,7 +237,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return 0
     if args.format == "geojson":
-        print(changes_frame(result.diff).to_crs(LON_LAT).to_json(ensure_ascii=False))
+        from geodata.geojson_out import feature_collection
+
+        print(json.dumps(feature_collection(changes_frame(result.diff).to_crs(LON_LAT)), ensure_ascii=False))
         return 0
     d, s = result.diff, result.diff.summary
     print(f"layer {d.layer}: {d.before} -> {d.after}")

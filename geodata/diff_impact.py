@@ -36,8 +36,8 @@ class LayerOverride(LayerSource):
     def layer_ids(self) -> list[str]:
         return self.provider.layer_ids()
 
-    def layer(self, layer_id: str) -> LayerData:
-        return self._data if layer_id == self._layer else self.provider.base_layer(layer_id)
+    def layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
+        return self._data if layer_id == self._layer else self.provider.base_layer(layer_id, columns)
 
 
 def layer_at(provider: LayerProvider, layer: str, revision: int) -> LayerData:

@@ -16,11 +16,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geodata.revision_index import (ROW, bucket_digest, build_rows, geometry_hashes_of, read_buckets, read_digests,
-                                    rows_from_content, split_buckets, text_hashes)
+                                    index_rows, split_buckets, text_hashes)
 from zones.crs import METRIC
-from geodata.revisions import PrunedRevision, UnknownRevision, _history, connect, gpkg_blobs_to_geometries
+from geodata.revisions import PrunedRevision, UnknownRevision, _history, connect, wkb_sql
 from zones.diff import DiffSummary, FeatureChange, Side, classify, summarise
 
 # Columns the provider derives from the geometry: never an attribute change of their own.
@@ -85,8 +86,8 @@ def _differing_rows(con: sqlite3.Connection, layer: str, r1: int, r2: int) -> tu
     """The index rows of both revisions in the buckets whose digests differ."""
     d1, d2 = read_digests(con, layer, r1), read_digests(con, layer, r2)
     if d1 is None or d2 is None:  # a revision from before the index: fingerprint it now
-        full1 = rows_from_content(con, layer, r1) if d1 is None else None
-        full2 = rows_from_content(con, layer, r2) if d2 is None else None
+        full1 = index_rows(con, layer, r1) if d1 is None else None
+        full2 = index_rows(con, layer, r2) if d2 is None else None
         b1 = split_buckets(full1) if full1 is not None else None
         b2 = split_buckets(full2) if full2 is not None else None
         d1 = d1 if b1 is None else {b: bucket_digest(p) for b, p in b1.items()}
@@ -112,9 +113,9 @@ def _fetch(con: sqlite3.Connection, layer: str, revision: int, rows: np.ndarray)
     for i in range(0, len(wanted), 500):
         chunk = wanted[i:i + 500]
         found += con.execute(
-            f"SELECT fid, geom, properties FROM zones_revision_data WHERE layer = ? AND revision = ? "
+            f"SELECT fid, {wkb_sql('geom')}, properties FROM zones_revision_data WHERE layer = ? AND revision = ? "
             f"AND fid IN ({','.join('?' * len(chunk))}) ORDER BY fid", (layer, revision, *chunk)).fetchall()
-    geoms = gpkg_blobs_to_geometries([r[1] for r in found]) if found else np.empty(0, dtype=object)
+    geoms = shapely.from_wkb(np.array([r[1] for r in found], dtype=object)) if found else np.empty(0, dtype=object)
     props = [json.loads(r[2]) for r in found]
     ids = []
     for (fid, _, _), p in zip(found, props):

@@ -19,12 +19,12 @@ from geodata import PLAN_FILE
 from geodata.allocation_inputs import allocation_report
 from geodata.layer_diff import LayerDiff, diff_frames
 from geodata.provider import LayerSource
-from geodata.share_file import load_shares, parcel_records
+from geodata.share_file import load_shares, shares_of_store
 from geodata.siting_rules import layer_features, referenced_layers
 from geodata.statutory_file import statutory_report
 from zones.allocation import AllocationReport
 from zones.plan import PlanTarget
-from zones.shares import ShareReport, check_shares
+from zones.shares import ShareReport
 from zones.siting import BindError, RuleSet, SiteCheck, bind, check_planned
 from zones.statutory import StatutoryRow
 from zones.units import PYEONG_M2
@@ -51,7 +51,7 @@ def plan_state(source: LayerSource, label: str, plan: list[PlanTarget], rules: R
             checks = tuple(check_planned(bind(rules, layer_features(source, referenced_layers(rules)))))
         except BindError as exc:
             error = str(exc)
-    return PlanState(label, allocation_report(source, plan), check_shares(shares, parcel_records(source, shares)),
+    return PlanState(label, allocation_report(source, plan), shares_of_store(source, shares),
                      statutory_report(source, plan), checks, error)
 
 

@@ -117,35 +117,27 @@ def split_buckets(rows: np.ndarray) -> dict[int, np.ndarray]:
     return {int(buckets[s]): part for s, part in zip(starts, np.split(rows, cuts))}
 
 
-class RevisionRows:
-    """Collects a revision's rows as they stream out of the history table (ordered by fid)."""
+def index_rows(con: sqlite3.Connection, layer: str, revision: int) -> np.ndarray:
+    """The index of a revision from its stored content, read in batches (the caller's transaction).
 
-    def __init__(self):
-        self._ids: list[str] = []
-        self._geom: list[np.ndarray] = []
-        self._attr: list[np.ndarray] = []
-        self._fids: list[int] = []
-        self._pending: list[tuple[int, str, bytes | None, str]] = []
+    A feature without an `id` is numbered 1..n in stored order, as readers number it."""
+    from geodata.revisions import wkb_sql
 
-    def add(self, fid: int, feature_id: str, wkb: bytes | None, properties: str) -> None:
-        self._pending.append((fid, feature_id, wkb, properties))
-        if len(self._pending) >= _CHUNK:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        fids, ids, wkbs, props = zip(*self._pending)
-        self._fids.extend(fids)
-        self._ids.extend(ids)
-        self._geom.append(geometry_hashes(wkbs))
-        self._attr.append(text_hashes(props))
-        self._pending = []
-
-    def rows(self) -> np.ndarray:
-        self._flush()
-        cat = (lambda parts: np.concatenate(parts) if parts else np.empty(0, dtype="<u8"))
-        return build_rows(self._ids, cat(self._geom), cat(self._attr), np.asarray(self._fids, dtype=np.int64))
+    cur = con.execute(f"SELECT fid, json_extract(properties, '$.id'), {wkb_sql('geom')}, properties "
+                      "FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid", (layer, revision))
+    ids: list[str] = []
+    fids: list[int] = []
+    geom_parts: list[np.ndarray] = []
+    attr_parts: list[np.ndarray] = []
+    while batch := cur.fetchmany(_CHUNK):
+        fid, feature_id, wkbs, props = zip(*batch)
+        start = len(ids)
+        ids.extend(str(start + k + 1) if f is None else str(f) for k, f in enumerate(feature_id))
+        fids.extend(fid)
+        geom_parts.append(geometry_hashes(wkbs))
+        attr_parts.append(text_hashes(props))
+    cat = (lambda parts: np.concatenate(parts) if parts else np.empty(0, dtype="<u8"))
+    return build_rows(ids, cat(geom_parts), cat(attr_parts), np.asarray(fids, dtype=np.int64))
 
 
 # The directory row of a revision (bucket MARKER_BUCKET) holds every bucket's digest in one blob,
@@ -193,25 +185,3 @@ def read_buckets(con: sqlite3.Connection, layer: str, revision: int, buckets: It
             f"SELECT rows FROM zones_revision_index WHERE layer = ? AND revision = ? AND bucket IN ({marks}) "
             "ORDER BY bucket", (layer, revision, *chunk))]
     return np.concatenate(parts) if parts else np.empty(0, dtype=ROW)
-
-
-def rows_from_content(con: sqlite3.Connection, layer: str, revision: int) -> np.ndarray:
-    """The index of a revision computed from its stored content (a revision from before the index)."""
-    acc = RevisionRows()
-    for n, (fid, feature_id, blob, props) in enumerate(con.execute(
-            "SELECT fid, json_extract(properties, '$.id'), geom, properties FROM zones_revision_data "
-            "WHERE layer = ? AND revision = ? ORDER BY fid", (layer, revision)), start=1):
-        acc.add(fid, str(n) if feature_id is None else str(feature_id), wkb_of(blob), props)
-    return acc.rows()
-
-
-_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
-def wkb_of(blob: bytes | None) -> bytes | None:
-    """The WKB inside a GeoPackage geometry blob (header and envelope stripped)."""
-    if blob is None:
-        return None
-    if blob[:2] != b"GP":
-        raise ValueError("not a GeoPackage geometry blob")
-    return bytes(blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111]:])

@@ -22,7 +22,7 @@ import pandas as pd
 from geodata.provider import LayerData, LayerProvider, LayerSource
 from geodata.scenarios import BASE, LayerEdits, Scenario, scenario_state
 from zones.area import area_columns
-from zones.crs import LON_LAT, METRIC
+from zones.crs import METRIC
 
 _VIEWED: ContextVar[str | None] = ContextVar("kizone_viewed_scenario", default=None)
 
@@ -59,16 +59,11 @@ def apply_edits(base: LayerData, edits: LayerEdits) -> LayerData:
     for name, values in area_columns(new.geometry.values).items():
         new[name] = values
     order = pd.Series([*[i for i, k in enumerate(keep) if k], *order_of_puts])
-
-    def merged(old: gpd.GeoDataFrame, added: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        both = pd.concat([old[keep].reset_index(drop=True), added], ignore_index=True)
-        both = both.iloc[order.argsort(kind="stable").to_numpy()].reset_index(drop=True)
-        out = gpd.GeoDataFrame(both, geometry=old.geometry.name, crs=old.crs)
-        return out[[*[c for c in old.columns], *[c for c in added.columns if c not in old.columns]]]
-
-    new_metric = merged(metric, new)
-    new_wgs84 = merged(base.wgs84, new.to_crs(LON_LAT))
-    return LayerData(info=base.info, metric=new_metric, wgs84=new_wgs84, generation=base.generation)
+    both = pd.concat([metric[keep].reset_index(drop=True), new], ignore_index=True)
+    both = both.iloc[order.argsort(kind="stable").to_numpy()].reset_index(drop=True)
+    out = gpd.GeoDataFrame(both, geometry=metric.geometry.name, crs=metric.crs)
+    out = out[[*metric.columns, *[c for c in new.columns if c not in metric.columns]]]
+    return LayerData(info=base.info, metric=out, generation=base.generation)
 
 
 class ScenarioView(LayerSource):
@@ -87,7 +82,8 @@ class ScenarioView(LayerSource):
     def layer_ids(self) -> list[str]:
         return self.provider.layer_ids()
 
-    def layer(self, layer_id: str) -> LayerData:
+    def layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
+        """The scenario's layer (whole: `columns` narrows only the base's reads elsewhere)."""
         base = self.provider.base_layer(layer_id)
         edits = self.edits.get(layer_id)
         if edits is None:

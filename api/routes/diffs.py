@@ -6,7 +6,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from api import html
-from api.geojson import feature_collection
+from geodata.geojson_out import feature_collection
 from api.ogc import GEOJSON, reject_unknown_params, wants_html
 from api.ogc_models import problem_responses
 from api.problems import Problem
