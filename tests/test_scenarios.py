@@ -220,20 +220,23 @@ def test_sigkill_during_promote_leaves_base_unchanged_or_fully_promoted(tmp_path
     old = _checksums(prepared)
     cwd = Path(__file__).resolve().parents[1]
     rng = random.Random(13)
-    # kill at random moments, twice inside the write transaction (the WAL growing), once never
-    delays = [rng.uniform(1.0, 8.0) for _ in range(3)] + ["wal", "wal", None]
+    # one run to its end (how long a promote takes here), then kills at random moments within that
+    # time and twice inside the write transaction (the WAL growing)
+    delays: list = [None, "wal", "wal"]
     killed = completed = 0
     new = None
-    for n, delay in enumerate(delays):
+    n = 0
+    while n < len(delays):
+        delay = delays[n]
         path = tmp_path / f"run{n}.gpkg"
         shutil.copyfile(prepared, path)
         wal = Path(str(path) + "-wal")
         env = dict(os.environ, ZONES_STORE=str(path))
+        started = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "cli.main", "scenario", "promote", "big"], cwd=cwd, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if delay == "wal":
-            start = time.monotonic()
-            while proc.poll() is None and time.monotonic() - start < 60:
+            while proc.poll() is None and time.monotonic() - started < 60:
                 if wal.exists() and wal.stat().st_size > 64 * 1024:
                     break
                 time.sleep(0.002)
@@ -242,6 +245,10 @@ def test_sigkill_during_promote_leaves_base_unchanged_or_fully_promoted(tmp_path
         if delay is not None:
             proc.send_signal(signal.SIGKILL)
         rc = proc.wait()
+        if n == 0:
+            took = time.monotonic() - started
+            delays += [rng.uniform(0.2, 0.9) * took for _ in range(3)]
+        n += 1
         now = _checksums(path)
         promoted = get_scenario(path, "big").promoted
         changed = {k for k in now if now[k] != old[k]}
