@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from geodata import DEFAULT_STORE, PLAN_FILE
-from zones.crs import LON_LAT
+from zones.crs import LON_LAT, METRIC
 from zones.errors import InvalidInput
 
 EXPORT_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
@@ -203,7 +203,7 @@ def add_data_commands(sub) -> None:
     store_help = "GeoPackage store (default: $ZONES_STORE or the embedded store)"
 
     p = sub.add_parser("import", help="import a Shapefile (.shp/.zip), GeoPackage or GeoJSON as a layer",
-                       description="Read, reproject to EPSG:5186, validate and store a layer as a new revision.")
+                       description=f"Read, reproject to {METRIC}, validate and store a layer as a new revision.")
     p.add_argument("file")
     p.add_argument("--layer", required=True, help="layer id to replace or create (e.g. parcels)")
     p.add_argument("--crs", help="CRS of the file when it has none or a wrong one (e.g. EPSG:5174)")

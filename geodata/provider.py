@@ -27,8 +27,8 @@ _IDS = "\0layer-ids"  # cache key for the ordered layer ids (no layer id contain
 @dataclass(frozen=True)
 class LayerData:
     info: LayerInfo | None
-    metric: gpd.GeoDataFrame  # EPSG:5186, with area columns
-    wgs84: gpd.GeoDataFrame  # EPSG:4326 copy, same rows and columns
+    metric: gpd.GeoDataFrame  # in METRIC, with area columns
+    wgs84: gpd.GeoDataFrame  # LON_LAT copy, same rows and columns
     generation: int = 0  # store generation the layer was read at
 
 

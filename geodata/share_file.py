@@ -17,7 +17,7 @@ def load_shares(path: Path = PLAN_FILE) -> list[ShareTarget]:
 
 
 def parcel_records(provider, shares: list[ShareTarget]) -> dict[str, list[dict]]:
-    """layer -> parcel rows (attributes + planar EPSG:5186 `area_m2`) for the layers the shares use."""
+    """layer -> parcel rows (attributes + `area_m2`, planar in `zones.crs.METRIC`) for the layers the shares use."""
     out = {}
     ids = set(provider.layer_ids())
     for layer in sorted({s.layer for s in shares} & ids):

@@ -1,4 +1,4 @@
-"""Area of a geometry: planar in EPSG:5186, cross-checked with the geodesic area.
+"""Area of a geometry: planar in the metric CRS (`zones.crs.METRIC`), cross-checked with the geodesic area.
 
 Planar area in a conformal projection is what surveyors and cadastral data use;
 the geodesic area on the GRS80 ellipsoid is independent of any projection. Both
@@ -53,7 +53,7 @@ class AreaMeasure:
 
 
 def to_metric(geom: BaseGeometry, crs: str) -> BaseGeometry:
-    """`geom` (in `crs`) reprojected to EPSG:5186."""
+    """`geom` (in `crs`) reprojected to the metric CRS (`METRIC`)."""
     return reproject(geom, crs, METRIC)
 
 
@@ -71,19 +71,19 @@ def geodesic_area_m2(geom_lonlat: BaseGeometry) -> float:
 
 
 def measure(geom: BaseGeometry, crs: str = METRIC_CRS_NAME) -> AreaMeasure:
-    """Planar (EPSG:5186) and geodesic area of one geometry given in `crs`."""
+    """Planar (in `METRIC`) and geodesic area of one geometry given in `crs`."""
     metric = to_metric(geom, crs)
     lonlat = to_wgs84(geom, crs)
     return AreaMeasure(planar_m2=float(metric.area), geodesic_m2=_geodesic_sum(lonlat))
 
 
 def planar_areas_m2(geoms_metric: np.ndarray) -> np.ndarray:
-    """Vectorised planar areas of geometries already in EPSG:5186.
+    """Vectorised planar areas of geometries already in the metric CRS (`METRIC`).
 
     Parameters
     ----------
     geoms_metric : array-like of shapely geometries
-        In metres (EPSG:5186).
+        In metres (`METRIC`).
 
     Returns
     -------

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from zones.crs import METRIC
 from zones.errors import InvalidInput
 
 Status = Literal["ok", "over", "under", "missing"]
@@ -68,7 +69,7 @@ class ShareReport:
     def as_dict(self) -> dict:
         return {"rows": [asdict(r) for r in self.rows], "counts": self.counts(),
                 "unassigned_m2": {g: dict(u) for g, u in self.unassigned.items()},
-                "method": "planar EPSG:5186 areas of the parcels; shares in % of the group's parcels"}
+                "method": f"planar {METRIC} areas of the parcels; shares in % of the group's parcels"}
 
 
 class ShareError(InvalidInput):
@@ -106,7 +107,7 @@ def validate_shares(targets: list[ShareTarget]) -> None:
 
 
 def check_shares(targets: list[ShareTarget], parcels: Mapping[str, Iterable[Mapping]]) -> ShareReport:
-    """`parcels`: layer id -> rows with `use`, `area_m2` (EPSG:5186) and the filter fields."""
+    """`parcels`: layer id -> rows with `use`, `area_m2` (planar, in `zones.crs.METRIC`) and the filter fields."""
     validate_shares(targets)
     rows_by_layer = {layer: list(rows) for layer, rows in parcels.items()}
     groups: dict[str, list[ShareTarget]] = {}
