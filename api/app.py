@@ -11,7 +11,7 @@ from api.json_bodies import JsonBodiesOnly
 from api.problems import install_problem_handlers
 from api.auth import WriteGate
 from api.limits import BodyLimit
-from api.routes import allocations, collections, landing, layer_writes, plan, shares, siting, system
+from api.routes import allocations, collections, landing, layer_writes, layout, plan, shares, siting, system
 from api.routes import maps as map_routes
 from api.settings import Settings
 from geodata.plan_file import load_plan
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(shares.router)
     map_routes.install(app, provider)
     siting.install(app)
+    layout.install(app)
     docs_ui.install(app)
     return app
 

@@ -44,6 +44,10 @@ def cmd_build_default(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
+    if args.what == "layout":
+        from cli.layout import cmd_map_layout
+
+        return cmd_map_layout(args, _store_path(args.store))
     from cli.maps import write_maps
     from cli.output_paths import check_folder
     from geodata.plan_file import load_plan
@@ -84,12 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build_default)
 
     p = sub.add_parser("map", help="write the web maps (overview, allocation, siting-<facility>); they work offline")
+    p.add_argument("what", nargs="?", choices=("all", "layout"), default="all",
+                   help="all: every map of the store (default); layout: search a layout and map it (layout.html)")
     p.add_argument("--out", default="out/maps", help="folder to write into (default: out/maps)")
     p.add_argument("--store", help="GeoPackage to map (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
     p.add_argument("--png", action="store_true", help="also save a PNG of each map (needs chromium)")
     p.add_argument("--view", choices=("all", "gwangju", "jeonju"), default="",
                    help="the place the PNGs show (default: fitted to all data)")
+    from cli.layout import add_options as add_layout_options
+    layout_options = p.add_argument_group("layout", "with `map layout`: the search's options")
+    add_layout_options(layout_options, store=False)
     p.set_defaults(func=cmd_map)
 
     from cli.data_commands import add_data_commands

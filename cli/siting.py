@@ -24,6 +24,9 @@ def add_parser(sub: argparse._SubParsersAction, store_path) -> None:
     _common(r)
     r.set_defaults(func=lambda a: cmd_report(a, store_path(a.store)))
 
+    from cli.layout import add_parser as add_layout_parser
+    add_layout_parser(ssub, store_path)
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("table", "json"), default="table")

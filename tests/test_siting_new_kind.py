@@ -24,6 +24,7 @@ from zones.siting.context import BoundRule, LayerFeatures, refers_to_nothing
 from zones.siting.registry import (Cut, Effect, Param, RegionCut, RuleKind, no_cross_checks, positive,
                                    register_kind, unregister_kind)
 from zones.siting.rules import Rule, RuleSet
+from zones.siting.layout.terms import Keep, LayoutPart
 
 # ---- the whole kind -------------------------------------------------------------------------
 
@@ -52,11 +53,16 @@ def _cut(b: BoundRule) -> Cut:
     return Cut(Effect.KEEP, disc, disc)
 
 
+def _layout(b: BoundRule, facilities_layer: str):
+    return (Keep(ref=(b.rule.facility, b.rule.id), value=0.0, zone=_cut(b).geometry),)
+
+
 NEAR_POINT = RuleKind(
     name="near_point", label_ko="기준점 반경 내", label_en="within a radius of a point", unit="m",
     params=(Param("x_m", float), Param("y_m", float), Param("radius_m", float, unit="m", check=positive)),
     threshold=lambda p: float(p["radius_m"]), validate=no_cross_checks, bind=_bind, measure=_measure,
     message=_message, region=RegionCut(role="allowed_zone", term="allowed_zone", cut=_cut),
+    layout=LayoutPart(_layout),
 )
 
 # ---- the tool using it ----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from zones.siting.labels import ROLES, TERMS
 from zones.siting.errors import RuleError
+from zones.siting.layout.terms import LayoutPart, NotALayoutRule
 
 if TYPE_CHECKING:  # only for annotations: the records' functions take and give these
     from shapely.geometry.base import BaseGeometry
@@ -151,6 +152,9 @@ class RuleKind:
     message   (passed, measured, threshold, name_ko, name_en) -> (Korean, English) verdict;
               the names are what the rule refers to (the target named by `measure`, else the zone)
     region    RegionCut, PartNeed or NotARegionRule
+    layout    what the kind's rules ask of a layout of all facilities at once: a LayoutPart whose
+              `compile(bound rule, facilities layer)` gives terms of zones/siting/layout/terms.py,
+              or NotALayoutRule(why)
     """
     name: str
     label_ko: str
@@ -163,6 +167,7 @@ class RuleKind:
     measure: Callable[[BoundRule, Batch], RuleArrays]
     message: Callable[[bool, float, float, str, str], tuple[str, str]]
     region: RegionCut | PartNeed | NotARegionRule
+    layout: LayoutPart | NotALayoutRule
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -255,6 +260,15 @@ def completeness(kind: RuleKind) -> list[str]:
             out.append("say why the kind is not a region rule")
     else:
         out.append("region must be a RegionCut, a PartNeed or NotARegionRule")
+    layout = kind.layout
+    if isinstance(layout, LayoutPart):
+        if not callable(layout.compile):
+            out.append("layout compile is not a function")
+    elif isinstance(layout, NotALayoutRule):
+        if not layout.why.strip():
+            out.append("say why the kind is not a layout rule")
+    else:
+        out.append("layout must be a LayoutPart or NotALayoutRule")
     return out
 
 

@@ -6,6 +6,7 @@ from zones.siting.batch import Batch
 from zones.siting.context import BoundRule, refers_to_nothing
 from zones.siting.kinds._area import PARAMS, check_unit, limit_m2
 from zones.siting.kinds._words import at_least, num
+from zones.siting.layout.terms import LayoutPart, MinArea, Term
 from zones.siting.registry import PartNeed, RuleKind, register_kind
 
 
@@ -19,8 +20,13 @@ def _message(passed: bool, m: float, t: float, ko: str, en: str) -> tuple[str, s
     return (f"면적 {m:,.0f} m² {ge} 최소 {ts} m²", f"area {m:,.0f} m² {ge} minimum {ts} m²")
 
 
+def _layout(b: BoundRule, facilities_layer: str) -> tuple[Term, ...]:
+    """A layout gives the site a footprint of this size (zones/siting/layout/footprints.py)."""
+    return (MinArea(ref=(b.rule.facility, b.rule.id), value=b.rule.threshold),)
+
+
 MIN_AREA = register_kind(RuleKind(
     name="min_area", label_ko="최소 면적", label_en="minimum area", unit="m²",
     params=PARAMS, threshold=limit_m2, validate=check_unit, bind=refers_to_nothing, measure=_measure,
-    message=_message, region=PartNeed("area"),
+    message=_message, layout=LayoutPart(_layout), region=PartNeed("area"),
 ))

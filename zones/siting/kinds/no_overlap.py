@@ -9,6 +9,7 @@ from zones.siting.batch import Batch
 from zones.siting.clip import ring_overlap_areas, triangulate
 from zones.siting.context import BoundRule, LayerFeatures, features, target_rule
 from zones.siting.kinds._words import measured, num
+from zones.siting.layout.terms import Avoid, Disjoint, LayoutPart, Term, fixed_targets
 from zones.siting.registry import Cut, Effect, Param, RegionCut, RuleKind, no_cross_checks, not_negative, register_kind
 from zones.siting.rules import Rule, RuleSet
 
@@ -68,6 +69,15 @@ def _message(passed: bool, m: float, t: float, ko: str, en: str) -> tuple[str, s
     return (f"{ko}와 {ms} m² 중첩 (허용 {ts} m²)", f"overlaps {en} by {ms} m² (allowed {ts} m²)")
 
 
+def _layout(b: BoundRule, facilities_layer: str) -> tuple[Term, ...]:
+    """The facilities' own layer: no two sites of the layout overlap; another layer: its features
+    are fixed geometry the site must not overlap."""
+    ref = (b.rule.facility, b.rule.id)
+    if (b.rule.params["layer"] or facilities_layer) == facilities_layer:
+        return (Disjoint(ref=ref, value=b.rule.threshold),)
+    return (Avoid(ref=ref, value=0.0, geometry=fixed_targets(b), name_ko=b.name_ko, name_en=b.name_en),)
+
+
 def _cut(b: BoundRule) -> Cut | None:
     """The region loses the other sites."""
     if not len(b.targets):
@@ -81,5 +91,5 @@ NO_OVERLAP = register_kind(RuleKind(
     unit="m²",
     params=(Param("layer", str, None), Param("max_overlap_m2", float, 0.0, "m²", not_negative)),
     threshold=lambda p: float(p["max_overlap_m2"]), validate=no_cross_checks, bind=_bind, measure=_measure,
-    message=_message, region=RegionCut(role="existing_facility", term="other_sites", cut=_cut),
+    message=_message, layout=LayoutPart(_layout), region=RegionCut(role="existing_facility", term="other_sites", cut=_cut),
 ))

@@ -12,6 +12,7 @@ from zones.siting.context import BoundRule, LayerFeatures, boundary_segments, fe
 from zones.siting.distance import MAX_SEGMENTS, contained_pairs, edge_min_distances, segments_of
 from zones.siting.errors import RuleError
 from zones.siting.kinds._words import at_least, measured, num
+from zones.siting.layout.terms import Keep, LayoutPart, Term
 from zones.siting.registry import BUFFER_QUAD_SEGS, Cut, Effect, Param, RegionCut, RuleKind, positive, register_kind
 from zones.siting.rules import Rule, RuleSet
 
@@ -60,6 +61,12 @@ def _message(passed: bool, m: float, t: float, ko: str, en: str) -> tuple[str, s
     return (f"{ko} 경계 이격 {ms} m {ge} 기준 {ts} m", f"setback {ms} m {ge} required {ts} m from the boundary of {en}")
 
 
+def _layout(b: BoundRule, facilities_layer: str) -> tuple[Term, ...]:
+    """A layout keeps the site inside the zone shrunk by the distance."""
+    return (Keep(ref=(b.rule.facility, b.rule.id), value=b.rule.threshold, zone=b.zone_overlay,
+                 name_ko=b.name_ko, name_en=b.name_en),)
+
+
 def _cut(b: BoundRule) -> Cut:
     """The region keeps the zone shrunk by the distance; the map shows the band that goes."""
     inner = shapely.buffer(b.zone, -b.rule.threshold, quad_segs=BUFFER_QUAD_SEGS)
@@ -70,5 +77,5 @@ SETBACK = register_kind(RuleKind(
     name="setback", label_ko="경계 이격", label_en="setback from boundary", unit="m",
     params=(Param("distance_m", float, unit="m", check=positive), Param("layer", str), Param("features", list)),
     threshold=lambda p: float(p["distance_m"]), validate=_validate, bind=_bind, measure=_measure,
-    message=_message, region=RegionCut(role="setback_band", term="setback_band", cut=_cut),
+    message=_message, layout=LayoutPart(_layout), region=RegionCut(role="setback_band", term="setback_band", cut=_cut),
 ))
