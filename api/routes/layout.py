@@ -31,6 +31,7 @@ from geodata.layout_settings import layout_problem, load_settings
 
 from geodata.site_candidates import parse_body
 from geodata.siting_rules import SitingService
+from zones.crs import METRIC
 from zones.errors import GeoInputFault, ZonesError
 from zones.siting.layout.problem import DEFAULT_CELL_M, OBJECTIVES, LayoutInputError
 from zones.siting.layout.report import progress_dict, result_dict
@@ -184,7 +185,7 @@ def _request(body: Any, jobs: LayoutJobs, service: SitingService) -> dict[str, A
 def start_layout(request: Request, body: Any = Body(..., examples=[EXAMPLE])) -> JSONResponse:
     """Body: `time_limit_s` (required), `objective` (compact | land | spacing), `grid_m` (default 5),
     `facilities` (to place; default all not fixed), `fix` ({facility: "planned" or a GeoJSON
-    geometry, lon/lat unless `crs` says e.g. "EPSG:5186"}). Facilities not placed keep their
+    geometry, lon/lat unless `crs` says e.g. "EPSG:5179"}). Facilities not placed keep their
     stored sites. Every layout is re-checked by the siting checker before it is returned."""
     jobs, service = _jobs(request), request.app.state.siting
     req = _request(body, jobs, service)
@@ -218,7 +219,7 @@ def _job_body(job: Job) -> dict[str, Any]:
 
         out["result"] = result_dict(job.result, lambda g: shapely.geometry.mapping(
             shapely.set_precision(to_lonlat(g), 1e-7)))
-        out["result"]["note"] = "geometries lon/lat (WGS84); bounds_5186 and areas in EPSG:5186"
+        out["result"]["note"] = f"geometries lon/lat (WGS84); bounds_5186 and areas in {METRIC}"
     return out
 
 
