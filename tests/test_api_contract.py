@@ -8,9 +8,10 @@ a `crs` member of the wrong type, every missing parameter). Bounded: a few hundr
 all, through the ASGI app on a copy of the store, no network.
 
 Two allowances, where validity goes beyond what a JSON schema can state: the check endpoints
-read geometries (closed, non-self-intersecting rings inside Korea, targets and facilities that
-exist, a `crs` member that names a served CRS and agrees with the `crs` parameter), so a
-schema-valid body may still be refused with 422 (or 400 for the CRS); and an items `bbox` must have its
+and the layout job read geometries (closed, non-self-intersecting rings inside Korea, targets and
+facilities that exist, a `crs` member that names a served CRS and agrees with the `crs`
+parameter; for a layout also a time limit within the server's cap and a problem that can be
+posed), so a schema-valid body may still be refused with 422 (or 400 for the CRS); and an items `bbox` must have its
 corners in order and in the range of its `bbox-crs`, so a schema-valid one may be a 400. Both
 answers are problems naming the fault.
 """
@@ -27,7 +28,7 @@ from geodata import DEFAULT_STORE, PLAN_FILE
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 CONFIG = SchemathesisConfig.from_dict({
     "operations": [{
-        "include-path-regex": "^/(allocations|siting)/check$",
+        "include-path-regex": "^/((allocations|siting)/check|siting/layout)$",
         "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400", "422"]}},
     }, {
         "include-path": "/collections/{collection_id}/items", "include-method": "GET",
@@ -92,3 +93,10 @@ def test_a_single_site_with_members_of_another_shape_is_refused(client):
         r = client.post("/siting/check", json={**site, **extra})
         assert r.status_code == 422 and "not understood" in r.json()["detail"], r.text
     assert client.post("/siting/check", json={**site, "crs": None}).status_code == 200  # null: lon/lat
+
+
+@pytest.mark.parametrize("body", [0, [], {"time_limit_s": 1, "crs": [None, None]}, {"time_limit_s": 1, "crs": 5186}])
+def test_a_layout_body_that_is_no_object_or_has_a_malformed_crs_is_refused(client, body):
+    r = client.post("/siting/layout", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith(("the body must be a JSON object", "crs: "))

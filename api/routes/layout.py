@@ -29,7 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.problems import Problem
 from geodata.layout_settings import layout_problem, load_settings
 
-from geodata.site_candidates import parse_body
+from geodata.site_candidates import parse_body, parse_crs
 from geodata.siting_rules import SitingService
 from zones.crs import METRIC
 from zones.errors import GeoInputFault, ZonesError
@@ -42,6 +42,16 @@ SYNC_SECONDS = 2.0
 KEEP_FINISHED = 32
 
 EXAMPLE = {"objective": "compact", "time_limit_s": 10, "grid_m": 5, "fix": {"certification_center": "planned"}}
+# The body as the OpenAPI document states it: a JSON object with these members (`_request` checks the rest:
+# the time limit against the server's cap, facilities that exist, the fixed sites' geometries).
+LAYOUT_SCHEMA = {
+    "type": "object", "required": ["time_limit_s"], "additionalProperties": False, "examples": [EXAMPLE],
+    "properties": {"objective": {"type": "string", "enum": list(OBJECTIVES)},
+                   "time_limit_s": {"type": "number", "exclusiveMinimum": 0},
+                   "grid_m": {"type": "number"},
+                   "facilities": {"type": ["array", "null"], "items": {"type": "string"}},  # null: all not fixed
+                   "fix": {"type": "object"},
+                   "crs": {"type": ["string", "object", "null"]}}}
 
 
 @dataclass
@@ -162,6 +172,11 @@ def _request(body: Any, jobs: LayoutJobs, service: SitingService) -> dict[str, A
     fix = body.get("fix", {})
     if not isinstance(fix, dict):
         raise Problem(422, "Invalid layout request", 'fix must map facility ids to "planned" or a GeoJSON geometry')
+    if "crs" in body:  # judged even when no fixed site uses it: a malformed crs is refused, not ignored
+        try:
+            parse_crs(body["crs"])
+        except GeoInputFault as exc:
+            raise LayoutInputError(f"crs: {exc.detail}", code=exc.code) from None
     fixed: dict[str, Any] = {}
     for fid, site in fix.items():
         if site == "planned":
@@ -179,9 +194,11 @@ def _request(body: Any, jobs: LayoutJobs, service: SitingService) -> dict[str, A
 @router.post("/siting/layout", summary="Place the core infrastructures at once (a layout job)",
              status_code=202, responses={200: {"description": "A short search (≤ 2 s), answered with its result"},
                                          202: {"description": "The job started; follow it at Location"},
+                                         400: {"description": "The body is not JSON"},
                                          404: {"description": "Unknown facility"},
                                          422: {"description": "Bad request, or a problem that cannot be posed"},
-                                         429: {"description": "Too many layout searches running"}})
+                                         429: {"description": "Too many layout searches running"}},
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": LAYOUT_SCHEMA}}}})
 def start_layout(request: Request, body: Any = Body(..., examples=[EXAMPLE])) -> JSONResponse:
     """Body: `time_limit_s` (required), `objective` (compact | land | spacing), `grid_m` (default 5),
     `facilities` (to place; default all not fixed), `fix` ({facility: "planned" or a GeoJSON
