@@ -15,23 +15,9 @@ def _store_path(arg: str | None) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cli.report import report_json, report_table, statutory_table
-    from geodata.plan_file import load_plan
-    from geodata.allocation_inputs import allocation_report
-    from geodata.provider import LayerProvider
-    from geodata.store import GeoPackageStore
+    from cli.report import run_report
 
-    plan = load_plan(Path(args.plan))
-    provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
-    from geodata.statutory_file import statutory_report
-
-    report = allocation_report(provider, plan)
-    statutory = statutory_report(provider, plan)
-    if args.format == "json":
-        print(report_json(report, statutory))
-    else:
-        print(report_table(report) + "\n\n" + statutory_table(statutory))
-    return 0
+    return run_report(args, _store_path(args.store))
 
 
 def cmd_build_default(args: argparse.Namespace) -> int:
@@ -72,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("report", help="allocation check of the store against the plan")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "json", "csv", "xlsx", "pdf"), default="table",
+                   help="table (terminal), json, or a file to file: csv, xlsx, pdf (pdf needs chromium)")
+    p.add_argument("--out", help="file to write (csv, xlsx, pdf; csv without it goes to the terminal)")
+    p.add_argument("--table", choices=("allocation", "findings", "statutory"), default=None,
+                   help="with --format csv: which table (default: allocation; one table a CSV)")
     p.add_argument("--store", help="GeoPackage to check (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
     p.set_defaults(func=cmd_report)

@@ -1,8 +1,11 @@
-"""The allocation report as a terminal table or JSON."""
+"""`kizone report`: the allocation report as a terminal table, JSON, or a CSV, XLSX or PDF file."""
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from dataclasses import asdict
+from pathlib import Path
 
 from zones.allocation import SCHEMATIC_BANNER, AllocationReport
 from zones.crs import METRIC
@@ -82,3 +85,64 @@ def report_table(report: AllocationReport) -> str:
         for f in findings:
             out += [f"  - [{f.kind}, {f.severity}] {f.message}", f"    {f.message_ko}"]
     return "\n".join(out)
+
+
+def run_report(args: argparse.Namespace, store: Path) -> int:
+    """Check the output (path, and Chromium for a PDF) first, then compute and write the report."""
+    from cli.output_paths import check_file
+    from cli.report_formats import FILE_FORMATS, export_bytes, write_atomically
+
+    fmt, out = args.format, Path(args.out) if args.out else None
+    if args.table is not None and fmt != "csv":
+        print("kizone: error: --table applies to --format csv only (the other formats hold every table)",
+              file=sys.stderr)
+        return 2
+    if fmt in ("xlsx", "pdf") and out is None:
+        print(f"kizone: error: --format {fmt} needs --out FILE", file=sys.stderr)
+        return 2
+    if out is not None and fmt not in FILE_FORMATS:
+        print(f"kizone: error: --out writes {', '.join(FILE_FORMATS)}; --format {fmt} prints to the terminal",
+              file=sys.stderr)
+        return 2
+    if out is not None:
+        check_file(out, "--out")
+    if fmt == "pdf":
+        from reports.pdf import BrowserUnavailable, require_chromium
+
+        try:
+            require_chromium()
+        except BrowserUnavailable as exc:
+            print(f"kizone: error: --format pdf needs headless Chromium: {exc}", file=sys.stderr)
+            return 2
+
+    from geodata.allocation_inputs import allocation_report
+    from geodata.plan_file import load_plan
+    from geodata.provider import LayerProvider
+    from geodata.statutory_file import statutory_report
+    from geodata.store import GeoPackageStore
+
+    plan = load_plan(Path(args.plan))
+    provider = LayerProvider(GeoPackageStore(store).require())
+    report = allocation_report(provider, plan)
+    statutory = statutory_report(provider, plan)
+    if fmt == "json":
+        print(report_json(report, statutory))
+        return 0
+    if fmt == "table":
+        print(report_table(report) + "\n\n" + statutory_table(statutory))
+        return 0
+    from reports.records import document
+
+    def map_html() -> str:
+        from maps.allocation import allocation_html
+
+        return allocation_html(provider, plan, report)
+
+    data = export_bytes(fmt, document(report, statutory, provider.path.name), map_html, args.table or "allocation")
+    if out is None:  # csv to the terminal, without the byte-order mark meant for Excel
+        sys.stdout.write(data.decode("utf-8-sig"))
+        return 0
+    write_atomically(out, data)
+    print(f"{out}  {fmt}  {len(data) / 1024:,.0f} kB  ({len(report.rows)} targets, {len(report.findings)} findings, "
+          f"{len(statutory)} statutory rows)")
+    return 0

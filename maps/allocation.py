@@ -11,10 +11,11 @@ import folium
 import numpy as np
 
 from geodata.provider import LayerProvider
-from maps.controls import HtmlControl, MapHook, swatch
+from maps.controls import HtmlControl, MapHook, label_layer, swatch
 from maps.data_layer import DataLayer
-from maps.display import fmt_m2, fmt_pct, provenance_label
-from maps.frame import add_backgrounds, add_base_dongs, bounds_of, finish, layer_label, new_map, places
+from maps.display import fmt_km2, fmt_m2, fmt_pct, provenance_label
+from maps.frame import (add_backgrounds, add_base_dongs, bounds_of, finish, layer_label, new_map, places, set_title,
+                        zone_label)
 from maps.page_text import html_text
 from maps.render import render_html
 from maps.styles import HIGHLIGHT, STATUS_COLOURS, STATUS_LABELS, status_style
@@ -47,6 +48,13 @@ def planned_text(target: PlanTarget, row: AllocationRow) -> str:
     return row.planned_text or target.planned_text
 
 
+def measured_text(measured_m2: float | None) -> str:
+    """m² as the report gives it, km² beside it for the glance."""
+    if measured_m2 is None:
+        return fmt_m2(None)
+    return f"{fmt_m2(measured_m2)} ({fmt_km2(measured_m2 / 1e6)})"
+
+
 def row_properties(target: PlanTarget, row: AllocationRow) -> dict:
     ko, en = STATUS_LABELS[row.status]
     diff = "–" if row.diff_m2 is None else f"{row.diff_m2:+,.0f} m² ({fmt_pct(row.diff_pct)})"
@@ -54,7 +62,7 @@ def row_properties(target: PlanTarget, row: AllocationRow) -> dict:
         "id": row.target_id, "name_ko": row.name_ko, "name_en": row.name_en,
         "status": row.status, "composite": bool(target.parts),
         "status_text": f"{ko} · {en}", "planned_text": planned_text(target, row),
-        "measured_text": fmt_m2(row.measured_m2), "diff_text": diff,
+        "measured_text": measured_text(row.measured_m2), "diff_text": diff,
         "tolerance_text": f"±{row.tolerance_pct:g} %", "reason": row.reason, "reason_ko": row.reason_ko,
         "provenance_text": provenance_label(row.provenance) + (" · sized to the plan figure 계획 면적에 맞춤"
                                                              if row.sized_to_plan else ""),
@@ -104,6 +112,7 @@ def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
     targets = {t.id: t for t in plan}
     present = provider.layer_ids()
     m = new_map()
+    set_title(m, "배분 점검 · Allocation check")
     hook = MapHook("allocation")
     add_backgrounds(m)
     add_base_dongs(m, provider, hook)
@@ -112,6 +121,7 @@ def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
         gdf = provider.layer(lid).wgs84
         wgs84[lid] = dict(zip(gdf["id"], gdf.geometry))
     boxes = []
+    labels = []
     layer_order = [lid for lid in present if any(r.layer == lid for r in report.rows)]
     for layer_id in layer_order:
         rows = [r for r in report.rows if r.layer == layer_id and r.status != "missing"]
@@ -126,6 +136,7 @@ def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
             geoms.append(geom)
             props.append(row_properties(target, row))
             boxes.append(geom.bounds)
+            labels.append(zone_label(row.name_ko, row.name_en, row.measured_m2 / 1e6, geom))
         if not geoms:
             continue
         info = provider.layer(layer_id).info
@@ -135,10 +146,12 @@ def build_allocation(provider: LayerProvider, plan: list[PlanTarget],
                           highlight=HIGHLIGHT)
         layer.add_to(m)
         hook.register(layer_id, layer, len(geoms))
+    label_layer(labels).add_to(m)
     HtmlControl(summary_html(report), position="bottomright").add_to(m)
     if report.any_schematic:
         HtmlControl(schematic_banner_html(), position="topleft").add_to(m)
-    return finish(m, hook, places(provider), bounds_of([np.asarray(b) for b in boxes]))
+    return finish(m, hook, places(provider), bounds_of([np.asarray(b) for b in boxes]),
+                  subtitle="계획 대비 측정 면적 · measured against the plan")
 
 
 def allocation_html(provider: LayerProvider, plan: list[PlanTarget],

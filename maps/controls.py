@@ -37,6 +37,25 @@ CONTROL_CSS = """
   max-height: 45vh; overflow-y: auto; }
 .leaflet-control-layers label { margin: 2px 0; }
 .leaflet-control-layers-expanded span { white-space: normal; }
+.kz-title { position: absolute; top: 10px; left: 50%; transform: translateX(-50%); z-index: 800;
+  max-width: calc(100% - 660px); min-width: 180px; display: flex; align-items: center; gap: 8px;
+  pointer-events: none; }
+.kz-title h1 { margin: 0; font-size: 15px; line-height: 1.25; }
+.kz-title small { display: block; font-weight: normal; color: #555; font-size: 11px; }
+.kz-north { flex: none; width: 26px; height: 38px; }
+.leaflet-tooltip.kz-label { background: rgba(255,255,255,0.78); border: 0; box-shadow: none; padding: 0 3px;
+  font: 600 11px/1.2 "Noto Sans CJK KR", "Noto Sans KR", sans-serif; color: #1b1b1b; white-space: nowrap;
+  text-shadow: 0 0 2px #fff; }
+.leaflet-tooltip.kz-label::before { display: none; }
+.leaflet-tooltip.kz-label.kz-hidden { visibility: hidden; }
+/* A small map (a frame beside the report's tables, a phone): the boxes give the map room. */
+@media (max-width: 900px) {
+  .kz-title h1 { display: none; }
+  .kz-title { min-width: 0; max-width: none; padding: 3px 5px; }
+  .kz-box { max-width: 220px; font-size: 11px; }
+  .leaflet-control-layers-expanded { max-width: 220px; max-height: 28vh; }
+  .schematic-banner small { display: none; }
+}
 </style>
 """
 
@@ -197,3 +216,99 @@ def legend_html(title_ko: str, title_en: str, entries: list[tuple[str, str, str]
     rows = "".join(f"<tr><td>{sw}</td><td>{html_text(ko)}<br><small>{html_text(en)}</small></td></tr>"
                    for sw, ko, en in entries)
     return f"<h4>{html_text(title_ko)} · {html_text(title_en)}</h4><table>{rows}</table>"
+
+
+# A north arrow of our own (the maps are Web Mercator: north is straight up everywhere on screen).
+NORTH_ARROW_SVG = (
+    '<svg class="kz-north" viewBox="0 0 26 38" role="img" aria-label="북 North">'
+    '<polygon points="13,2 22,26 13,21" fill="#222"/><polygon points="13,2 4,26 13,21" fill="#fff" '
+    'stroke="#222" stroke-width="1"/><text x="13" y="37" text-anchor="middle" '
+    'font: bold 10px sans-serif">N 북</text></svg>')
+
+
+class MapTitle(folium.MacroElement):
+    """The map's title, centred at the top, with the north arrow beside it: where a reader of
+    a printed or screenshotted map looks for both. The title is set as text (`textContent`)."""
+
+    def __init__(self, title: str, subtitle: str = ""):
+        super().__init__()
+        self._name = "MapTitle"
+        self.title, self.subtitle = title, subtitle
+
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var map = {self._parent.get_name()};
+  var box = L.DomUtil.create('div', 'kz-box kz-title', map.getContainer());
+  box.innerHTML = {script_json(NORTH_ARROW_SVG)};
+  var h = L.DomUtil.create('h1', '', box);
+  h.textContent = {script_json(self.title)};
+  var sub = {script_json(self.subtitle)};
+  if (sub) L.DomUtil.create('small', '', h).textContent = sub;
+}})();
+""")
+        super().render(**kwargs)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A permanent label: where (lon/lat), what it says, and who wins a collision (higher first)."""
+
+    lat: float
+    lon: float
+    text: str
+    priority: float
+
+
+class ZoneLabels(folium.MacroElement):
+    """Permanent labels ("name_ko · 1.85 km²") in a layer of their own (switchable in the layer
+    control), set as text (`textContent`). After every zoom or pan a label that would overlap one
+    of higher priority is hidden, and so is one under the map's own boxes, so the map stays
+    readable at every scale; zooming in shows more of them."""
+
+    def __init__(self, labels: list[Label]):
+        super().__init__()
+        self._name = "ZoneLabels"
+        ordered = sorted(labels, key=lambda lb: -lb.priority)
+        self.labels = [{"lat": round(lb.lat, 6), "lon": round(lb.lon, 6), "text": lb.text} for lb in ordered]
+
+    def render(self, **kwargs) -> None:
+        add_script(self, f"""
+(function () {{
+  var map = {self._parent._parent.get_name()};
+  var group = {self._parent.get_name()};
+  var labels = {script_json(self.labels)}.map(function (l) {{
+    var el = document.createElement('span');
+    el.textContent = l.text;
+    var t = L.tooltip({{permanent: true, direction: 'center', className: 'kz-label', interactive: false}})
+      .setLatLng([l.lat, l.lon]).setContent(el);
+    group.addLayer(t);
+    return t;
+  }});
+  function declutter() {{
+    // The map's own boxes (buttons, legend, title) count as taken: a label never hides under one.
+    var kept = Array.prototype.map.call(map.getContainer().querySelectorAll('.leaflet-control, .kz-title'),
+                                        function (e) {{ return e.getBoundingClientRect(); }});
+    labels.forEach(function (t) {{
+      var el = t.getElement();
+      if (!el) return;
+      L.DomUtil.removeClass(el, 'kz-hidden');
+      var r = el.getBoundingClientRect();
+      var clash = kept.some(function (k) {{
+        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
+      }});
+      if (clash) L.DomUtil.addClass(el, 'kz-hidden'); else kept.push(r);
+    }});
+  }}
+  map.on('zoomend moveend overlayadd resize', declutter);
+  map.whenReady(declutter);
+}})();
+""")
+        super().render(**kwargs)
+
+
+def label_layer(labels: list[Label], name: str = "이름표 · Labels") -> folium.FeatureGroup:
+    """A layer holding the labels, for the map and its layer control."""
+    group = folium.FeatureGroup(name=f"{name} ({len(labels)})", overlay=True, show=True)
+    ZoneLabels(labels).add_to(group)
+    return group

@@ -61,6 +61,13 @@ def fmt_ha(value: float | None) -> str:
     return "–" if value is None else f"{value:,.2f} ha"
 
 
+def fmt_km2(value: float | None) -> str:
+    """km² at a glance: two decimals from 1 km² up, three below (0.047 km² for a 4.7 ha site)."""
+    if value is None:
+        return "–"
+    return f"{value:,.2f} km²" if abs(value) >= 1 else f"{value:.3f} km²"
+
+
 def fmt_pyeong(value: float | None) -> str:
     return "–" if value is None else f"{value:,.0f} 평"
 

@@ -3,14 +3,17 @@ legal-dong base layer, the place buttons, the layer switcher and the fit to data
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import unescape
 
 import folium
 import numpy as np
 
 from geodata.provider import LayerProvider
-from maps.controls import CONTROL_CSS, FitData, HtmlControl, JumpControl, MapHook, Place
+from shapely.geometry.base import BaseGeometry
+
+from maps.controls import CONTROL_CSS, FitData, HtmlControl, JumpControl, Label, MapHook, MapTitle, Place
 from maps.data_layer import DataLayer
-from maps.display import (BASE_SIMPLIFY_DEG, fmt_ha, fmt_m2, fmt_pyeong,
+from maps.display import (BASE_SIMPLIFY_DEG, fmt_ha, fmt_km2, fmt_m2, fmt_pyeong,
                           provenance_label, simplify_for_display)
 from maps.page_budget import fit_layers, notes_html
 from maps.page_text import html_text
@@ -32,6 +35,7 @@ TOOLTIP_FIELDS: list[tuple[str, str]] = [
     ("name_ko", "이름"),
     ("name_en", "Name"),
     ("area_m2_text", "면적 Area"),
+    ("area_km2_text", "제곱킬로미터 km²"),
     ("area_ha_text", "헥타르 ha"),
     ("area_pyeong_text", "평 pyeong"),
     ("provenance_text", "구분 Provenance"),
@@ -70,8 +74,17 @@ def add_backgrounds(m: folium.Map) -> None:
 
 
 def area_labels(row) -> dict[str, str]:
-    return {"area_m2_text": fmt_m2(row["area_m2"]), "area_ha_text": fmt_ha(row["area_ha"]),
-            "area_pyeong_text": fmt_pyeong(row["area_pyeong"])}
+    return {"area_m2_text": fmt_m2(row["area_m2"]), "area_km2_text": fmt_km2(row["area_km2"]),
+            "area_ha_text": fmt_ha(row["area_ha"]), "area_pyeong_text": fmt_pyeong(row["area_pyeong"])}
+
+
+def zone_label(name_ko: str, name_en: str, km2: float | None, geom_lonlat: BaseGeometry) -> Label:
+    """"빛그린 1단계 · 1.85 km²" at a point inside the outline (display only: the area is given,
+    never measured here); larger zones win where labels collide."""
+    point = geom_lonlat.representative_point()
+    name = name_ko or name_en
+    text = name if km2 is None else f"{name} · {fmt_km2(km2)}"
+    return Label(point.y, point.x, text, km2 or 0.0)
 
 
 def zone_properties(gdf) -> list[dict]:
@@ -125,9 +138,9 @@ def places(provider: LayerProvider) -> list[Place]:
 
 
 def finish(m: folium.Map, hook: MapHook, place_list: list[Place], fit: Bounds | None,
-           padding: tuple[tuple[int, int], tuple[int, int]] | None = None) -> folium.Map:
-    """Layers fitted to the page budget, place buttons, layer switcher, fit to data and the hook,
-    in the order Leaflet needs.
+           padding: tuple[tuple[int, int], tuple[int, int]] | None = None, subtitle: str = "") -> folium.Map:
+    """Layers fitted to the page budget, title and north arrow (the page title), place buttons,
+    layer switcher, fit to data and the hook, in the order Leaflet needs.
     `padding` (top-left, bottom-right, in px) keeps the data clear of a map's own boxes."""
     fitted = fit_layers([c for c in m._children.values() if isinstance(c, DataLayer)])
     if fitted:
@@ -135,6 +148,8 @@ def finish(m: folium.Map, hook: MapHook, place_list: list[Place], fit: Bounds | 
         for key, layer in hook.layers.items():
             if isinstance(layer, DataLayer):
                 hook.features[key] = len(layer.data["features"])
+    # The page title is stored escaped (set_title); the map's title shows it as text again.
+    MapTitle(unescape(m.get_root().title), subtitle).add_to(m)
     jump = JumpControl(place_list)
     if padding is not None:
         jump.fit_options = {"paddingTopLeft": list(padding[0]), "paddingBottomRight": list(padding[1])}

@@ -4,10 +4,10 @@ from __future__ import annotations
 import folium
 
 from geodata.provider import LayerProvider
-from maps.controls import HtmlControl, MapHook, legend_html, swatch
+from maps.controls import HtmlControl, MapHook, label_layer, legend_html, swatch
 from maps.data_layer import DataLayer
 from maps.frame import (BASE_LAYER_ID, TOOLTIP_FIELDS, add_backgrounds, add_base_dongs, bounds_of, finish,
-                        layer_label, new_map, places, zone_properties)
+                        layer_label, new_map, places, set_title, zone_label, zone_properties)
 from maps.page_text import html_text
 from maps.render import render_html
 from maps.styles import BASE_STYLE, HIGHLIGHT, zone_colours, zone_style
@@ -16,6 +16,7 @@ from maps.styles import BASE_STYLE, HIGHLIGHT, zone_colours, zone_style
 def build_overview(provider: LayerProvider, siting_href: str | None = None) -> folium.Map:
     """`siting_href`: where the siting maps of the core infrastructures are, linked from the legend."""
     m = new_map()
+    set_title(m, "산업단지 개요 · Industrial zones overview")
     hook = MapHook("overview")
     add_backgrounds(m)
     add_base_dongs(m, provider, hook)
@@ -23,6 +24,7 @@ def build_overview(provider: LayerProvider, siting_href: str | None = None) -> f
     colours = zone_colours(zone_ids)
     legend = []
     boxes = []
+    labels = []
     for layer_id in zone_ids:
         data = provider.layer(layer_id)
         gdf = data.wgs84
@@ -34,8 +36,11 @@ def build_overview(provider: LayerProvider, siting_href: str | None = None) -> f
         layer.add_to(m)
         hook.register(layer_id, layer, len(gdf))
         legend.append((swatch(colours[layer_id]), title_ko, title_en))
+        labels += [zone_label(_s(r["name_ko"]), _s(r["name_en"]), r["area_km2"], g)
+                   for (_i, r), g in zip(gdf.iterrows(), gdf.geometry.values) if g is not None and not g.is_empty]
         if len(gdf):
             boxes.append(gdf.total_bounds)
+    label_layer(labels).add_to(m)
     if BASE_LAYER_ID in provider.layer_ids():
         legend.append((swatch(BASE_STYLE["color"], 0.15), "법정동 경계 (실제)", "Legal dongs (real boundaries)"))
     note = ('<div style="margin-top:4px;color:#555"><small>구역 경계는 도식입니다 (provenance = schematic) · '
@@ -49,3 +54,7 @@ def build_overview(provider: LayerProvider, siting_href: str | None = None) -> f
 
 def overview_html(provider: LayerProvider, siting_href: str | None = None) -> str:
     return render_html(build_overview(provider, siting_href))
+
+
+def _s(value) -> str:
+    return value if isinstance(value, str) else ""

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from geodata.provider import LayerProvider
 from maps.controls import HtmlControl, MapHook, Place, legend_html, swatch
 from maps.data_layer import DataLayer
-from maps.display import fmt_ha, fmt_m2, fmt_pyeong
+from maps.display import fmt_ha, fmt_km2, fmt_m2, fmt_pyeong
 from maps.frame import (add_backgrounds, add_base_dongs, area_labels, bounds_of, finish, layer_label, new_map,
                         set_title, zone_properties)
 from maps.page_text import html_text
@@ -52,6 +52,7 @@ CONSTRAINT_TOOLTIP: list[tuple[str, str]] = [
 FEASIBLE_TOOLTIP: list[tuple[str, str]] = [
     ("role_text", "구분 Layer"),
     ("area_m2_text", "면적 Area"),
+    ("area_km2_text", "제곱킬로미터 km²"),
     ("area_ha_text", "헥타르 ha"),
     ("area_pyeong_text", "평 pyeong"),
     ("parts_text", "조각 Parts"),
@@ -63,6 +64,7 @@ PLANNED_TOOLTIP: list[tuple[str, str]] = [
     ("name_en", "Name"),
     ("verdict_text", "판정 Verdict"),
     ("area_m2_text", "면적 Area"),
+    ("area_km2_text", "제곱킬로미터 km²"),
     ("area_ha_text", "헥타르 ha"),
     ("area_pyeong_text", "평 pyeong"),
     ("provenance_text", "구분 Provenance"),
@@ -142,7 +144,8 @@ def feasible_properties(region: FeasibleRegion) -> dict:
         needs.append(f"폭 width ≥ {region.min_width_m:,.0f} m")
     fits = ("예 · yes" if region.fits else "아니오 · no") + (f" ({', '.join(needs)})" if needs else "")
     return {"id": "feasible_region", "role": "feasible_region", "role_text": role_label("feasible_region"),
-            "area_m2_text": fmt_m2(units["m2"]), "area_ha_text": fmt_ha(units["ha"]),
+            "area_m2_text": fmt_m2(units["m2"]), "area_km2_text": fmt_km2(units["km2"]),
+            "area_ha_text": fmt_ha(units["ha"]),
             "area_pyeong_text": fmt_pyeong(units["pyeong"]), "parts_text": f"{region.parts}",
             "width_text": f"{region.largest_width_m:,.1f} m", "fits_text": fits}
 
@@ -266,9 +269,20 @@ def siting_html(provider: LayerProvider, ctx: SitingContext, facility: str, link
     return render_html(build_siting(provider, ctx, facility, link_for, index_href))
 
 
+# The rule table takes the height the place buttons and the scale bar leave (about 600 px on a
+# 1400×900 screen: the whole table of every facility), scrolls beyond that, and shows a shadow
+# at an edge with more rows behind it (CSS only: background-attachment local vs scroll).
 SITING_CSS = """
 <style>
-.kz-siting-table { max-width: 380px; max-height: 52vh; overflow-y: auto; }
-.kz-siting-table td { border-top: 1px solid #e4e4e4; }
+.kz-siting-table { width: 430px; max-width: calc(100vw - 360px); max-height: calc(100vh - 290px);
+  overflow-y: auto; overscroll-behavior: contain; font-size: 11.5px; line-height: 1.3;
+  background: linear-gradient(#fff 30%, rgba(255,255,255,0)) top / 100% 24px no-repeat local,
+    linear-gradient(rgba(255,255,255,0), #fff 70%) bottom / 100% 24px no-repeat local,
+    radial-gradient(farthest-side at 50% 0, rgba(0,0,0,.22), rgba(0,0,0,0)) top / 100% 8px no-repeat scroll,
+    radial-gradient(farthest-side at 50% 100%, rgba(0,0,0,.22), rgba(0,0,0,0)) bottom / 100% 8px no-repeat scroll,
+    rgba(255,255,255,0.96); }
+.kz-siting-table h4 { margin-bottom: 2px; }
+.kz-siting-table td { border-top: 1px solid #e4e4e4; padding: 1px 4px; }
+.kz-siting-table small { font-size: 10.5px; color: #444; }
 </style>
 """

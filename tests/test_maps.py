@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from maps.allocation import build_allocation, report_for
 from maps.data_layer import DataLayer
 from maps.assets import external_references, leaflet_css, leaflet_js, make_offline
-from maps.display import fmt_m2, fmt_pyeong
+from maps.display import fmt_km2, fmt_m2, fmt_pyeong
 from maps.page_text import script_json
 from maps.overview import build_overview
 from maps.render import render_html
@@ -148,7 +148,7 @@ def test_allocation_map_colours_each_target_by_its_report_status(provider, plan)
     # Every target with a geometry is drawn, the missing one is not (it is listed in the summary).
     assert set(drawn) == {r.target_id for r in report.rows if r.status != "missing"}
     row = next(r for r in report.rows if r.target_id == "fez_ai")
-    assert drawn["fez_ai"]["measured_text"] == fmt_m2(row.measured_m2)
+    assert drawn["fez_ai"]["measured_text"] == f"{fmt_m2(row.measured_m2)} ({fmt_km2(row.measured_m2 / 1e6)})"
     assert fmt_m2(row.planned_m2) in drawn["fez_ai"]["planned_text"]
     assert drawn["fez_ai"]["status_text"].startswith("미달")
     page = render_html(m)

@@ -3,6 +3,7 @@
 #   chromium + fonts-noto-cjk  the map tests render in headless Chromium (Hangul needs CJK fonts)
 #   gdal-bin                   ogrinfo, the OGC API - Features client QGIS is built on
 #   wrk                        the HTTP load generator of `make bench`
+#   poppler-utils              pdftoppm and pdftotext: the report tests render and read the printed PDF
 # Without root or apt-get nothing is installed: the tests that need a program skip and say why.
 set -u
 need=""
@@ -12,6 +13,7 @@ if command -v dpkg >/dev/null 2>&1 && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; 
 fi
 command -v ogrinfo >/dev/null 2>&1 || need="$need gdal-bin"
 command -v wrk >/dev/null 2>&1 || need="$need wrk"
+command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: not root or no apt-get; missing:$need (the tests that need them will skip)" >&2

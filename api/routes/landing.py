@@ -40,6 +40,8 @@ async def landing(request: Request, f: str | None = FORMAT):
             link(f"{base}/collections", "data", JSON, "The layers (collections)"),
             link(f"{base}/plan", "related", JSON, "Plan targets with sources"),
             link(f"{base}/allocations", "related", JSON, "Allocation check of the stored layers"),
+            link(f"{base}/allocations?f=html", "related", HTML,
+                 "Allocation report page: tables, findings, map; CSV, XLSX and PDF downloads"),
             link(f"{base}/maps/overview", "related", HTML, "Overview map"),
             link(f"{base}/maps/allocation", "related", HTML, "Allocation map"),
             link(f"{base}/maps/siting", "related", HTML, "Siting maps of the seven core infrastructures"),
