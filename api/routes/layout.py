@@ -15,7 +15,6 @@ the server process that started them (`make serve` runs one).
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -23,17 +22,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from fastapi import APIRouter, Body, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.problems import Problem
+from geodata import env_settings
 from geodata.layout_settings import layout_problem, load_settings
 
+from geodata.geojson_in import load_json
 from geodata.site_candidates import parse_body, parse_crs
 from geodata.siting_rules import SitingService
 from zones.crs import METRIC
 from zones.errors import GeoInputFault, ZonesError
-from zones.siting.layout.problem import DEFAULT_CELL_M, OBJECTIVES, LayoutInputError
+from zones.siting.layout.problem import DEFAULT_CELL_M, MAX_CELL_M, MIN_CELL_M, OBJECTIVES, LayoutInputError
 from zones.siting.layout.report import progress_dict, result_dict
 
 router = APIRouter(tags=["siting"])
@@ -42,16 +44,21 @@ SYNC_SECONDS = 2.0
 KEEP_FINISHED = 32
 
 EXAMPLE = {"objective": "compact", "time_limit_s": 10, "grid_m": 5, "fix": {"certification_center": "planned"}}
-# The body as the OpenAPI document states it: a JSON object with these members (`_request` checks the rest:
-# the time limit against the server's cap, facilities that exist, the fixed sites' geometries).
-LAYOUT_SCHEMA = {
-    "type": "object", "required": ["time_limit_s"], "additionalProperties": False, "examples": [EXAMPLE],
-    "properties": {"objective": {"type": "string", "enum": list(OBJECTIVES)},
-                   "time_limit_s": {"type": "number", "exclusiveMinimum": 0},
-                   "grid_m": {"type": "number"},
-                   "facilities": {"type": ["array", "null"], "items": {"type": "string"}},  # null: all not fixed
-                   "fix": {"type": "object"},
-                   "crs": {"type": ["string", "object", "null"]}}}
+# The body as the OpenAPI document states it; `_request` checks it (and what a schema cannot say:
+# the time limit against ZONES_LAYOUT_MAX_SECONDS, the fixed sites' geometries).
+REQUEST_SCHEMA = {
+    "type": "object", "required": ["time_limit_s"], "additionalProperties": False,
+    "properties": {
+        "objective": {"type": "string", "enum": list(OBJECTIVES), "default": "compact"},
+        "time_limit_s": {"type": "number", "exclusiveMinimum": 0,
+                         "description": "seconds the search may take (at most ZONES_LAYOUT_MAX_SECONDS)"},
+        "grid_m": {"type": "number", "minimum": MIN_CELL_M, "maximum": MAX_CELL_M, "default": DEFAULT_CELL_M},
+        "facilities": {"type": "array", "items": {"type": "string"}},
+        "fix": {"type": "object", "additionalProperties": {
+            "oneOf": [{"type": "string", "enum": ["planned"]}, {"type": "object"}]}},
+        "crs": {"type": ["string", "null"]},  # null: lon/lat, as when absent
+    },
+}
 
 
 @dataclass
@@ -118,23 +125,11 @@ class LayoutJobs:
         return job
 
 
-def _positive(name: str, default: float, integer: bool) -> float:
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        value = -1
-    if value <= 0:
-        raise ValueError(f"{name}={raw!r}: expected a {'whole ' if integer else ''}number > 0")
-    return value
-
-
 def install(app: FastAPI) -> None:
     """Serve the layout routes; the bounds are read now, so a bad value stops the start-up."""
-    app.state.layout_jobs = LayoutJobs(int(_positive("ZONES_LAYOUT_JOBS", 2, True)),
-                                       _positive("ZONES_LAYOUT_MAX_SECONDS", 300.0, False))
+    app.state.layout_jobs = LayoutJobs(env_settings.whole_number("ZONES_LAYOUT_JOBS", 2, "searches"),
+                                       env_settings.positive_number("ZONES_LAYOUT_MAX_SECONDS", 300.0,
+                                                                    "a number of seconds"))
     load_settings()  # a bad settings file stops the start, naming the entry
     app.include_router(router)
     app.include_router(map_router)
@@ -194,16 +189,23 @@ def _request(body: Any, jobs: LayoutJobs, service: SitingService) -> dict[str, A
 @router.post("/siting/layout", summary="Place the core infrastructures at once (a layout job)",
              status_code=202, responses={200: {"description": "A short search (≤ 2 s), answered with its result"},
                                          202: {"description": "The job started; follow it at Location"},
-                                         400: {"description": "The body is not JSON"},
                                          404: {"description": "Unknown facility"},
                                          422: {"description": "Bad request, or a problem that cannot be posed"},
                                          429: {"description": "Too many layout searches running"}},
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": LAYOUT_SCHEMA}}}})
-def start_layout(request: Request, body: Any = Body(..., examples=[EXAMPLE])) -> JSONResponse:
+             openapi_extra={"requestBody": {"required": True,
+                                            "content": {"application/json": {
+                                                "schema": REQUEST_SCHEMA, "example": EXAMPLE}}}})
+async def start_layout(request: Request) -> JSONResponse:
     """Body: `time_limit_s` (required), `objective` (compact | land | spacing), `grid_m` (default 5),
     `facilities` (to place; default all not fixed), `fix` ({facility: "planned" or a GeoJSON
-    geometry, lon/lat unless `crs` says e.g. "EPSG:5179"}). Facilities not placed keep their
+    geometry, lon/lat unless `crs` names a metric system}). Facilities not placed keep their
     stored sites. Every layout is re-checked by the siting checker before it is returned."""
+    data = await request.body()  # read here; parsed, posed and (for a short search) waited for off the loop
+    return await run_in_threadpool(_start_layout, request, data)
+
+
+def _start_layout(request: Request, data: bytes) -> JSONResponse:
+    body = load_json(data, "the request body")  # the one JSON gate: a body it cannot read is a 422
     jobs, service = _jobs(request), request.app.state.siting
     req = _request(body, jobs, service)
     # posed now: a request that cannot be posed is refused (the error family's status), not a failed job
