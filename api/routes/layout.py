@@ -21,7 +21,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import shapely
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +30,7 @@ from geodata import env_settings
 from geodata.layout_settings import layout_problem, load_settings
 
 from geodata.geojson_in import load_json
+from geodata.geojson_out import lonlat_geometry
 from geodata.site_candidates import parse_body, parse_crs
 from geodata.siting_rules import SitingService
 from zones.crs import METRIC
@@ -234,10 +234,7 @@ def _job_body(job: Job) -> dict[str, Any]:
     if job.error:
         out["error"] = job.error
     if job.result is not None:
-        from maps.siting import to_lonlat
-
-        out["result"] = result_dict(job.result, lambda g: shapely.geometry.mapping(
-            shapely.set_precision(to_lonlat(g), 1e-7)))
+        out["result"] = result_dict(job.result, lonlat_geometry)
         out["result"]["note"] = f"geometries lon/lat (WGS84); bounds_5186 and areas in {METRIC}"
     return out
 
