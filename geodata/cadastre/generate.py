@@ -144,9 +144,9 @@ def write_zip(frame: gpd.GeoDataFrame, out_dir: Path, sido: str, yyyymm: str, *,
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".lsmd-") as tmp:
         shp = Path(tmp) / f"{stem}.shp"
         table = pd.DataFrame({"PNU": frame["PNU"].values, "JIBUN": frame["JIBUN"].values})
-        pyogrio.write_dataframe(gpd.GeoDataFrame(table, geometry=np.asarray(geoms, dtype=object)), shp,
+        pyogrio.write_dataframe(gpd.GeoDataFrame(table, geometry=np.asarray(geoms, dtype=object), crs=prj), shp,
                                 driver="ESRI Shapefile", encoding=ENCODING, geometry_type="Polygon",
-                                crs=prj, layer_options={"RESIZE": "YES"})
+                                layer_options={"RESIZE": "YES"})
         for extra in Path(tmp).glob(f"{stem}.*"):
             if extra.suffix.lower() not in (".shp", ".shx", ".dbf"):
                 extra.unlink()
