@@ -65,7 +65,7 @@ lint: $(STAMP)
 # A synthetic 연속지적도 zip in the published shape: make parcels-sample N=100000 [SIDO=29] [ARGS="--bessel"]
 parcels-sample: $(STAMP)
 	@test -n "$(N)" || { echo 'usage: make parcels-sample N=lots [SIDO=29] [OUT=out/cadastre] [ARGS="--bessel --faults 5"]'; exit 2; }
-	$(PY) -m geodata.cadastre.generate --n "$(N)" --sido "$(or $(SIDO),29)" --out "$(or $(OUT),out/cadastre)" $(ARGS)
+	$(VENV)/bin/kizone parcels-sample --n "$(N)" --sido "$(or $(SIDO),29)" --out "$(or $(OUT),out/cadastre)" $(ARGS)
 
 # Import 연속지적도 zips (or folders of them) into the parcel dataset beside the store.
 import-parcels: $(STAMP)

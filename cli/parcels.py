@@ -45,6 +45,12 @@ def cmd_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Pat
 
 
 def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[str | None], Path]) -> None:
+    from geodata.cadastre.generate import add_options, run
+
+    p = sub.add_parser("parcels-sample", help="write a GENERATED 연속지적도 zip in the published shape")
+    add_options(p)
+    p.set_defaults(func=run)
+
     p = sub.add_parser("import-parcels", help="import 연속지적도 zips (LSMD_CONT_LDREG_*) into the parcel dataset")
     p.add_argument("inputs", nargs="+", help="zips, .shp files or folders of them; each 시도 is replaced whole")
     p.add_argument("--store", help="GeoPackage the dataset sits beside (default: $ZONES_STORE or the embedded store)")

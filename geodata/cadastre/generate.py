@@ -160,8 +160,8 @@ def write_zip(frame: gpd.GeoDataFrame, out_dir: Path, sido: str, yyyymm: str, *,
     return target
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="write a synthetic 연속지적도 zip (LSMD_CONT_LDREG) in the published shape")
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The generator's options (python -m geodata.cadastre.generate and kizone parcels-sample)."""
     parser.add_argument("--n", type=int, required=True, help="number of lots")
     parser.add_argument("--sido", default="29", help="2-digit 시도 code (default 29, 광주광역시)")
     parser.add_argument("--month", default=date.today().strftime("%Y%m"), help="yyyymm in the file name")
@@ -169,13 +169,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bessel", action="store_true", help="old-style copy: Korean 1985 Bessel (EPSG 5174)")
     parser.add_argument("--faults", type=int, default=0, help="spoil this many rows of each fault kind")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     frame = lots(args.n, args.sido, seed=args.seed)
     if args.faults:
         inject_faults(frame, args.faults)
     path = write_zip(frame, args.out, args.sido, args.month, bessel=args.bessel)
     print(f"{len(frame):,} generated lots written to {path} ({path.stat().st_size / 1e6:,.1f} MB)")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="write a synthetic 연속지적도 zip (LSMD_CONT_LDREG) in the published shape")
+    add_options(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
