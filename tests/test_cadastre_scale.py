@@ -165,3 +165,39 @@ def test_progress_shows_a_bar_on_a_terminal_and_lines_in_a_log(tmp_path, lots):
     assert done.returncode == 0, done.stderr
     assert "progress: 200/200 rows (100%)" in done.stderr and "rows/s" in done.stderr
     assert "200 rows read, 200 written" in done.stdout
+
+
+def test_crosscheck_finds_parcels_numbered_in_another_dong_on_both_paths(lots, tmp_path):
+    from geodata.cadastre.engine import crosscheck_dask, crosscheck_in_memory
+
+    sample = lots.iloc[:3000].copy().reset_index(drop=True)
+    codes = sample["PNU"].str[:8]
+    other = sorted(set(codes))
+    moved = [i for i in range(0, 3000, 500)]
+    for i in moved:  # renumber into a neighbouring dong of the same 시군구 where one exists
+        same = [c for c in other if c[:5] == codes[i][:5] and c != codes[i]]
+        sample.loc[i, "PNU"] = same[0] + sample.loc[i, "PNU"][8:]
+    path = generate.write_zip(sample, tmp_path, "29", "202411")
+    store = tmp_path / "x.gpkg"
+    import_parcels([path], store, progress_stream=io.StringIO())
+    root = dataset_root(store)
+    memory = crosscheck_in_memory(root)
+    assert sorted(memory["pnu"]) == sorted(sample.loc[moved, "PNU"])
+    assert (memory["found_dong"] != memory["pnu_dong"]).all() and (memory["found_dong"] != "").all()
+    with dask_client(n_workers=2, processes=False, threads_per_worker=1) as client:
+        distributed = crosscheck_dask(root, client)
+    pd.testing.assert_frame_equal(memory, distributed)
+
+
+def test_a_bbox_read_opens_only_the_partitions_it_meets(imported):
+    from geodata.cadastre.dataset import read_bbox
+
+    root = dataset_root(imported)
+    everything = read_all(imported)
+    one = gpd.read_parquet(partition_files(root)[0])
+    x, y = one.geometry.values[len(one) // 2].centroid.coords[0]
+    box = (x - 300, y - 300, x + 300, y + 300)
+    frame, opened = read_bbox(root, box)
+    expected = everything[shapely.intersects(everything.geometry.values, shapely.box(*box))]
+    assert sorted(frame["pnu"]) == sorted(expected["pnu"]) and len(frame) > 0
+    assert opened < len(partition_files(root))

@@ -91,3 +91,33 @@ def partition_files(root: Path, sidos: tuple[str, ...] = ()) -> list[Path]:
     folders = sorted(p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"\d{2}", p.name)
                      and (not sidos or p.name in sidos))
     return [f for folder in folders for f in sorted(folder.glob("*.parquet"))]
+
+
+def file_bbox(path: Path) -> tuple[float, float, float, float] | None:
+    """The bbox the GeoParquet metadata states for a file's geometry column (read from the footer only)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    geo = json.loads(meta.get(b"geo", b"{}"))
+    box = geo.get("columns", {}).get(geo.get("primary_column", "geometry"), {}).get("bbox")
+    return tuple(box) if box and len(box) == 4 else None
+
+
+def read_bbox(root: Path, bbox: tuple[float, float, float, float]):
+    """Parcels intersecting `bbox` (EPSG:5186), opening only the files whose stated bbox meets it and, in
+    them, only the row groups whose covering-column statistics do. Returns (frame, files opened)."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    minx, miny, maxx, maxy = bbox
+    opened = [f for f in partition_files(root)
+              if (b := file_bbox(f)) is None or not (b[0] > maxx or b[2] < minx or b[1] > maxy or b[3] < miny)]
+    parts = [gpd.read_parquet(f, bbox=bbox) for f in opened]
+    if not parts:
+        return gpd.GeoDataFrame(geometry=[], crs=None), 0
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame[shapely.intersects(frame.geometry.values, shapely.box(*bbox))].reset_index(drop=True)
+    return frame, len(opened)
