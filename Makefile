@@ -71,3 +71,9 @@ parcels-sample: $(STAMP)
 import-parcels: $(STAMP)
 	@test -n "$(FILE)" || { echo 'usage: make import-parcels FILE=LSMD_CONT_LDREG_29_202411.zip [ARGS="--report out/import.json"]'; exit 2; }
 	$(VENV)/bin/kizone import-parcels $(FILE) $(ARGS)
+
+.PHONY: bench-scale
+# Parcels at scale (generate, import, shares on Dask and in memory, peak memory): make bench-scale N=1000000
+bench-scale: $(STAMP)
+	@test -n "$(N)" || { echo 'usage: make bench-scale N=parcels [SIDO=29]'; exit 2; }
+	$(PY) -m bench.scale --n "$(N)" --sido "$(or $(SIDO),29)"
