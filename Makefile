@@ -4,9 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Server processes: one per core by default (make serve WORKERS=1 for one)
+WORKERS ?= $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test report bench install clean-venv import export
+.PHONY: serve test report bench bench-parcels install clean-venv import export
 
 # ZONES_STORE (your own copy of the store) reaches every target: make serve ZONES_STORE=/path/store.gpkg
 ifdef ZONES_STORE
@@ -24,7 +26,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 serve: $(STAMP)
-	$(PY) -m api.serve --host $(HOST) --port $(PORT)
+	$(PY) -m api.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest
@@ -34,6 +36,10 @@ report: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench.run
+
+# Only the parcel benchmark against PostGIS (BENCH_PARCEL_SIZES=100000 for the smaller size alone)
+bench-parcels: $(STAMP) system-deps
+	$(PY) -m bench.run parcels
 
 import: $(STAMP)
 	@test -n "$(FILE)" -a -n "$(LAYER)" || { echo 'usage: make import FILE=path LAYER=id [ARGS="--crs EPSG:5174 --strict ..."]'; exit 2; }

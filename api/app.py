@@ -13,6 +13,7 @@ from api.auth import WriteGate
 from api.limits import BodyLimit
 from api.routes import allocations, collections, landing, layer_writes, layout, plan, shares, siting, system
 from api.routes import maps as map_routes
+from api.routes import zone_parcels as zone_parcel_routes
 from api.settings import Settings
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(allocations.router)
     app.include_router(layer_writes.router)
     app.include_router(shares.router)
+    app.include_router(zone_parcel_routes.router)
     map_routes.install(app, provider)
     siting.install(app)
     layout.install(app)

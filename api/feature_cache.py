@@ -69,9 +69,9 @@ def _build(data: LayerData, crs: ServedCrs) -> ServedLayer:
     if crs in (CRS84, EPSG_4326):
         gdf = data.wgs84
     elif crs is EPSG_5186:
-        gdf = data.metric
+        gdf = data.full_metric
     else:
-        gdf = data.metric.to_crs(crs.epsg)
+        gdf = data.full_metric.to_crs(crs.epsg)
     geoms_xy = np.asarray(gdf.geometry.values, dtype=object)
     # Round and (for lat-first CRSs) swap each position in place: same vertices, same order
     # in every CRS, so a client can compare answers position by position.

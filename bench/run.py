@@ -48,6 +48,22 @@ def render(rows: list[Row]) -> str:
     return "\n".join([line(header), sep, *[line(b) for b in body]])
 
 
+def read_rows(path: Path) -> list[Row]:
+    """The rows of a RESULTS.md table written by `render`."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or cells[0] in ("area", "") or set(cells[0]) <= {"-"}:
+            continue
+        try:
+            value = float(cells[2].replace(",", ""))
+        except ValueError:
+            continue
+        passed = {"pass": True, "MISS": False}.get(cells[5])
+        out.append(Row(cells[0], cells[1], value, cells[3], cells[4], passed))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("only", nargs="*", help="run only benchmarks whose module name contains one of these")
@@ -59,8 +75,11 @@ def main() -> int:
         module = importlib.import_module(f"bench.{name}")
         rows.extend(module.run())
         print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(render(rows))
+    if args.only and args.out.exists():  # a partial run replaces only its own areas' rows
+        ran = {r.area for r in rows}
+        rows = [r for r in read_rows(args.out) if r.area not in ran] + rows
     table = render(rows)
-    print(table)
     stamp = time.strftime("%Y-%m-%d %H:%M %Z")
     header = (f"# Benchmark results\n\nMeasured {stamp} on {platform.machine()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}, by `make bench`.\n\n")

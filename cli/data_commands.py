@@ -185,16 +185,31 @@ def _mb(n: int) -> str:
 def cmd_shares(args: argparse.Namespace) -> int:
     from cli.shares_report import shares_table
     from geodata.provider import LayerProvider
-    from geodata.share_file import load_shares, parcel_records
-    from zones.shares import check_shares
-
+    from geodata.share_file import load_shares, shares_of_store
+    
     provider = LayerProvider(_store(args))
     shares = load_shares(Path(args.plan))
-    report = check_shares(shares, parcel_records(provider, shares))
+    report = shares_of_store(provider, shares)
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         print(shares_table(report))
+    return 0
+
+
+def cmd_parcels_zone(args: argparse.Namespace) -> int:
+    from cli.zone_parcels_report import zone_table
+    from geodata.plan_file import load_plan
+    from geodata.provider import LayerProvider
+    from geodata.zone_parcels import zone_report
+
+    provider = LayerProvider(_store(args))
+    plan = load_plan(Path(args.plan))
+    reports = [zone_report(provider, plan, ref, args.layer) for ref in args.zone]
+    if args.format == "json":
+        print(json.dumps(reports[0] if len(reports) == 1 else reports, ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(zone_table(r) for r in reports))
     return 0
 
 
@@ -249,3 +264,19 @@ def add_data_commands(sub) -> None:
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan file with [[share]] entries")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=cmd_shares)
+
+    p = sub.add_parser("parcels", help="the parcels of a zone (see: kizone parcels zone --help)")
+    parcels_sub = p.add_subparsers(dest="parcels_command", required=True)
+    p = parcels_sub.add_parser(
+        "zone", help="parcels inside a zone feature or plan target: area by use, crossing parcels",
+        description="Parcels wholly inside the zone count whole; parcels crossing its boundary count with the exact "
+                    "planar (EPSG:5186) area of their part inside. The same numbers as GET "
+                    "/collections/LAYER/zone-summary?zone=ZONE.")
+    p.add_argument("zone", nargs="+", help="<layer>:<feature id> (e.g. fez_districts:fez_ai) or plan:<target id>")
+    p.add_argument("--layer", default="parcels", help="the parcel layer (default: parcels)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--plan", default=str(PLAN_FILE), help="plan file, for plan:<target id> zones")
+    p.add_argument("--store", help=store_help)
+    p.set_defaults(func=cmd_parcels_zone)
+    from cli.parcels import add_dataset_commands
+    add_dataset_commands(parcels_sub)

@@ -95,15 +95,18 @@ def cmd_layout(args: argparse.Namespace, store: Path) -> int:
 
     result = run(args, store)
     if args.out:
-        from maps.siting import to_lonlat
-        import shapely
+        from geodata.geojson_out import lonlat_geometry
 
-        data = result_dict(result, lambda g: shapely.geometry.mapping(to_lonlat(g)))
+        data = result_dict(result, lonlat_geometry)
         args.out.write_text(json.dumps(data["sites"], ensure_ascii=False, indent=1), encoding="utf-8")
-    if args.format == "json":
+    if args.format == "json":  # the sites in the store's metric CRS, at its precision (1 mm)
         import shapely
 
-        print(json.dumps(result_dict(result, shapely.geometry.mapping), ensure_ascii=False, indent=2))
+        from geodata.geojson_out import rounded
+        from zones.crs import COORD_DECIMALS_METRES
+
+        print(json.dumps(result_dict(result, lambda g: shapely.geometry.mapping(rounded([g], COORD_DECIMALS_METRES)[0])),
+                         ensure_ascii=False, indent=2))
     else:
         print(table(result))
     return 0 if result.sites and result.passed else 1

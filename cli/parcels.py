@@ -81,12 +81,19 @@ def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[
     p.add_argument("--show-bad", type=int, default=20, help="bad rows to print (all are counted; default 20)")
     p.set_defaults(func=lambda a: cmd_import_parcels(a, store_path))
 
-    p = sub.add_parser("parcels", help="computations over the parcel dataset (Dask)")
-    p.add_argument("what", choices=("shares", "crosscheck"),
-                   help="shares: land-use (지목) shares by 시군구; crosscheck: parcels outside their PNU's dong")
-    p.add_argument("--store", help="GeoPackage the dataset sits beside (default: $ZONES_STORE or the embedded store)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.add_argument("--engine", choices=("dask", "memory"), default="dask",
-                   help="dask (default; $ZONES_DASK_SCHEDULER or a LocalCluster) or memory (one process)")
-    p.add_argument("--scheduler", help="Dask scheduler address (default: $ZONES_DASK_SCHEDULER)")
-    p.set_defaults(func=lambda a: cmd_parcels(a, store_path))
+
+
+def add_dataset_commands(parcels_sub: argparse._SubParsersAction) -> None:
+    """`kizone parcels shares|crosscheck`: beside `kizone parcels zone`, over the GeoParquet dataset."""
+    from cli.main import _store_path
+
+    for what, text in (("shares", "land-use (지목) shares by 시군구 over the parcel dataset (Dask)"),
+                       ("crosscheck", "parcels of the dataset lying outside the legal dong their PNU names (Dask)")):
+        p = parcels_sub.add_parser(what, help=text)
+        p.set_defaults(what=what)
+        p.add_argument("--store", help="GeoPackage the dataset sits beside (default: $ZONES_STORE or the embedded store)")
+        p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+        p.add_argument("--engine", choices=("dask", "memory"), default="dask",
+                       help="dask (default; $ZONES_DASK_SCHEDULER or a LocalCluster) or memory (one process)")
+        p.add_argument("--scheduler", help="Dask scheduler address (default: $ZONES_DASK_SCHEDULER)")
+        p.set_defaults(func=lambda a: cmd_parcels(a, _store_path))

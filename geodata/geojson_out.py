@@ -29,7 +29,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from zones.crs import COORD_DECIMALS_DEGREES
+from zones.crs import COORD_DECIMALS_DEGREES, METRIC, to_lonlat
 
 DRAWING_DECIMALS = 6
 
@@ -61,6 +61,13 @@ def features(gdf: gpd.GeoDataFrame, decimals: int = COORD_DECIMALS_DEGREES) -> l
 
 def feature_collection(gdf: gpd.GeoDataFrame, decimals: int = COORD_DECIMALS_DEGREES) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features(gdf, decimals)}
+
+
+def lonlat_geometry(geom: BaseGeometry | None) -> dict[str, Any] | None:
+    """A stored (metric) geometry as an RFC 7946 geometry: lon/lat at the tool's precision."""
+    if geom is None or geom.is_empty:
+        return None
+    return shapely.geometry.mapping(rounded([to_lonlat(geom, METRIC)], COORD_DECIMALS_DEGREES)[0])
 
 
 def plain(value: Any) -> Any:

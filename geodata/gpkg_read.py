@@ -17,7 +17,10 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
-from geodata.revisions import connect, gpkg_blobs_to_geometries, layer_columns, quote, table_exists
+import numpy as np
+import shapely
+
+from geodata.revisions import connect, layer_columns, quote, table_exists, wkb_sql
 
 _INT = ("INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT")
 _REAL = ("REAL", "FLOAT", "DOUBLE")
@@ -28,8 +31,13 @@ def feature_tables(con: sqlite3.Connection) -> list[str]:
     return [r[0] for r in rows if not r[0].startswith("zones_")]
 
 
-def read_layer(path: Path, layer: str) -> tuple[gpd.GeoDataFrame | None, int, list[str]]:
-    """(layer or None when absent, store generation, feature layers), all from one snapshot."""
+def read_layer(path: Path, layer: str, columns: list[str] | None = None
+               ) -> tuple[gpd.GeoDataFrame | None, int, list[str]]:
+    """(layer or None when absent, store generation, feature layers), all from one snapshot.
+
+    `columns`: the attribute columns to read (those the layer has; default all); the geometry
+    always comes. Reading three columns of a million parcels instead of all of them is most of
+    a cold start."""
     con = connect(path, timeout_s=30.0)
     try:
         con.execute("BEGIN")
@@ -39,19 +47,53 @@ def read_layer(path: Path, layer: str) -> tuple[gpd.GeoDataFrame | None, int, li
             con.execute("COMMIT")
             return None, generation, layers
         pk, geom, cols = layer_columns(con, "main", layer)
-        select = ", ".join([quote(geom)] + [quote(c) for c, _ in cols])
-        rows = con.execute(f"SELECT {select} FROM {quote(layer)} ORDER BY {quote(pk)}").fetchall()
+        if columns is not None:
+            wanted = set(columns)
+            cols = [(c, t) for c, t in cols if c in wanted]
+        select = ", ".join([wkb_sql(geom)] + [quote(c) for c, _ in cols])
         crs = _layer_crs(con, layer)
+        cursor = con.execute(f"SELECT {select} FROM {quote(layer)} ORDER BY {quote(pk)}")
+        geom_parts: list[np.ndarray] = []
+        col_parts: list[list[np.ndarray]] = [[] for _ in cols]
+        while batch := cursor.fetchmany(_BATCH):
+            values = list(zip(*batch))
+            geom_parts.append(shapely.from_wkb(np.array(values[0], dtype=object)))
+            for k in range(len(cols)):
+                col_parts[k].append(_shared_values(values[k + 1]))
+            del batch, values  # a batch's row tuples and WKB go before the next one comes
         con.execute("COMMIT")
     finally:
         con.close()
-    geoms = gpkg_blobs_to_geometries([r[0] for r in rows])
-    frame = pd.DataFrame.from_records([r[1:] for r in rows], columns=[c for c, _ in cols]) if rows else \
-        pd.DataFrame({c: pd.Series(dtype=object) for c, _ in cols})
-    for name, sql_type in cols:
-        frame[name] = _typed(frame[name], sql_type)
-    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index, crs=crs), crs=crs)
+    geoms = np.concatenate(geom_parts) if geom_parts else np.array([], dtype=object)
+    index = pd.RangeIndex(len(geoms))
+    frame = pd.DataFrame({name: _typed(pd.Series(np.concatenate(col_parts[k]) if col_parts[k] else [], dtype=object,
+                                                 index=index), sql_type)
+                          for k, (name, sql_type) in enumerate(cols)}, index=index)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=index, crs=crs), crs=crs)
     return gdf, generation, layers
+
+
+_BATCH = 100_000  # rows decoded at a time: bounds the transient memory of a read
+
+
+def _shared_values(values: tuple) -> np.ndarray:
+    """The column's values as an object array in which equal values are one object: SQLite hands
+    out a new string per row, and a parcel layer repeats its uses, zones and sources a million
+    times (about 100 bytes each, saved per row and column).
+
+    >>> a = _shared_values(tuple("x" * 3 + str(i % 2) for i in range(4)))
+    >>> a.tolist(), a[0] is a[2]
+    (['xxx0', 'xxx1', 'xxx0', 'xxx1'], True)
+    >>> _shared_values((None, None, "a", None)).tolist(), _shared_values((None, None)).tolist()
+    ([None, None, 'a', None], [None, None])
+    """
+    arr = np.array(values, dtype=object)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    if not len(uniques) or len(uniques) > len(arr) // 2:  # all missing, or mostly distinct
+        return arr
+    out = np.asarray(uniques, dtype=object)[codes]
+    out[codes < 0] = None
+    return out
 
 
 def list_feature_layers(path: Path) -> list[str]:

@@ -1,35 +1,76 @@
 """Read access to the store for the API, the maps and the CLI.
 
-Keeps, per layer, the metric copy (for measuring) and a lon/lat copy (for
-GeoJSON and Leaflet) so no request pays for a reprojection. The cache is keyed
+Keeps, per layer, the metric copy with its planar areas (for measuring), and,
+made the first time they are asked for, a lon/lat copy (for GeoJSON and
+Leaflet) and the ellipsoidal cross-check of the areas, so no request pays for
+a reprojection twice and a share or zone query never pays for one. The cache is keyed
 on the store's freshness stamp (`GeoPackageStore.stamp`: generation counter,
 file and WAL identity), so a write by this process, by another process (the CLI,
 a second server worker) or an edit in QGIS is picked up on the next read. Every
-other cache of store content keys on the same stamp (`LayerProvider.cache()`).
+other cache of store content keys on the same stamp (`LayerProvider.cache()`);
+what is derived from one loaded layer (its lon/lat copy, spatial index, factorised
+columns) lives with it (`LayerData.once`) and so goes with it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from geodata.catalog import LayerInfo, load_catalog
 from geodata.freshness import StampedCache
 from geodata.store import GeoPackageStore, StoreStamp
 from zones.allocation import LayerGeometries
-from zones.area import area_columns
+from zones.area import area_columns, geodesic_areas_m2
 from zones.crs import LON_LAT, METRIC
 
 _IDS = "\0layer-ids"  # cache key for the ordered layer ids (no layer id contains NUL)
 
 
-@dataclass(frozen=True)
 class LayerData:
-    info: LayerInfo | None
-    metric: gpd.GeoDataFrame  # EPSG:5186, with area columns
-    wgs84: gpd.GeoDataFrame  # EPSG:4326 copy, same rows and columns
-    generation: int = 0  # store generation the layer was read at
+    """One layer as of one store generation: `metric` (EPSG:5186, with `id` and the planar area
+    columns) at once; `geodesic_m2`, `full_metric` and `wgs84` when first asked for, then kept."""
+
+    def __init__(self, info: LayerInfo | None, metric: gpd.GeoDataFrame, generation: int = 0):
+        self.info = info
+        self.metric = metric
+        self.generation = generation
+        self._lock = threading.RLock()  # full_metric asks for geodesic_m2 while it holds it
+        self._made: dict[str, object] = {}
+
+    def once(self, name: str, make):
+        """`make()` computed the first time `name` is asked for on this layer, then kept with it."""
+        with self._lock:
+            if name not in self._made:
+                self._made[name] = make()
+            return self._made[name]
+
+    def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """(code of each row, the distinct values as text): a column factorised once for this layer,
+        so sums by use or by zone are one `np.bincount`. A missing value is "" like an empty one."""
+        def make():
+            values = self.metric[column].astype(object).where(self.metric[column].notna(), "").astype(str)
+            codes, names = pd.factorize(values.to_numpy(dtype=object), sort=True)
+            return codes.astype(np.int64), [str(n) for n in names]
+        return self.once(f"codes:{column}", make)
+
+    @property
+    def geodesic_m2(self) -> np.ndarray:
+        """Area of each feature on the GRS80 ellipsoid (zones.area: the cross-check)."""
+        return self.once("geodesic", lambda: geodesic_areas_m2(self.metric.geometry.values))
+
+    @property
+    def full_metric(self) -> gpd.GeoDataFrame:
+        """`metric` with the cross-check column `area_geodesic_m2`, as the API serves a feature."""
+        return self.once("full", lambda: self.metric.assign(area_geodesic_m2=self.geodesic_m2))
+
+    @property
+    def wgs84(self) -> gpd.GeoDataFrame:
+        """Lon/lat (EPSG:4326) copy of `full_metric`: same rows and columns."""
+        return self.once("wgs84", lambda: self.full_metric.to_crs(LON_LAT))
 
 
 class LayerProvider:
@@ -65,19 +106,26 @@ class LayerProvider:
         # Catalogue order first (the order planners know), then any imported layers.
         return [i for i in catalog if i in ids] + sorted(i for i in ids if i not in catalog)
 
-    def layer(self, layer_id: str) -> LayerData:
-        return self._cache.get(layer_id, lambda: self._read(layer_id))
+    def layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
+        """The layer as of the store's current state. `columns`: only these attributes are needed
+        (besides `id`, the geometry and the areas); the whole layer is returned when it is loaded."""
+        if columns is None:
+            return self._cache.get(layer_id, lambda: self._read(layer_id))
+        whole = self._cache.peek(layer_id)
+        if whole is not None:
+            return whole
+        return self._cache.get((layer_id, tuple(sorted(set(columns)))),
+                               lambda: self._read(layer_id, ["id", *columns]))
 
-    def _read(self, layer_id: str) -> LayerData:
-        gdf, generation = self.store.read_consistent(layer_id)
+    def _read(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
+        gdf, generation = self.store.read_consistent(layer_id, columns)
         metric = gdf.to_crs(METRIC)
         if "id" not in metric.columns:
             metric["id"] = [str(i + 1) for i in range(len(metric))]
         metric["id"] = metric["id"].astype(str)
         for name, values in area_columns(metric.geometry.values).items():
             metric[name] = values
-        return LayerData(info=load_catalog().get(layer_id), metric=metric, wgs84=metric.to_crs(LON_LAT),
-                         generation=generation)
+        return LayerData(info=load_catalog().get(layer_id), metric=metric, generation=generation)
 
     def geometries(self, layer_ids: list[str] | None = None) -> LayerGeometries:
         """layer -> feature id -> metric geometry, the input of the allocation check."""

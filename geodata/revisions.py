@@ -183,6 +183,12 @@ def properties_json_sql(cols: list[tuple[str, str]]) -> str:
 
 
 def rows_checksum(rows) -> tuple[str, int]:
+    """SHA-256 over (geometry blob, properties JSON) rows, in their order, and the row count.
+
+    Each row contributes the blob's length (8 bytes, little-endian), the blob, the JSON in UTF-8 and
+    a record separator. Kept for rows already in Python; `query_checksum` computes the same digest
+    from a query without a Python step per row.
+    """
     h = hashlib.sha256()
     n = 0
     for blob, props in rows:
@@ -194,6 +200,40 @@ def rows_checksum(rows) -> tuple[str, int]:
     return h.hexdigest(), n
 
 
+_CHECKSUM_BATCH = 50_000
+
+
+def query_checksum(con: sqlite3.Connection, blob_sql: str, props_sql: str, from_sql: str,
+                   params: tuple = ()) -> tuple[str, int]:
+    """`rows_checksum` of `SELECT blob_sql, props_sql FROM_SQL`, fed to SHA-256 in batches.
+
+    SQLite hands out each row's blob length, blob and UTF-8 JSON; the batch is interleaved with
+    the record separators by slice assignment and hashed as one buffer.
+
+    >>> con = sqlite3.connect(":memory:")
+    >>> _ = con.execute("CREATE TABLE t (g BLOB, p TEXT)")
+    >>> _ = con.executemany("INSERT INTO t VALUES (?, ?)", [(b"GP01", '{"a":1}'), (None, '{"가":2}')])
+    >>> query_checksum(con, "g", "p", "FROM t ORDER BY rowid") == rows_checksum(con.execute("SELECT g, p FROM t"))
+    True
+    """
+    cur = con.execute(f"SELECT ifnull(length({blob_sql}), 0), ifnull({blob_sql}, x''), "
+                      f"CAST({props_sql} AS BLOB) {from_sql}", params)
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        batch = cur.fetchmany(_CHECKSUM_BATCH)
+        if not batch:
+            break
+        lengths, blobs, props = zip(*batch)
+        parts: list[bytes] = [b"\x1e"] * (4 * len(batch))
+        parts[0::4] = np.asarray(lengths, dtype="<u8").view("V8").tolist()
+        parts[1::4] = blobs
+        parts[2::4] = props
+        h.update(b"".join(parts))
+        n += len(batch)
+    return h.hexdigest(), n
+
+
 def snapshot(con: sqlite3.Connection, schema: str, layer: str, revision: int, *, created_utc: str,
              token_name: str, source_file: str, action: str, note: str) -> Revision:
     """Copy the layer's current rows in `schema` into the history as `revision`."""
@@ -202,9 +242,9 @@ def snapshot(con: sqlite3.Connection, schema: str, layer: str, revision: int, *,
         f"INSERT INTO main.zones_revision_data (layer, revision, fid, geom, properties) "
         f"SELECT ?, ?, {quote(pk)}, {quote(geom)}, {properties_json_sql(cols)} "
         f"FROM {schema}.{quote(layer)} ORDER BY {quote(pk)}", (layer, revision))
-    checksum, count = rows_checksum(con.execute(
-        "SELECT geom, properties FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid",
-        (layer, revision)))
+    checksum, count = query_checksum(
+        con, "geom", "properties", "FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid",
+        (layer, revision))
     rev = Revision(layer, revision, created_utc, token_name, source_file, count, checksum, action, note)
     con.execute(
         "INSERT INTO main.zones_revisions (layer, revision, created_utc, token_name, source_file, feature_count, "
@@ -247,27 +287,24 @@ def layer_checksum(path: Path, layer: str) -> str:
     try:
         con.execute("BEGIN")
         pk, geom, cols = layer_columns(con, "main", layer)
-        checksum, _ = rows_checksum(con.execute(
-            f"SELECT {quote(geom)}, {properties_json_sql(cols)} FROM {quote(layer)} ORDER BY {quote(pk)}"))
+        checksum, _ = query_checksum(con, quote(geom), properties_json_sql(cols),
+                                     f"FROM {quote(layer)} ORDER BY {quote(pk)}")
         con.execute("COMMIT")
     finally:
         con.close()
     return checksum
 
 
-def gpkg_blobs_to_geometries(blobs: list[bytes | None]) -> np.ndarray:
-    """GeoPackage geometry blobs (header + envelope + WKB) to shapely geometries."""
-    envelope_bytes = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-    wkbs = []
-    for blob in blobs:
-        if blob is None:
-            wkbs.append(None)
-            continue
-        if blob[:2] != b"GP":
-            raise ValueError("not a GeoPackage geometry blob")
-        flags = blob[3]
-        wkbs.append(bytes(blob[8 + envelope_bytes[(flags >> 1) & 0b111]:]))
-    return shapely.from_wkb(np.array(wkbs, dtype=object))
+def wkb_sql(geom_column: str) -> str:
+    """SQL giving the WKB inside a GeoPackage geometry blob: the header (8 bytes and an envelope of
+    0, 32, 48 or 64 bytes, by bits 1-3 of the flags byte) is cut off by SQLite for every row, so
+    the whole column decodes in one `shapely.from_wkb` call. A blob that is not a GeoPackage
+    geometry gives one zero byte, which the decoder refuses."""
+    g = quote(geom_column)
+    code = f"substr(hex(substr({g}, 4, 1)), 2, 1)"
+    return (f"CASE WHEN {g} IS NULL THEN NULL WHEN substr({g}, 1, 2) != x'4750' THEN x'00' "
+            f"ELSE substr({g}, 9 + CASE WHEN {code} IN ('0', '1') THEN 0 WHEN {code} IN ('2', '3') THEN 32 "
+            f"WHEN {code} IN ('4', '5', '6', '7') THEN 48 WHEN {code} IN ('8', '9') THEN 64 ELSE -8 END) END")
 
 
 def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFrame:
@@ -287,12 +324,12 @@ def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFram
         row = con.execute("SELECT columns_json FROM zones_revisions WHERE layer = ? AND revision = ?",
                           (layer, revision)).fetchone()
         cols = [tuple(c) for c in json.loads(row[0])]
-        data = con.execute("SELECT geom, properties FROM zones_revision_data WHERE layer = ? AND revision = ? "
-                           "ORDER BY fid", (layer, revision)).fetchall()
+        data = con.execute(f"SELECT {wkb_sql('geom')}, properties FROM zones_revision_data WHERE layer = ? "
+                           "AND revision = ? ORDER BY fid", (layer, revision)).fetchall()
         con.execute("COMMIT")
     finally:
         con.close()
-    geoms = gpkg_blobs_to_geometries([d[0] for d in data])
+    geoms = shapely.from_wkb(np.array([d[0] for d in data], dtype=object))
     records = [json.loads(d[1]) for d in data]
     frame = pd.DataFrame.from_records(records, columns=[c for c, _ in cols]) if records else \
         pd.DataFrame({c: pd.Series(dtype=object) for c, _ in cols})

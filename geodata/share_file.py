@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from geodata import PLAN_FILE
 from geodata.plan_file import read_entries
-from zones.shares import ShareError, ShareTarget, validate_shares
+from zones.shares import ShareError, ShareReport, ShareTarget, share_report, validate_shares
 
 _REQUIRED = ("id", "group", "name_ko", "name_en", "layer", "uses", "share_pct", "tolerance_pct", "source")
 
@@ -16,11 +18,26 @@ def load_shares(path: Path = PLAN_FILE) -> list[ShareTarget]:
     return shares
 
 
-def parcel_records(provider, shares: list[ShareTarget]) -> dict[str, list[dict]]:
-    """layer -> parcel rows (attributes + planar EPSG:5186 `area_m2`) for the layers the shares use."""
-    out = {}
+def shares_of_store(provider, shares: list[ShareTarget]) -> ShareReport:
+    """The share check on the loaded layers: use and filter columns are factorised once per layer
+    and store generation (LayerData.codes), so a request sums with one `np.bincount` per group."""
     ids = set(provider.layer_ids())
-    for layer in sorted({s.layer for s in shares} & ids):
-        metric = provider.layer(layer).metric
-        out[layer] = metric.drop(columns=metric.geometry.name).to_dict(orient="records")
-    return out
+
+    def areas_of(t: ShareTarget) -> dict[str, float]:
+        if t.layer not in ids:
+            return {}
+        needed = ["use"] + ([t.filter_field] if t.filter_field else [])
+        data = provider.layer(t.layer, columns=needed)
+        if any(c not in data.metric.columns for c in needed):
+            return {}
+        use, names = data.codes("use")
+        area = data.metric["area_m2"].to_numpy()
+        if t.filter_field:
+            zone, zone_names = data.codes(t.filter_field)
+            keep = zone == (zone_names.index(t.filter_value) if t.filter_value in zone_names else -2)
+            use, area = use[keep], area[keep]
+        sums = np.bincount(use, weights=area, minlength=len(names))
+        counts = np.bincount(use, minlength=len(names))
+        return {n: float(a) for n, a, c in zip(names, sums, counts) if c}
+
+    return share_report(shares, areas_of)

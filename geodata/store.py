@@ -3,9 +3,10 @@
 Layers are stored in EPSG:5186 so areas read straight off the stored geometry.
 
 Replacing a layer is one SQLite transaction inside the GeoPackage (see
-`geodata.gpkg_tx`): the new features are first written by GDAL into a scratch
-GeoPackage, then copied into the store together with the revision record and a
-bump of the store's generation counter, and committed at once. A write killed
+`geodata.gpkg_tx`): the new features are written once, straight into the store
+(`geodata.gpkg_write`: table, R-tree and metadata as GDAL writes them), together
+with the revision record and a bump of the store's generation counter, and
+committed at once. A write killed
 at any moment leaves the store as it was (SQLite rolls the unfinished
 transaction back on the next open). Reads go through Python's sqlite3 in one
 read transaction (geodata.gpkg_read), so a reader gets the layer as of one
@@ -169,13 +170,14 @@ class GeoPackageStore:
     def read(self, layer: str) -> gpd.GeoDataFrame:
         return self.read_consistent(layer)[0]
 
-    def read_consistent(self, layer: str) -> tuple[gpd.GeoDataFrame, int]:
-        """The layer as of one committed state, with that state's generation (one read transaction)."""
+    def read_consistent(self, layer: str, columns: list[str] | None = None) -> tuple[gpd.GeoDataFrame, int]:
+        """The layer as of one committed state, with that state's generation (one read transaction).
+        `columns`: the attributes to read (default all)."""
         from geodata.gpkg_read import read_layer
 
         if not self.path.exists():
             raise StoreError(f"no GeoPackage at {self.path}; set ZONES_STORE to an existing .gpkg")
-        gdf, generation, known = read_layer(self.path, layer)
+        gdf, generation, known = read_layer(self.path, layer, columns)
         if gdf is None:
             raise UnknownLayer(layer, known)
         if gdf.crs is None:

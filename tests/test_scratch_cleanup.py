@@ -16,22 +16,23 @@ from api.settings import Settings
 from cli.main import main
 from geodata import PLAN_FILE
 from geodata.scratch import root, scratch_dir
-from tests.write_helpers import grid_geojson, store_copy
+from tests.write_helpers import store_copy
 
 ROOT = Path(__file__).resolve().parents[1]
-# A write killed inside its transaction, when its scratch copy is on disk: the store's own write
-# path runs; only the moment of the kill is chosen.
+ZIPPED = ROOT / "geodata" / "samples" / "parcels_5174.zip"
+# An import of a zipped Shapefile killed while its members are unpacked in its scratch folder:
+# the importer's own path runs; only the moment of the kill is chosen.
 KILLED_WRITE = """
 import os, signal, sys
-import geopandas as gpd
-from geodata import gpkg_tx
+from geodata import safe_unzip
+from geodata.layer_import import ImportOptions, import_file
 from geodata.store import GeoPackageStore
 
-def killed_in_the_transaction(*args, **kwargs):
+def killed_while_unpacking(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
-gpkg_tx._swap_layer = killed_in_the_transaction
-GeoPackageStore(sys.argv[1]).replace_layer("parcels", gpd.read_file(sys.argv[2]))
+safe_unzip.extract = killed_while_unpacking
+import_file(GeoPackageStore(sys.argv[1]), sys.argv[2], ImportOptions(layer="parcels"))
 """
 
 
@@ -47,7 +48,7 @@ def private_temp(tmp_path, monkeypatch):
 
 
 def _killed_write(store: Path, layer_file: Path) -> set[str]:
-    """Run a write that is SIGKILLed inside its transaction; the scratch folders it left."""
+    """Run an import that is SIGKILLed while it unpacks; the scratch folders it left."""
     before = {p.name for p in root().iterdir()}
     run = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(store), str(layer_file)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
@@ -57,8 +58,8 @@ def _killed_write(store: Path, layer_file: Path) -> set[str]:
 
 def test_a_killed_writes_scratch_folder_is_removed_at_the_next_server_start(tmp_path):
     store = store_copy(tmp_path)
-    left = _killed_write(store, grid_geojson(tmp_path / "g.geojson", 50))
-    assert len(left) == 1 and next(iter(left)).startswith("write-")
+    left = _killed_write(store, ZIPPED)
+    assert len(left) == 1 and next(iter(left)).startswith("zip-")
     with scratch_dir("upload") as live:  # a write of a running process is not touched
         create_app(Settings(store_path=store, plan_path=PLAN_FILE))
         assert live.is_dir()
@@ -68,7 +69,7 @@ def test_a_killed_writes_scratch_folder_is_removed_at_the_next_server_start(tmp_
 
 def test_kizone_removes_them_too(tmp_path, monkeypatch):
     store = store_copy(tmp_path)
-    left = _killed_write(store, grid_geojson(tmp_path / "g.geojson", 50))
+    left = _killed_write(store, ZIPPED)
     monkeypatch.setenv("ZONES_STORE", str(store))
     assert main(["revisions", "--layer", "fez_districts"]) == 0
     assert not left & {p.name for p in root().iterdir()}

@@ -62,3 +62,29 @@ def test_clean_layer_has_no_findings():
     cells = [shapely.box(X + i * 100, Y, X + (i + 1) * 100, Y + 100) for i in range(5)]
     fixed, rep = _run(cells)
     assert rep.findings == [] and rep.errors == 0 and rep.warnings == 0
+
+
+def _tiles(x0, y0, nx, ny, size=10.0):
+    return [shapely.box(x0 + i * size, y0 + j * size, x0 + (i + 1) * size, y0 + (j + 1) * size)
+            for j in range(ny) for i in range(nx)]
+
+
+def test_a_second_tiling_laid_over_the_first_is_found_tile_by_tile():
+    """Two clean tilings, each with matched edges, the second shifted by half a tile: every tile of one
+    overlaps tiles of the other, although no edge is used twice in one direction."""
+    first = _tiles(X, Y, 6, 6)
+    second = _tiles(X + 5, Y + 5, 4, 4)
+    _, rep = _run(first + second)
+    pairs = {frozenset((f.feature, f.other)) for f in rep.findings if f.kind == "overlap"}
+    expected = {frozenset((f"f{i}", f"f{36 + j}")) for i, a in enumerate(first) for j, b in enumerate(second)
+                if a.intersection(b).area > 1.0}
+    assert pairs == expected and len(expected) == 64
+
+
+def test_a_clean_tiling_with_a_gap_and_a_stacked_copy():
+    tiles = _tiles(X, Y, 5, 5)
+    gap = tiles.pop(12)  # the middle tile is missing: a 100 m² gap among eight neighbours
+    _, rep = _run(tiles)
+    assert [f.kind for f in rep.findings] == ["gap"] and abs(rep.findings[0].area_m2 - gap.area) < 1e-9
+    _, rep = _run(tiles + [tiles[3]])
+    assert rep.counts["duplicate_geometry"] == 1 and rep.counts["overlap"] == 1 and rep.counts["gap"] == 1

@@ -4,6 +4,7 @@
 #   gdal-bin                   ogrinfo, the OGC API - Features client QGIS is built on
 #   wrk                        the HTTP load generator of `make bench`
 #   poppler-utils              pdftoppm and pdftotext: the report tests render and read the printed PDF
+#   postgresql + postgis       the PostGIS side of the parcel benchmark (`make bench`, `make bench-parcels`)
 # Without root or apt-get nothing is installed: the tests that need a program skip and say why.
 set -u
 need=""
@@ -14,6 +15,13 @@ fi
 command -v ogrinfo >/dev/null 2>&1 || need="$need gdal-bin"
 command -v wrk >/dev/null 2>&1 || need="$need wrk"
 command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
+if command -v dpkg >/dev/null 2>&1; then
+    dpkg -s postgresql >/dev/null 2>&1 || need="$need postgresql"
+    # postgis: shp2pgsql and friends; postgresql-postgis: the extension for the distribution's
+    # PostgreSQL (it names postgresql-NN-postgis-3)
+    dpkg -s postgis >/dev/null 2>&1 || need="$need postgis"
+    ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need="$need postgresql-postgis"
+fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: not root or no apt-get; missing:$need (the tests that need them will skip)" >&2

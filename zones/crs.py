@@ -175,6 +175,23 @@ def same_crs(a: str, b: str) -> bool:
     return a == b or _crs(a) == _crs(b)
 
 
+# The equal-area system of the geodesic cross-check (zones.area): Lambert azimuthal equal-area on
+# KGD2002 (GRS80), centred on South Korea. Equal-area on the ellipsoid itself, so a polygon's area in
+# it is its area on the GRS80 ellipsoid; it shares nothing with EPSG:5186 but the ellipsoid.
+EQUAL_AREA_CENTRE = (36.0, 127.5)  # latitude, longitude in degrees
+
+
+@lru_cache(maxsize=1)
+def equal_area_crs() -> str:
+    """WKT of the equal-area CRS (KGD2002 datum, so no datum shift from EPSG:5186)."""
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
+
+    lat, lon = EQUAL_AREA_CENTRE
+    return ProjectedCRS(conversion=LambertAzimuthalEqualAreaConversion(lat, lon), geodetic_crs=METRIC_CRS.geodetic_crs,
+                        name=f"KGD2002 / Lambert azimuthal equal-area {lat:g}N {lon:g}E").to_wkt()
+
+
 @lru_cache(maxsize=64)
 def transformer(src: str, dst: str) -> Transformer:
     """Cached x, y-ordered (always_xy) transformer; building one costs ~1 ms, using one ~1 µs/point."""

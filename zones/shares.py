@@ -10,9 +10,11 @@ planned share, in percentage points.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
+
+import pandas as pd
 
 from zones.errors import InvalidInput
 
@@ -105,22 +107,22 @@ def validate_shares(targets: list[ShareTarget]) -> None:
                 seen[use] = t.id
 
 
-def check_shares(targets: list[ShareTarget], parcels: Mapping[str, Iterable[Mapping]]) -> ShareReport:
-    """`parcels`: layer id -> rows with `use`, `area_m2` (EPSG:5186) and the filter fields."""
+def check_shares(targets: list[ShareTarget], parcels: Mapping[str, pd.DataFrame | Iterable[Mapping]]) -> ShareReport:
+    """`parcels`: layer id -> table (or rows) with `use`, `area_m2` (EPSG:5186) and the filter fields."""
+    return share_report(targets, lambda t: area_by_use(_table(parcels.get(t.layer)), t.filter_field, t.filter_value))
+
+
+def share_report(targets: list[ShareTarget], areas_of: Callable[[ShareTarget], dict[str, float]]) -> ShareReport:
+    """The check, with `areas_of(target)` giving use -> m² of the parcels the target's group applies to
+    (its layer and filter); asked once per group."""
     validate_shares(targets)
-    rows_by_layer = {layer: list(rows) for layer, rows in parcels.items()}
     groups: dict[str, list[ShareTarget]] = {}
     for t in targets:
         groups.setdefault(t.group, []).append(t)
     out: list[ShareRow] = []
     unassigned: dict[str, dict[str, float]] = {}
     for group, members in groups.items():
-        first = members[0]
-        scope = [r for r in rows_by_layer.get(first.layer, [])
-                 if not first.filter_field or str(r.get(first.filter_field, "")) == first.filter_value]
-        by_use: dict[str, float] = {}
-        for r in scope:
-            by_use[str(r.get("use") or "")] = by_use.get(str(r.get("use") or ""), 0.0) + float(r["area_m2"])
+        by_use = areas_of(members[0])
         total = sum(by_use.values())
         counted = {u for t in members for u in t.uses}
         left = {u: a for u, a in by_use.items() if u not in counted}
@@ -129,6 +131,32 @@ def check_shares(targets: list[ShareTarget], parcels: Mapping[str, Iterable[Mapp
         for t in members:
             out.append(_row(t, sum(by_use.get(u, 0.0) for u in t.uses), total))
     return ShareReport(rows=tuple(out), unassigned=unassigned)
+
+
+def area_by_use(table: pd.DataFrame, filter_field: str = "", filter_value: str = "",
+                area_column: str = "area_m2") -> dict[str, float]:
+    """use -> summed `area_column` of the rows whose `filter_field` equals `filter_value` (all rows
+    without a filter); a missing use counts as "" (no use).
+
+    >>> area_by_use(pd.DataFrame({"use": ["a", "b", "a", None], "area_m2": [1.0, 2.0, 3.0, 4.0]}))
+    {'': 4.0, 'a': 4.0, 'b': 2.0}
+    """
+    if table is None or not len(table) or area_column not in table.columns:
+        return {}
+    if filter_field:
+        if filter_field not in table.columns:
+            return {}
+        table = table[table[filter_field].astype(str).to_numpy() == filter_value]
+    uses = table["use"].astype(object).where(table["use"].notna(), "").astype(str) if "use" in table.columns \
+        else pd.Series("", index=table.index)
+    sums = table[area_column].astype(float).groupby(uses.to_numpy(), sort=True).sum()
+    return {str(u): float(a) for u, a in sums.items()}
+
+
+def _table(rows: pd.DataFrame | Iterable[Mapping] | None) -> pd.DataFrame | None:
+    if rows is None or isinstance(rows, pd.DataFrame):
+        return rows
+    return pd.DataFrame.from_records(list(rows))
 
 
 def _row(t: ShareTarget, m2: float, total: float) -> ShareRow:

@@ -1,7 +1,8 @@
 """OGC API - Features Part 1 (core) and Part 2 (CRS): collections and their items.
 
 Items are served from features pre-encoded per layer and CRS (api.feature_cache), so a page
-is a slice and a byte join. Filters: bbox (+ bbox-crs), simple property equality.
+is a slice and a byte join. Filters: bbox (+ bbox-crs), simple property equality, and
+`within=<zone>` (features with area inside a zone feature or plan target, geodata.zone_parcels).
 
 The routes are async for the hot path (a ready page costs no thread hop); anything that
 reads the store, reprojects or encodes runs in the thread pool (FeatureCache.served,
@@ -32,7 +33,7 @@ router = APIRouter(tags=["features"])
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
-ITEM_PARAMS = {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f"}
+ITEM_PARAMS = {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f", "within"}
 _HTML_200 = {"text/html": {"schema": {"type": "string"}}}
 
 
@@ -115,7 +116,8 @@ async def get_collection(request: Request, collection_id: str = CollectionId, ca
     return html.collection(doc) if wants_html(request) else JSONResponse(doc)
 
 
-def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox_crs: ServedCrs) -> np.ndarray:
+def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox_crs: ServedCrs,
+                   zone_mask: np.ndarray | None = None) -> np.ndarray:
     """Row numbers passing the bbox and property filters, in layer order."""
     n = len(served.ids)
     mask = np.ones(n, dtype=bool)
@@ -131,6 +133,8 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
         if len(candidates):
             hit = shapely.intersects(served.geoms_xy[candidates], shapely.box(minx, miny, maxx, maxy))
             mask[candidates[~hit]] = False
+    if zone_mask is not None:
+        mask &= zone_mask
     props = served.properties
     for key, value in request.query_params.items():
         if key in ITEM_PARAMS:
@@ -145,6 +149,21 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
         else:
             mask &= column.astype(str).to_numpy() == value
     return np.flatnonzero(mask)
+
+
+def within_mask(request: Request, data, zone_ref: str) -> np.ndarray:
+    """Rows of a loaded layer with area inside the zone `zone_ref` names (a 400 when it names none).
+    Reads the store: call it off the event loop."""
+    from geodata.zone_parcels import BadZoneReference, UnknownZone, find_in_zone, zone_geometry
+
+    try:
+        zone = zone_geometry(request.app.state.provider, request.app.state.plan, zone_ref)
+    except (BadZoneReference, UnknownZone) as exc:
+        raise Problem(400, "Invalid within", exc.detail, parameter="within") from None
+    found = find_in_zone(zone, data)
+    mask = np.zeros(len(data.metric), dtype=bool)
+    mask[found.rows] = True
+    return mask
 
 
 def prev_offset(offset: int, limit: int, matched: int) -> int | None:
@@ -173,6 +192,9 @@ async def items(
     bbox: str | None = Query(None, description="minx,miny,maxx,maxy in bbox-crs axis order (default CRS84: lon,lat)",
                              openapi_examples={"Gwangju, lon/lat": {"value": "126.70,35.05,127.00,35.30"},
                                                "Gwangju, EPSG:5186 north,east": {"value": "270000,160000,300000,190000"}}),
+    within: str | None = Query(None, description="only features with area inside this zone: <layer>:<feature id> or "
+                               "plan:<target id>", openapi_examples={"FEZ AI district": {"value": "fez_districts:fez_ai"},
+                                                                     "plan target": {"value": "plan:fez_total"}}),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox; one of the collection's crs list",
                                  openapi_examples={"CRS84": {"value": CRS84.uri}, STORAGE_CRS.epsg: {"value": STORAGE_CRS.uri}}),
     crs: str | None = Query(None, description="CRS of the response coordinates (axis order of that CRS: EPSG:4326 lat,lon; "
@@ -190,7 +212,9 @@ async def items(
     reject_unknown_params(request, ITEM_PARAMS | queryables,
                           hint=" (property filters are equality on a property of this collection)")
     as_html = wants_html(request)
-    rows = _matching_rows(request, served, bbox, b_crs)
+    zone_mask = None if within is None else await cache.off_loop(
+        ("within", collection_id, within), lambda: within_mask(request, served.source, within))
+    rows = _matching_rows(request, served, bbox, b_crs, zone_mask)
     limit = min(limit, MAX_LIMIT)
     page = rows[offset:offset + limit]
     params = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit", "f")}

@@ -21,7 +21,7 @@ from geodata.geojson_in import load_json
 from geodata.disk_full import is_disk_full, storage_full
 from geodata.importers import ImportProblem
 from geodata.korean_crs import CrsProblem
-from geodata.gpkg_tx import WriteProblem
+from geodata.gpkg_write import WriteProblem
 from geodata.layer_import import ImportOptions, ImportResult, import_file, import_geojson
 from geodata.provider import LayerProvider
 from geodata.revisions import PrunedRevision, UnknownRevision

@@ -21,7 +21,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import shapely
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -31,10 +30,9 @@ from geodata import env_settings
 from geodata.layout_settings import layout_problem, load_settings
 
 from geodata.geojson_in import load_json
-from geodata.geojson_out import rounded
+from geodata.geojson_out import lonlat_geometry
 from geodata.site_candidates import parse_body
 from geodata.siting_rules import SitingService
-from zones.crs import COORD_DECIMALS_DEGREES, METRIC, to_lonlat
 from zones.errors import GeoInputFault, ZonesError
 from zones.siting.layout.problem import DEFAULT_CELL_M, MAX_CELL_M, MIN_CELL_M, OBJECTIVES, LayoutInputError
 from zones.siting.layout.report import progress_dict, result_dict
@@ -230,8 +228,7 @@ def _job_body(job: Job) -> dict[str, Any]:
     if job.error:
         out["error"] = job.error
     if job.result is not None:
-        out["result"] = result_dict(job.result, lambda g: shapely.geometry.mapping(
-            rounded([to_lonlat(g, METRIC)], COORD_DECIMALS_DEGREES)[0]))
+        out["result"] = result_dict(job.result, lonlat_geometry)
         out["result"]["note"] = "geometries lon/lat (WGS84); bounds_5186 and areas in EPSG:5186"
     return out
 

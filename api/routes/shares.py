@@ -5,8 +5,7 @@ from fastapi import APIRouter, Depends, Request
 
 from api.deps import get_provider
 from geodata.provider import LayerProvider
-from geodata.share_file import load_shares, parcel_records
-from zones.shares import check_shares
+from geodata.share_file import load_shares, shares_of_store
 
 router = APIRouter(tags=["plan"])
 
@@ -18,4 +17,4 @@ router = APIRouter(tags=["plan"])
                 "counts": {"ok": 8, "over": 0, "under": 0, "missing": 0}}}}}})
 def shares(request: Request, provider: LayerProvider = Depends(get_provider)) -> dict:
     targets = load_shares(request.app.state.settings.plan_path)
-    return check_shares(targets, parcel_records(provider, targets)).as_dict()
+    return shares_of_store(provider, targets).as_dict()
