@@ -278,3 +278,5 @@ def add_data_commands(sub) -> None:
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan file, for plan:<target id> zones")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=cmd_parcels_zone)
+    from cli.parcels import add_dataset_commands
+    add_dataset_commands(parcels_sub)

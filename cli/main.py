@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from cli.data_commands import add_data_commands
     add_data_commands(sub)
+    from cli.parcels import add_parcels_commands
+    add_parcels_commands(sub, _store_path)
     return parser
 
 
