@@ -66,3 +66,20 @@ clean-venv:
 lint: $(STAMP)
 	$(PY) -m pip install --quiet 'ruff>=0.4'
 	$(PY) -m ruff check .
+
+.PHONY: parcels-sample import-parcels
+# A synthetic 연속지적도 zip in the published shape: make parcels-sample N=100000 [SIDO=29] [ARGS="--bessel"]
+parcels-sample: $(STAMP)
+	@test -n "$(N)" || { echo 'usage: make parcels-sample N=lots [SIDO=29] [OUT=out/cadastre] [ARGS="--bessel --faults 5"]'; exit 2; }
+	$(VENV)/bin/kizone parcels-sample --n "$(N)" --sido "$(or $(SIDO),29)" --out "$(or $(OUT),out/cadastre)" $(ARGS)
+
+# Import 연속지적도 zips (or folders of them) into the parcel dataset beside the store.
+import-parcels: $(STAMP)
+	@test -n "$(FILE)" || { echo 'usage: make import-parcels FILE=LSMD_CONT_LDREG_29_202411.zip [ARGS="--report out/import.json"]'; exit 2; }
+	$(VENV)/bin/kizone import-parcels $(FILE) $(ARGS)
+
+.PHONY: bench-scale
+# Parcels at scale (generate, import, shares on Dask and in memory, peak memory): make bench-scale N=1000000
+bench-scale: $(STAMP)
+	@test -n "$(N)" || { echo 'usage: make bench-scale N=parcels [SIDO=29]'; exit 2; }
+	$(PY) -m bench.scale --n "$(N)" --sido "$(or $(SIDO),29)"

@@ -21,6 +21,7 @@ from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
 from geodata.scratch import clean_stale
 from geodata.store import GeoPackageStore
+from zones.crs import METRIC
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=(
             "Layers of the Gwangju Free Economic Zone, the Bitgreen national industrial complex, "
             "the future-car special complex and the Jeonju industrial sites, with area and "
-            "allocation checks against the gazetted plan. Areas are planar in EPSG:5186 with a "
+            f"allocation checks against the gazetted plan. Areas are planar in {METRIC} with a "
             "geodesic (GRS80) cross-check."
         ),
         version="0.1.0",

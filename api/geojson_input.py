@@ -1,7 +1,8 @@
 """Validation of uploaded GeoJSON drafts: every fault named by feature, in planning terms.
 
 Uploads are GeoJSON as QGIS and ogr2ogr write them: positions are x, y (lon, lat; or easting,
-northing when a `crs` member or the `crs` query parameter names EPSG:5186/5179). A GIS officer
+northing when a `crs` member or the `crs` query parameter names a projected CRS such as
+`zones.crs.METRIC` or EPSG:5179). A GIS officer
 gets one 422 listing every faulty feature (index and id) and what is wrong with it: not
 JSON, not a FeatureCollection, a Point where an area is needed, NaN/infinite or missing
 coordinates, unclosed rings, self-intersections (with the GEOS reason and location),
@@ -22,6 +23,7 @@ from geodata.geojson_in import (
     FaultyFeatures, GeoInputFault, checked_area, collection_features, crs_member_name, load_json, read_features,
     to_metric,
 )
+from zones.crs import METRIC
 from zones.drafts import Draft
 
 TITLE = "Invalid GeoJSON draft"
@@ -31,7 +33,7 @@ _DRAFT_WORDING = {
     "no_geometry": "has no geometry; a draft must be a Polygon or MultiPolygon",
     "wrong_geometry_type": "is a {type!s:.40}; a draft allocation must be an area (Polygon or MultiPolygon)",
     "metres_as_degrees": "coordinates like {x:g}, {y:g} look like metres; say which CRS with the crs parameter "
-                         "(e.g. crs=EPSG:5186) or send lon, lat",
+                         f"(e.g. crs={METRIC}) or send lon, lat",
     "not_a_feature": "is not a GeoJSON Feature object",
     "no_features": "the FeatureCollection has no features (need at least one draft polygon)",
 }
@@ -61,7 +63,7 @@ def _refused(errors: list[dict[str, Any]], total: int) -> Problem:
 def parse_drafts(body: bytes, crs_param: str | None, target_ids: set[str], layer_ids: set[str],
                  layers_holding: Callable[[str], list[str]] = lambda fid: [],
                  layer: str | None = None) -> list[Draft]:
-    """Drafts in EPSG:5186, or a Problem (400 bad crs, 422 bad GeoJSON) naming every faulty feature.
+    """Drafts in `zones.crs.METRIC`, or a Problem (400 bad crs, 422 bad GeoJSON) naming every faulty feature.
 
     A feature as the items endpoint serves it (an id, no `layer`) replaces the stored feature of
     `layer` (?layer=, /collections/{id}/check) or, without one, of the one layer that holds its

@@ -28,7 +28,7 @@ class AllocationRowOut(BaseModel):
     name_ko: str = Field(examples=["광주경제자유구역 전체 (4개 지구)"])
     name_en: str = Field(examples=["Gwangju FEZ, all four districts"])
     planned_m2: float = Field(examples=[4371000.0])
-    measured_m2: float | None = Field(description="planar area in EPSG:5186; null when missing", examples=[4370971.2])
+    measured_m2: float | None = Field(description=f"planar area in {METRIC}; null when missing", examples=[4370971.2])
     geodesic_m2: float | None = Field(description="GRS80 geodesic area, cross-check", examples=[4370890.5])
     diff_m2: float | None = Field(examples=[-28.8])
     diff_pct: float | None = Field(examples=[-0.0007])

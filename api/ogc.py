@@ -3,10 +3,11 @@
 Axis order (decided here, once, for the whole API):
 - Without a `crs` parameter, features come in CRS84: lon, lat, as GeoJSON (RFC 7946) demands.
 - With `crs`, OGC API - Features Part 2 says coordinates follow the axis order the CRS defines.
-  EPSG:4326 is latitude, longitude; EPSG:5186 and EPSG:5179 are northing, easting. GDAL and
-  QGIS swap back by the same rule, so a layer lands in the right place in both.
+  EPSG code 4326 (`LON_LAT`) is latitude, longitude; the Korean projected systems (`METRIC`,
+  EPSG:5179) are northing, easting. GDAL and QGIS swap back by the same rule, so a layer lands in
+  the right place in both.
 - `bbox` is lon, lat (CRS84) unless `bbox-crs` names another CRS; then the four numbers follow
-  that CRS's axis order too (EPSG:4326: minLat, minLon, maxLat, maxLon).
+  that CRS's axis order too (EPSG code 4326: minLat, minLon, maxLat, maxLon).
 """
 from __future__ import annotations
 

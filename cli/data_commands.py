@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from geodata import DEFAULT_STORE, PLAN_FILE
-from zones.crs import LON_LAT
+from zones.crs import LON_LAT, METRIC
 from zones.errors import InvalidInput
 
 EXPORT_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
@@ -218,7 +218,7 @@ def add_data_commands(sub) -> None:
     store_help = "GeoPackage store (default: $ZONES_STORE or the embedded store)"
 
     p = sub.add_parser("import", help="import a Shapefile (.shp/.zip), GeoPackage or GeoJSON as a layer",
-                       description="Read, reproject to EPSG:5186, validate and store a layer as a new revision.")
+                       description=f"Read, reproject to {METRIC}, validate and store a layer as a new revision.")
     p.add_argument("file")
     p.add_argument("--layer", required=True, help="layer id to replace or create (e.g. parcels)")
     p.add_argument("--crs", help="CRS of the file when it has none or a wrong one (e.g. EPSG:5174)")
@@ -270,7 +270,7 @@ def add_data_commands(sub) -> None:
     p = parcels_sub.add_parser(
         "zone", help="parcels inside a zone feature or plan target: area by use, crossing parcels",
         description="Parcels wholly inside the zone count whole; parcels crossing its boundary count with the exact "
-                    "planar (EPSG:5186) area of their part inside. The same numbers as GET "
+                    f"planar ({METRIC}) area of their part inside. The same numbers as GET "
                     "/collections/LAYER/zone-summary?zone=ZONE.")
     p.add_argument("zone", nargs="+", help="<layer>:<feature id> (e.g. fez_districts:fez_ai) or plan:<target id>")
     p.add_argument("--layer", default="parcels", help="the parcel layer (default: parcels)")
@@ -278,3 +278,5 @@ def add_data_commands(sub) -> None:
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan file, for plan:<target id> zones")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=cmd_parcels_zone)
+    from cli.parcels import add_dataset_commands
+    add_dataset_commands(parcels_sub)

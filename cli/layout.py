@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from zones.crs import METRIC
 from zones.siting.layout.problem import DEFAULT_CELL_M, OBJECTIVES
 
 
@@ -21,7 +22,7 @@ def add_options(p, store: bool = True) -> None:
                         "spacing: the largest smallest distance between sites (default compact)")
     p.add_argument("--time-limit", type=float, default=30.0, metavar="S", help="seconds of search (default 30)")
     p.add_argument("--fix", action="append", default=[], metavar="FACILITY=planned|WKT",
-                   help="keep a facility where the store has it (planned) or on a WKT polygon in EPSG:5186; repeatable")
+                   help=f"keep a facility where the store has it (planned) or on a WKT polygon in {METRIC}; repeatable")
     p.add_argument("--facilities", help="comma-separated facilities to place (default: all not fixed)")
     p.add_argument("--grid", type=float, default=DEFAULT_CELL_M, metavar="M", help=f"grid cell in m (default {DEFAULT_CELL_M:g})")
     if store:
@@ -40,7 +41,7 @@ def add_parser(ssub: argparse._SubParsersAction, store_path) -> None:
 
 
 def parse_fixes(items: list[str]) -> dict:
-    """`facility=planned` or `facility=POLYGON ((…))` (EPSG:5186) -> {facility: 'planned' | geometry}."""
+    """`facility=planned` or `facility=POLYGON ((…))` (in `METRIC`) -> {facility: 'planned' | geometry}."""
     import shapely
 
     out: dict = {}
@@ -56,7 +57,7 @@ def parse_fixes(items: list[str]) -> dict:
         except shapely.errors.GEOSException as exc:
             raise ValueError(f"--fix {fid}: not WKT ({exc})") from None
         if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
-            raise ValueError(f"--fix {fid}: the site must be a valid polygon in EPSG:5186")
+            raise ValueError(f"--fix {fid}: the site must be a valid polygon in {METRIC}")
         out[fid.strip()] = geom
     return out
 

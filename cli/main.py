@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_commands(sub)
     from cli.scenario_commands import add_scenario_commands
     add_scenario_commands(sub)
+    from cli.parcels import add_parcels_commands
+    add_parcels_commands(sub, _store_path)
     return parser
 
 

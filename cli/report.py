@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from zones.allocation import SCHEMATIC_BANNER, AllocationReport
+from zones.crs import METRIC
 from zones.statutory import StatutoryRow
 
 STATUS_MARK = {"ok": "ok", "over": "OVER", "under": "UNDER", "missing": "MISSING", "misplaced": "MISPLACED"}
@@ -68,7 +69,7 @@ def report_table(report: AllocationReport) -> str:
     out += [fmt(row) for row in lines]
     counts = report.counts()
     out.append("")
-    out.append("  ".join(f"{k}: {v}" for k, v in counts.items()) + "   (areas planar in EPSG:5186)")
+    out.append("  ".join(f"{k}: {v}" for k, v in counts.items()) + f"   (areas planar in {METRIC})")
     out.append("rests on: schematic = drawn, not surveyed; (sized) = drawn to the very figure it is checked "
                "against, so the row checks the recipe, not the ground")
     faulty = [r for r in report.rows if r.status != "ok"]

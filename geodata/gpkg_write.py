@@ -135,7 +135,7 @@ def column_values(series: pd.Series) -> list:
 
 
 def srs_id_for_metric(con: sqlite3.Connection) -> int:
-    """The store's srs_id of EPSG:5186, registered when the store does not know it yet."""
+    """The store's srs_id of the metric CRS (`METRIC`), registered when the store does not know it yet."""
     code = int(METRIC.split(":")[1])
     row = con.execute("SELECT srs_id FROM main.gpkg_spatial_ref_sys WHERE upper(organization) = 'EPSG' "
                       "AND organization_coordsys_id = ?", (code,)).fetchone()
@@ -149,7 +149,7 @@ def srs_id_for_metric(con: sqlite3.Connection) -> int:
 
 def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> None:
     """Create `layer` in the main schema of `con` (inside its open transaction) holding `gdf`
-    (EPSG:5186), with its R-tree and metadata. The layer must not exist."""
+    (in `METRIC`), with its R-tree and metadata. The layer must not exist."""
     srs_id = srs_id_for_metric(con)
     geoms, type_name, has_z = promote_to_multi(np.asarray(gdf.geometry.values, dtype=object))
     props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))

@@ -25,6 +25,7 @@ from geodata.geojson_in import (
 from zones.crs import CRS84, pyproj_crs
 from zones.errors import InvalidInput
 from geodata import safe_unzip
+from geodata.feature_ids import id_refusal
 from geodata.safe_unzip import ZipLimits
 from geodata.scratch import scratch_dir
 
@@ -269,6 +270,11 @@ def from_geojson_obj(raw: object, name: str) -> ReadResult:
         more = f" (and {faults.total - 1} more feature(s))" if faults.total > 1 else ""
         raise ImportProblem(f"{name}: {who}: {first.fault.detail}{more}", code=first.fault.code,
                             faulty_features=faults.total) from None
+    # Ids no URL can carry are named now: GDAL would fail on some of them (a lone surrogate)
+    # with a message about geometries.
+    unaddressable = id_refusal([str(i) for i in map(_feature_id, features) if i is not None])
+    if unaddressable:
+        raise ImportProblem(f"{name}: {unaddressable}", code="unaddressable_id")
     try:
         gdf = _features_to_gdf(features, declared)
     except Exception as exc:
@@ -350,3 +356,13 @@ def _features_to_gdf(features: list[dict], crs: CRS) -> gpd.GeoDataFrame:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
+
+
+def _feature_id(feature: object) -> object:
+    """A GeoJSON feature's id as the store will take it: `properties.id`, else the feature's own."""
+    if not isinstance(feature, dict):
+        return None
+    props = feature.get("properties")
+    if isinstance(props, dict) and props.get("id") is not None:
+        return props["id"]
+    return feature.get("id")

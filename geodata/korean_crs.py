@@ -1,4 +1,4 @@
-"""Which CRS an imported file is in, and how to bring it to EPSG:5186 without losing 400 m.
+"""Which CRS an imported file is in, and how to bring it to the metric CRS without losing 400 m.
 
 Korean data comes in the KGD2002 (GRS80) belts 5185-5188, the unified 5179,
 lon/lat 4326, and the legacy Korean 1985 (Bessel) systems 5173-5177 and
@@ -32,7 +32,7 @@ _PARAM_TOL = {8801: 1e-7, 8802: 1e-7, 8805: 1e-9, 8806: 1e-3, 8807: 1e-3}
 
 
 class CrsProblem(InvalidInput):
-    """The file's CRS is missing, unusable, or cannot be reached from EPSG:5186 safely."""
+    """The file's CRS is missing, unusable, or cannot be reached from `METRIC` safely."""
 
     default_code = "unusable_crs"
 
@@ -69,7 +69,7 @@ def parse_crs(text: str) -> CRS:
 
 def resolve(declared: CRS | None, override: str | None, *, source: str = "file", override_source: str = "--crs",
             hint: str = "--crs {code}", default: tuple[CRS, str] | None = None) -> tuple[CRS, CrsResolution]:
-    """The CRS to read the coordinates in, identified, with the transformation to EPSG:5186.
+    """The CRS to read the coordinates in, identified, with the transformation to `METRIC`.
 
     `override_source` names where `override` came from (the CLI's --crs, or an API request's crs
     parameter) and `hint` how the caller gives one ("--crs {code}"), so the report and the messages
@@ -105,7 +105,7 @@ def resolve(declared: CRS | None, override: str | None, *, source: str = "file",
     name, accuracy = best_transformation(use.to_wkt(), METRIC)
     if accuracy is None and not _same_datum_family(use):
         raise CrsProblem(
-            f"PROJ knows no datum transformation from {use.name!r} to KGD2002 (EPSG:5186), only a 'ballpark' "
+            f"PROJ knows no datum transformation from {use.name!r} to KGD2002 ({METRIC}), only a 'ballpark' "
             f"one that can be hundreds of metres off; give the source system with --crs")
     if bessel:
         notes.append("legacy Korean 1985 (Bessel 1841) coordinates: datum-shifted to KGD2002, not merely re-projected")
@@ -139,7 +139,7 @@ def likely_systems(x: float, y: float) -> list[int]:
 def identify(crs: CRS) -> tuple[int | None, str]:
     """(EPSG code, how): by the CRS's own identity, else by parameters among the Korean systems."""
     if crs.to_authority(min_confidence=90) == ("OGC", "CRS84"):
-        return 4326, "OGC:CRS84 (lon/lat WGS84, as EPSG:4326)"
+        return 4326, f"OGC:CRS84 (lon/lat WGS84, as {LON_LAT})"
     code = crs.to_epsg(min_confidence=90)
     if code is not None and (code in KOREAN_EPSG or code in GEOGRAPHIC_EPSG or not _is_bessel(crs)):
         return code, "EPSG code"
@@ -168,7 +168,7 @@ def best_transformation(src_wkt: str, dst: str) -> tuple[str, float | None]:
 
 
 def to_metric(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """Geometries from `crs` to EPSG:5186 with the transformation `resolve` reported."""
+    """Geometries from `crs` to `METRIC` with the transformation `resolve` reported."""
     geoms = np.asarray(geoms, dtype=object)
     if _same(crs, CRS.from_user_input(METRIC)):
         return geoms

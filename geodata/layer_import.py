@@ -81,14 +81,14 @@ def _import(store: GeoPackageStore, read: ReadResult, opts: ImportOptions) -> Im
 
 
 def prepare(read: ReadResult, opts: ImportOptions) -> tuple[gpd.GeoDataFrame | None, dict, list[str]]:
-    """The layer to store (EPSG:5186), its report, and the reasons to refuse it (empty = accept)."""
+    """The layer to store (in `METRIC`), its report, and the reasons to refuse it (empty = accept)."""
     base = {"layer": opts.layer, "source_file": read.source_name, "format": read.fmt, "encoding": read.encoding,
             "mode": "strict" if opts.strict else "default (repair, report, import)", "notes": list(read.notes)}
     if len(read.gdf) == 0:
         return None, base, [f"{read.source_name} holds no features"]
     if read.crs_unreadable and not opts.crs:
         return None, base, [f"{read.crs_unreadable}; the tool never guesses: tell it with "
-                            f"{opts.crs_hint.format(code='EPSG:5186')} (or the system the data is in)"]
+                            f"{opts.crs_hint.format(code=METRIC)} (or the system the data is in)"]
     if read.crs_unreadable:
         base["notes"].append(f"{read.crs_unreadable}; {opts.crs_from} {opts.crs} was used")
     try:
@@ -269,7 +269,7 @@ def _text(report: dict) -> str:
     if crs:
         acc = "unknown (ballpark)" if crs["accuracy_m"] is None else f"±{crs['accuracy_m']:g} m"
         lines.append(f"CRS: {crs['name']} (EPSG:{crs['epsg']}, {crs['matched_by']}, from {crs['source']})")
-        lines.append(f"transformation to EPSG:5186: {crs['transformation']} (stated accuracy {acc})")
+        lines.append(f"transformation to {METRIC}: {crs['transformation']} (stated accuracy {acc})")
         lines += [f"  note: {n}" for n in crs["notes"]]
     lines += [f"note: {n}" for n in report["notes"]]
     v = report.get("validation")

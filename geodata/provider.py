@@ -33,7 +33,7 @@ _SERIALS = itertools.count(1)
 
 
 class LayerData:
-    """One layer as of one store generation: `metric` (EPSG:5186, with `id` and the planar area
+    """One layer as of one store generation: `metric` (in `METRIC`, with `id` and the planar area
     columns) at once; `geodesic_m2`, `full_metric` and `wgs84` when first asked for, then kept."""
 
     def __init__(self, info: LayerInfo | None, metric: gpd.GeoDataFrame, generation: int = 0):
@@ -73,7 +73,7 @@ class LayerData:
 
     @property
     def wgs84(self) -> gpd.GeoDataFrame:
-        """Lon/lat (EPSG:4326) copy of `full_metric`: same rows and columns."""
+        """Lon/lat (`LON_LAT`) copy of `full_metric`: same rows and columns."""
         return self.once("wgs84", lambda: self.full_metric.to_crs(LON_LAT))
 
 

@@ -51,7 +51,7 @@ _SITE_WORDING["invalid_geometry"] = _SITE_WORDING["self_intersection"]
 @dataclass(frozen=True)
 class Candidate:
     facility: str
-    geometry: BaseGeometry  # EPSG:5186
+    geometry: BaseGeometry  # in METRIC
     id: str | None = None
 
 
@@ -158,7 +158,7 @@ def _feature(feat: Any, index: int | None, crs: str, default_facility: Any) -> C
 
 
 def site_geometry(geometry: Any, crs: str, where: str = "geometry") -> BaseGeometry:
-    """A validated site polygon in EPSG:5186, or a GeoInputFault naming what is wrong with it.
+    """A validated site polygon in `METRIC`, or a GeoInputFault naming what is wrong with it.
 
     A ring left open is refused, as GeoJSON (RFC 7946 §3.1.6) requires and as a draft allocation
     is: closing it silently could check a different site from the one the officer meant."""

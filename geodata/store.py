@@ -1,6 +1,6 @@
 """The GeoPackage store: one file QGIS opens as it is, one table per layer.
 
-Layers are stored in EPSG:5186 so areas read straight off the stored geometry.
+Layers are stored in the metric CRS (`zones.crs.METRIC`) so areas read straight off the stored geometry.
 
 Replacing a layer is one SQLite transaction inside the GeoPackage (see
 `geodata.gpkg_tx`): the new features are written once, straight into the store

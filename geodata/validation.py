@@ -2,7 +2,7 @@
 
 Everything runs on whole arrays (shapely 2) and an STRtree, so a layer of tens
 of thousands of parcels is checked in seconds. Geometries are checked in
-EPSG:5186, so every area is in m² and every location can be found on a map.
+the metric CRS (`zones.crs.METRIC`), so every area is in m² and every location can be found on a map.
 
 Severity: an *error* makes `--strict` refuse the import (default mode repairs
 or drops and imports); a *warning* is reported only; a *fatal* fault (a layer
@@ -42,7 +42,7 @@ class Finding:
     feature: str | None = None  # feature id (or #n when the layer has no ids)
     other: str | None = None
     area_m2: float | None = None
-    location: dict | None = None  # {"x", "y" (EPSG:5186), "lon", "lat"}
+    location: dict | None = None  # {"x", "y" (in METRIC), "lon", "lat"}
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -84,7 +84,7 @@ class ValidationReport:
             "fatal": self.fatal, "counts": dict(sorted(self.counts.items())), "repaired": self.repaired,
             "repair_area_change_m2": round(self.repair_area_change_m2, 3), "dropped": self.dropped,
             "findings": [f.as_dict() for f in self.findings],
-            "crs": "areas in m² planar EPSG:5186; locations in EPSG:5186 and lon/lat WGS84",
+            "crs": f"areas in m² planar {METRIC}; locations in {METRIC} and lon/lat WGS84",
             "thresholds": {"noise_m2": NOISE_M2, "sliver_thinness": SLIVER_THINNESS,
                            "sliver_max_m2": SLIVER_MAX_M2, "outside_dong_pct": OUTSIDE_DONG_PCT,
                            "note": "tool defaults (assumptions), not survey rules"},
@@ -93,7 +93,7 @@ class ValidationReport:
 
 def validate(geoms: np.ndarray, ids: list[str], dongs: list[str | None] | None = None,
              causes: Mapping[int, tuple[str, str]] | None = None) -> tuple[np.ndarray, ValidationReport]:
-    """Check and repair metric (EPSG:5186) geometries; returns (geometries to store, report).
+    """Check and repair metric (`METRIC`) geometries; returns (geometries to store, report).
 
     Geometries to store are repaired where invalid and None where the feature must be dropped.
     `causes` maps a feature index to (kind, message) when the importer already knows why its
@@ -366,7 +366,7 @@ def _reason_location(reason: str) -> dict | None:
 def _location(x: float, y: float) -> dict:
     lon, lat = transformer(METRIC, LON_LAT).transform(x, y)
     return {"x": round(x, 3), "y": round(y, 3), "lon": round(float(lon), 7), "lat": round(float(lat), 7),
-            "crs": "EPSG:5186 (x, y); lon/lat WGS84"}
+            "crs": f"{METRIC} (x, y); lon/lat WGS84"}
 
 
 def summary(report: ValidationReport) -> str:

@@ -31,7 +31,7 @@ class BadZoneReference(InvalidInput):
 
 
 def zone_geometry(provider: LayerProvider, plan: list[PlanTarget], ref: str) -> BaseGeometry:
-    """The EPSG:5186 geometry a zone reference names."""
+    """The geometry (in `zones.crs.METRIC`) a zone reference names."""
     layer, sep, key = (ref or "").partition(":")
     if not sep or not layer or not key:
         raise BadZoneReference(f"zone {ref!r}: give it as <layer>:<feature id> (e.g. fez_districts:fez_ai) or "

@@ -78,7 +78,7 @@ def file_link(facility: str) -> str:
 
 
 def to_lonlat(geom: BaseGeometry) -> BaseGeometry:
-    """EPSG:5186 -> lon/lat, for drawing only."""
+    """`METRIC` -> lon/lat, for drawing only."""
     return reproject(geom, METRIC, LON_LAT)
 
 

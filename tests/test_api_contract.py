@@ -100,3 +100,10 @@ def test_a_single_site_with_members_of_another_shape_is_refused(client):
         r = client.post("/siting/check", json={**site, **extra})
         assert r.status_code == 422 and "not understood" in r.json()["detail"], r.text
     assert client.post("/siting/check", json={**site, "crs": None}).status_code == 200  # null: lon/lat
+
+
+@pytest.mark.parametrize("crs", [[None, None], 5186, "EPSG:9999"])
+def test_a_layout_with_a_malformed_crs_is_refused_even_with_no_fixed_site(client, crs):
+    r = client.post("/siting/layout", json={"time_limit_s": 1, "crs": crs})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith("crs: ")

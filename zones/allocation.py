@@ -29,7 +29,7 @@ from zones.wholes import parts_findings
 Status = Literal["ok", "over", "under", "missing", "misplaced"]
 STATUSES: tuple[Status, ...] = ("ok", "over", "under", "misplaced", "missing")
 
-# layer id -> feature id -> geometry in EPSG:5186
+# layer id -> feature id -> geometry in zones.crs.METRIC
 LayerGeometries = Mapping[str, Mapping[str, BaseGeometry]]
 
 
@@ -112,7 +112,7 @@ def check_allocations(targets: list[PlanTarget], layers: LayerGeometries, *,
     """Check every target; composite findings are attached to the parent's row.
 
     `origins` (layer -> feature -> provenance) lets each row say what it rests on; `dongs`
-    (legal-dong code -> geometry, EPSG:5186) lets each row check its place.
+    (legal-dong code -> geometry, in `zones.crs.METRIC`) lets each row check its place.
     """
     by_id = {t.id: t for t in targets}
     geoms: dict[str, BaseGeometry | None] = {}

@@ -1,4 +1,5 @@
-"""Area of a geometry: planar in EPSG:5186, cross-checked with the area on the GRS80 ellipsoid.
+"""Area of a geometry: planar in the metric CRS (`zones.crs.METRIC`), cross-checked with the area on
+the GRS80 ellipsoid.
 
 Planar area in a conformal projection is what surveyors and cadastral data use. The cross-check
 (`area_geodesic_m2`, `geodesic_m2`) is the area on the GRS80 ellipsoid, so a reader can see the
@@ -9,7 +10,7 @@ ellipsoid, so this is the ellipsoidal area of the polygon whose edges are straig
 projection. The geodesic polygon through the same vertices (pyproj's Geod, Karney's algorithm)
 differs only by the thin slivers between a straight edge and a geodesic: on every feature of the
 default store, up to 84 km² and edges of kilometres, the two agree to 1 part in 10⁶ (0.73 ppm,
-tested), a hundred times finer than the EPSG:5186 scale error the cross-check is there to show
+tested), a hundred times finer than the metric CRS's scale error the cross-check is there to show
 (up to ~100 ppm here). Being one vectorised reprojection and shoelace sum, it costs ~0.5 µs per
 vertex, so it is computed for a whole layer at once, and only when asked.
 """
@@ -60,7 +61,7 @@ class AreaMeasure:
 
 
 def to_metric(geom: BaseGeometry, crs: str) -> BaseGeometry:
-    """`geom` (in `crs`) reprojected to EPSG:5186."""
+    """`geom` (in `crs`) reprojected to the metric CRS (`METRIC`)."""
     return reproject(geom, crs, METRIC)
 
 
@@ -70,18 +71,18 @@ def to_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
 
 
 def measure(geom: BaseGeometry, crs: str = METRIC_CRS_NAME) -> AreaMeasure:
-    """Planar (EPSG:5186) and ellipsoidal area of one geometry given in `crs`."""
+    """Planar (in `METRIC`) and ellipsoidal area of one geometry given in `crs`."""
     metric = to_metric(geom, crs)
     return AreaMeasure(planar_m2=float(metric.area), geodesic_m2=float(geodesic_areas_m2(np.array([metric]))[0]))
 
 
 def planar_areas_m2(geoms_metric: np.ndarray) -> np.ndarray:
-    """Vectorised planar areas of geometries already in EPSG:5186.
+    """Vectorised planar areas of geometries already in the metric CRS (`METRIC`).
 
     Parameters
     ----------
     geoms_metric : array-like of shapely geometries
-        In metres (EPSG:5186).
+        In metres (`METRIC`).
 
     Returns
     -------
@@ -106,7 +107,7 @@ def geodesic_areas_m2(geoms: np.ndarray, crs: str = METRIC_CRS_NAME) -> np.ndarr
     equal-area projection (see the module's docstring for what that is and how close it is to
     the geodesic polygon's area).
 
-    A planar km² in Gwangju, 30 km west of EPSG:5186's central meridian, where the projection
+    A planar km² in Gwangju, 30 km west of the central meridian of `METRIC`, where the projection
     enlarges areas by about 21 ppm:
 
     >>> areas = geodesic_areas_m2(np.array([shapely.box(170_000, 280_000, 171_000, 281_000), None]))

@@ -96,7 +96,7 @@ def crs_name(value: Any) -> str:
     zones.errors.GeoInputFault: unknown crs 'EPSG:9999'; use e.g. EPSG:4326 (lon/lat), EPSG:5186 or EPSG:5179
     """
     if not isinstance(value, str) or not value.strip():
-        raise GeoInputFault("invalid_crs", f"crs must be a string such as \"EPSG:5186\", got {str(value)[:60]!r}",
+        raise GeoInputFault("invalid_crs", f"crs must be a string such as \"{METRIC}\", got {str(value)[:60]!r}",
                             given=str(value)[:60])
     text = value.strip()
     if _CRS84_SPELLING.match(text):
@@ -105,7 +105,7 @@ def crs_name(value: Any) -> str:
     name = f"EPSG:{int(match.group(1))}" if match else _epsg_of(text)
     usable = None if name is None else _usable(name)
     if usable is None:
-        raise GeoInputFault("unknown_crs", f"unknown crs {value[:80]!r}; use e.g. EPSG:4326 (lon/lat), EPSG:5186 "
+        raise GeoInputFault("unknown_crs", f"unknown crs {value[:80]!r}; use e.g. {LON_LAT} (lon/lat), {METRIC} "
                             "or EPSG:5179", given=value[:80])
     if not usable:
         raise GeoInputFault("unknown_crs", f"crs {value[:80]!r} has no EPSG code this service can use: it is "
@@ -145,7 +145,7 @@ def pyproj_crs(value: str) -> CRS:
     try:
         return CRS.from_user_input(text)
     except CRSError as exc:
-        raise GeoInputFault("unknown_crs", f"cannot understand the CRS {str(value)[:80]!r}: give it as EPSG:5186, "
+        raise GeoInputFault("unknown_crs", f"cannot understand the CRS {str(value)[:80]!r}: give it as {METRIC}, "
                             f"EPSG:5174, ... ({exc})", given=str(value)[:80]) from None
 
 
@@ -230,7 +230,7 @@ def reproject(geoms: Any, src: str, dst: str, tr: Transformer | None = None) -> 
 
 
 def to_metric(geoms: Any, src: str) -> Any:
-    """`geoms` (in `src`) in EPSG:5186, where every area in this tool is measured."""
+    """`geoms` (in `src`) in `METRIC`, where every area in this tool is measured."""
     return reproject(geoms, src, METRIC)
 
 
@@ -295,6 +295,6 @@ def check_in_korea(xy: Any, crs: str, label: str | None = None) -> None:
                             f"{pos}); uploads are easting, northing: swap them", at, **facts)
     if geographic and (np.abs(xy) > DEGREE_LIMIT).any():
         raise GeoInputFault("metres_as_degrees", f"coordinates like {pos} look like metres; say which CRS they are "
-                            "in (e.g. EPSG:5186) or send lon, lat", at, **facts)
+                            f"in (e.g. {METRIC}) or send lon, lat", at, **facts)
     in_crs = "" if is_lon_lat(crs) else f" in {label}"
     raise GeoInputFault("outside_korea", f"position {pos}{in_crs} lies outside Korea ({KOREA_BOX})", at, **facts)

@@ -30,7 +30,7 @@ DRAFT_LAYER = "(draft)"
 @dataclass(frozen=True)
 class Draft:
     index: int  # position in the uploaded collection, for messages
-    geometry: BaseGeometry  # EPSG:5186
+    geometry: BaseGeometry  # in zones.crs.METRIC
     target_id: str | None = None
     layer: str | None = None
     feature_id: str | None = None

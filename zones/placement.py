@@ -44,7 +44,7 @@ def tolerance_m2(area_m2: float, perimeter_m: float) -> float:
 
 
 def place(geom: BaseGeometry, codes: tuple[str, ...], dongs: Mapping[str, BaseGeometry]) -> Placement | None:
-    """Area of `geom` outside the union of the dongs `codes` (EPSG:5186), or None when none is known."""
+    """Area of `geom` outside the union of the dongs `codes` (all in `zones.crs.METRIC`), or None when none is known."""
     known = [dongs[c] for c in codes if c in dongs]
     unknown = tuple(c for c in codes if c not in dongs)
     if not known:

@@ -16,6 +16,7 @@ from typing import Literal
 
 import pandas as pd
 
+from zones.crs import METRIC
 from zones.errors import InvalidInput
 
 Status = Literal["ok", "over", "under", "missing"]
@@ -70,7 +71,7 @@ class ShareReport:
     def as_dict(self) -> dict:
         return {"rows": [asdict(r) for r in self.rows], "counts": self.counts(),
                 "unassigned_m2": {g: dict(u) for g, u in self.unassigned.items()},
-                "method": "planar EPSG:5186 areas of the parcels; shares in % of the group's parcels"}
+                "method": f"planar {METRIC} areas of the parcels; shares in % of the group's parcels"}
 
 
 class ShareError(InvalidInput):
@@ -108,7 +109,7 @@ def validate_shares(targets: list[ShareTarget]) -> None:
 
 
 def check_shares(targets: list[ShareTarget], parcels: Mapping[str, pd.DataFrame | Iterable[Mapping]]) -> ShareReport:
-    """`parcels`: layer id -> table (or rows) with `use`, `area_m2` (EPSG:5186) and the filter fields."""
+    """`parcels`: layer id -> table (or rows) with `use`, `area_m2` (planar, in `zones.crs.METRIC`) and the filter fields."""
     return share_report(targets, lambda t: area_by_use(_table(parcels.get(t.layer)), t.filter_field, t.filter_value))
 
 

@@ -47,7 +47,7 @@ class StatutoryRule:
 @dataclass(frozen=True)
 class Parcel:
     use: str
-    geometry: BaseGeometry  # EPSG:5186
+    geometry: BaseGeometry  # in zones.crs.METRIC
 
 
 @dataclass(frozen=True)

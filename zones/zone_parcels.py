@@ -5,8 +5,8 @@ boundary counts with the exact area of its intersection with the zone; a parcel 
 only touching the boundary, does not count. The parcels away from the zone's outline are
 settled by one vectorised point-in-polygon test against the prepared zone (its holes and parts
 respected); only those near the outline get the exact `contains` test, and only the few that
-cross it are intersected. Areas are planar EPSG:5186, the
-same as everywhere else in this tool.
+cross it are intersected. Areas are planar in the metric CRS (`zones.crs.METRIC`), the same as
+everywhere else in this tool.
 """
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
-METHOD = ("planar EPSG:5186; parcels wholly inside count whole (STR-tree, prepared zone), "
+from zones.crs import METRIC
+
+METHOD = (f"planar {METRIC}; parcels wholly inside count whole (STR-tree, prepared zone), "
           "parcels crossing the boundary count with their intersection with the zone")
 
 
@@ -46,7 +48,7 @@ def first_vertices(parcels: np.ndarray) -> np.ndarray:
 
 def parcels_in_zone(zone: BaseGeometry, parcels: np.ndarray, tree: STRtree | None = None,
                     parcel_areas: np.ndarray | None = None, vertices: np.ndarray | None = None) -> ZoneParcels:
-    """The parcels of `zone` (both in EPSG:5186); `tree` is an STRtree over `parcels`, `parcel_areas`
+    """The parcels of `zone` (both in `METRIC`); `tree` is an STRtree over `parcels`, `parcel_areas`
     their planar areas and `vertices` their `first_vertices` (each computed when None).
 
     A parcel whose envelope meets no piece of the zone's outline cannot cross it: it lies wholly

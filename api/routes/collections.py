@@ -27,7 +27,7 @@ from api.ogc_models import Collection, Collections, Feature, FeatureCollection, 
 from api.problems import Problem
 from geodata.provider import LayerData
 from geodata.store import UnknownLayer
-from zones.crs import transformer
+from zones.crs import LON_LAT, METRIC, transformer
 
 router = APIRouter(tags=["features"])
 
@@ -191,14 +191,14 @@ async def items(
                         openapi_examples={"first page": {"value": 0}, "second page": {"value": 10}}),
     bbox: str | None = Query(None, description="minx,miny,maxx,maxy in bbox-crs axis order (default CRS84: lon,lat)",
                              openapi_examples={"Gwangju, lon/lat": {"value": "126.70,35.05,127.00,35.30"},
-                                               "Gwangju, EPSG:5186 north,east": {"value": "270000,160000,300000,190000"}}),
+                                               f"Gwangju, {STORAGE_CRS.epsg} north,east": {"value": "270000,160000,300000,190000"}}),
     within: str | None = Query(None, description="only features with area inside this zone: <layer>:<feature id> or "
                                "plan:<target id>", openapi_examples={"FEZ AI district": {"value": "fez_districts:fez_ai"},
                                                                      "plan target": {"value": "plan:fez_total"}}),
     bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS of bbox; one of the collection's crs list",
                                  openapi_examples={"CRS84": {"value": CRS84.uri}, STORAGE_CRS.epsg: {"value": STORAGE_CRS.uri}}),
-    crs: str | None = Query(None, description="CRS of the response coordinates (axis order of that CRS: EPSG:4326 lat,lon; "
-                            "EPSG:5186/5179 northing,easting); default CRS84 lon,lat",
+    crs: str | None = Query(None, description=f"CRS of the response coordinates (axis order of that CRS: {LON_LAT} lat,lon; "
+                            f"{METRIC} and EPSG:5179 northing,easting); default CRS84 lon,lat",
                             openapi_examples={"CRS84": {"value": CRS84.uri}, STORAGE_CRS.epsg: {"value": STORAGE_CRS.uri}}),
     datetime: str | None = Query(None, description="accepted for OGC API compatibility; the layers carry no time, so it filters nothing"),
     f: str | None = format_query("json (GeoJSON) or html"),

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from api import html
 from api.ogc import HTML, JSON, OPENAPI_JSON, base_url, format_query, link, reject_unknown_params, self_and_alternate, wants_html
 from api.ogc_models import Conformance, LandingPage, problem_responses
+from zones.crs import LON_LAT, METRIC
 
 router = APIRouter(tags=["service"])
 _HTML_200 = {200: {"content": {"text/html": {"schema": {"type": "string"}}}}}
@@ -30,7 +31,7 @@ async def landing(request: Request, f: str | None = FORMAT):
     doc = {
         "title": request.app.title,
         "description": "OGC API - Features service for the Korean industrial-zone layers (GeoJSON, CRS84 by default; "
-                       "EPSG:4326, 5186 and 5179 on request), with the plan and allocation checks.",
+                       f"{LON_LAT}, {METRIC} and EPSG:5179 on request), with the plan and allocation checks.",
         "links": [
             *self_and_alternate(request, "/", html=as_html),
             link(f"{base}/openapi.json", "service-desc", OPENAPI_JSON, "API definition (OpenAPI)"),

@@ -28,6 +28,7 @@ from geodata.revisions import PrunedRevision, UnknownRevision
 from geodata.scratch import scratch_dir
 from geodata.write_guard import Dependents, WriteGuard
 from geodata.store import InvalidLayerId, UnknownLayer, check_layer_id
+from zones.crs import METRIC
 
 router = APIRouter(tags=["writes"])
 # How a request gives the source CRS, for the import report and its messages (the CLI's --crs is the default)
@@ -94,7 +95,7 @@ def _run(fn, *args, **kwargs) -> ImportResult:
                                                                      [126.70, 35.16], [126.69, 35.15]]]}}]}}}}})
 async def replace_items(request: Request, collection_id: str,
                         strict: bool = Query(False, description="refuse on any validation error"),
-                        crs: str | None = Query(None, description="CRS of the coordinates when not lon/lat, e.g. EPSG:5186"),
+                        crs: str | None = Query(None, description=f"CRS of the coordinates when not lon/lat, e.g. {METRIC}"),
                         token_name: str = Depends(require_writer)) -> dict:
     layer = _layer_id(collection_id)
     limit = request.app.state.settings.max_upload_bytes

@@ -31,8 +31,9 @@ from geodata.layout_settings import layout_problem, load_settings
 
 from geodata.geojson_in import load_json
 from geodata.geojson_out import lonlat_geometry
-from geodata.site_candidates import parse_body
+from geodata.site_candidates import parse_body, parse_crs
 from geodata.siting_rules import SitingService
+from zones.crs import METRIC
 from zones.errors import GeoInputFault, ZonesError
 from zones.siting.layout.problem import DEFAULT_CELL_M, MAX_CELL_M, MIN_CELL_M, OBJECTIVES, LayoutInputError
 from zones.siting.layout.report import progress_dict, result_dict
@@ -55,7 +56,7 @@ REQUEST_SCHEMA = {
         "facilities": {"type": "array", "items": {"type": "string"}},
         "fix": {"type": "object", "additionalProperties": {
             "oneOf": [{"type": "string", "enum": ["planned"]}, {"type": "object"}]}},
-        "crs": {"type": "string"},
+        "crs": {"type": ["string", "null"]},  # null: lon/lat, as when absent
     },
 }
 
@@ -166,6 +167,11 @@ def _request(body: Any, jobs: LayoutJobs, service: SitingService) -> dict[str, A
     fix = body.get("fix", {})
     if not isinstance(fix, dict):
         raise Problem(422, "Invalid layout request", 'fix must map facility ids to "planned" or a GeoJSON geometry')
+    if "crs" in body:  # judged even when no fixed site uses it: a malformed crs is refused, not ignored
+        try:
+            parse_crs(body["crs"])
+        except GeoInputFault as exc:
+            raise LayoutInputError(f"crs: {exc.detail}", code=exc.code) from None
     fixed: dict[str, Any] = {}
     for fid, site in fix.items():
         if site == "planned":
@@ -229,7 +235,7 @@ def _job_body(job: Job) -> dict[str, Any]:
         out["error"] = job.error
     if job.result is not None:
         out["result"] = result_dict(job.result, lonlat_geometry)
-        out["result"]["note"] = "geometries lon/lat (WGS84); bounds_5186 and areas in EPSG:5186"
+        out["result"]["note"] = f"geometries lon/lat (WGS84); bounds_5186 and areas in {METRIC}"
     return out
 
 

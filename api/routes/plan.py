@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 from api.deps import get_plan, get_provider
 from api.geojson_input import parse_drafts
 from api.models import AllocationRowOut, FindingOut
-from api.ogc import reject_unknown_params
+from api.ogc import STORAGE_CRS, reject_unknown_params
 from api.ogc_models import problem_responses
 from geodata.allocation_inputs import allocation_inputs, origins_of
 from geodata.provider import LayerProvider
+from zones.crs import METRIC
 from zones.drafts import check_drafts, layers_needed
 from zones.plan import PlanTarget
 
@@ -49,7 +50,7 @@ class DraftOut(BaseModel):
     target_id: str | None = Field(examples=["fez_future_car"])
     layer: str | None = Field(examples=[None])
     feature_id: str | None = Field(examples=[None])
-    area_m2: float = Field(description="planar area in EPSG:5186", examples=[1846989.7])
+    area_m2: float = Field(description=f"planar area in {METRIC}", examples=[1846989.7])
 
 
 class DraftReportOut(BaseModel):
@@ -158,7 +159,7 @@ def _check_drafts(body: bytes, crs: str | None, layer: str | None, provider: Lay
 
 _CRS_QUERY = Query(None, description="CRS of the uploaded positions (x, y order), default CRS84 lon, lat",
                    openapi_examples={"lon/lat": {"value": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
-                                     "EPSG:5186 easting, northing": {"value": "http://www.opengis.net/def/crs/EPSG/0/5186"}})
+                                     f"{STORAGE_CRS.epsg} easting, northing": {"value": STORAGE_CRS.uri}})
 
 
 @router.post("/allocations/check", response_model=DraftReportOut, responses=problem_responses(400, 404, 413, 422),

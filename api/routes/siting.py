@@ -68,7 +68,7 @@ SITE_SCHEMA = {
     "type": "object", "description": SITE_BODY, "examples": [EXAMPLE_SITE],
     "properties": {"facility": {"type": "string"}, "geometry": {"type": "object"},
                    "crs": {"type": ["string", "object", "null"],
-                           "description": "default (or null) lon/lat WGS84, e.g. EPSG:5186"},
+                           "description": f"default (or null) lon/lat WGS84, e.g. {METRIC}"},
                    "type": {"type": "string", "enum": ["Feature", "FeatureCollection"]},
                    "features": {"type": "array", "items": {"type": "object"}}}}
 
@@ -79,7 +79,7 @@ SITE_SCHEMA = {
 async def siting_check(request: Request) -> Any:
     """`{"facility", "geometry", "crs"?}` answers one check; a FeatureCollection whose features carry
     `properties.facility` answers a list in feature order. Geometries are lon/lat (WGS84) unless
-    `"crs"` names another system, e.g. EPSG:5186. A batch with faulty features is refused in one
+    `"crs"` names another system, e.g. EPSG:5179. A batch with faulty features is refused in one
     422 whose `errors` list each of them (feature index, id, fault code, message; the first
     100, `errors_not_listed` counts the rest)."""
     data = await request.body()
@@ -112,7 +112,7 @@ def siting_feasible(request: Request, facility: str) -> JSONResponse:
     gdf.insert(0, "id", [f"{facility}:{r['role']}:{r['rule']}".rstrip(":") for r in rows])
     fc = feature_collection(gdf)
     fc.update({"facility": facility, "summary": region.summary(),
-               "note": "areas planar in EPSG:5186; geometries lon/lat (WGS84)"})
+               "note": f"areas planar in {METRIC}; geometries lon/lat (WGS84)"})
     return JSONResponse(fc, media_type=GEOJSON)
 
 

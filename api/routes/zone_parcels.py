@@ -9,6 +9,7 @@ from api.ogc_models import problem_responses
 from api.problems import Problem
 from geodata.provider import LayerProvider
 from geodata.zone_parcels import BadZoneReference, UnknownZone, zone_report
+from zones.crs import METRIC
 from zones.plan import PlanTarget
 
 router = APIRouter(tags=["plan"])
@@ -17,7 +18,7 @@ router = APIRouter(tags=["plan"])
 @router.get("/collections/{collection_id}/zone-summary", responses=problem_responses(400, 404),
             summary="The features of a layer (parcels) inside a zone: area by use and share, crossing parcels",
             description="Parcels wholly inside the zone count whole; parcels crossing its boundary count with the "
-                        "exact planar (EPSG:5186) area of their part inside. The same numbers as "
+                        f"exact planar ({METRIC}) area of their part inside. The same numbers as "
                         "`kizone parcels zone`. The features themselves: `/collections/{collection_id}/items?within=`.")
 def zone_summary(request: Request, collection_id: str,
                  zone: str = Query(description="<layer>:<feature id> or plan:<target id>",

@@ -1,6 +1,6 @@
 """Facility siting: rules per core infrastructure, checks of candidate sites, feasible regions.
 
-Pure domain code: geometries in EPSG:5186 in, plain dataclasses out. Each rule
+Pure domain code: geometries in the metric CRS (`zones.crs.METRIC`) in, plain dataclasses out. Each rule
 kind is one record in `zones/siting/kinds/`, registered in `zones.siting.registry`
 (docs/adding-a-rule-kind.md).
 """

@@ -19,7 +19,7 @@ area, and that can be had much faster:
   with all of them outside an edge nothing; over a single zone, a candidate
   that no boundary segment meets is wholly in or out, which one vertex says;
 * the clipped rings' shoelace areas, computed in coordinates local to the
-  piece so that 6-digit EPSG:5186 coordinates lose no precision, add up to
+  piece so that metric coordinates of hundreds of km lose no precision, add up to
   the overlap area.
 
 Clipping a closed ring at a half-plane keeps its winding number at every point
@@ -220,7 +220,7 @@ def overlap_areas(geoms: np.ndarray, tris: Triangles, n_owners: int = 1) -> np.n
     Parameters
     ----------
     geoms : ndarray of shapely geometries
-        Candidates in metres (EPSG:5186). Polygons and multipolygons are measured, holes
+        Candidates in metres (`zones.crs.METRIC`). Polygons and multipolygons are measured, holes
         subtracting; anything else (None, empty, a line, a point) covers no area and gets 0.
     tris : Triangles
         The fixed polygonal layer, from `triangulate` (owner k = feature k of what was cut).

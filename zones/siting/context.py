@@ -3,7 +3,7 @@
 Binding resolves every layer/feature reference once (unions, prepared
 geometries, STRtrees of boundary segments and targets), so checking a site, or
 a hundred thousand, touches no file and rebuilds no index. All geometries are
-metric (EPSG:5186).
+metric (`zones.crs.METRIC`).
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ loop (numba):
   smallest of the four endpoint-to-segment distances; the smallest over all
   pairs is the distance between the boundaries. There are a handful of fixed
   segments (above MAX_SEGMENTS callers keep the GEOS query), and coordinates
-  are local to the fixed geometry so 6-digit EPSG:5186 coordinates lose nothing;
+  are local to the fixed geometry so metric coordinates of hundreds of km lose nothing;
 * geometries whose boundaries are apart intersect only when one lies inside
   the other, which a vertex of each settles (`contained_pairs`).
 """
@@ -92,7 +92,7 @@ def min_distances(geoms: np.ndarray, segs: Segments, n_owners: int = 1) -> np.nd
     Parameters
     ----------
     geoms : ndarray of shapely geometries
-        Candidates in metres (EPSG:5186): polygons (every ring, holes included), lines.
+        Candidates in metres (`zones.crs.METRIC`): polygons (every ring, holes included), lines.
     segs : Segments
         The fixed geometries' edges, from `segments_of`.
     n_owners : int

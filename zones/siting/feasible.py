@@ -44,7 +44,7 @@ class FeasibleRegion:
     facility: str
     name_ko: str
     name_en: str
-    geometry: BaseGeometry  # EPSG:5186
+    geometry: BaseGeometry  # in zones.crs.METRIC
     area_m2: float
     parts: int
     largest_part_m2: float

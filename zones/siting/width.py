@@ -38,7 +38,7 @@ def inscribed_diameter(geoms: np.ndarray, batch: Batch | None = None) -> np.ndar
     Parameters
     ----------
     geoms : ndarray of shapely geometries
-        Sites in metres (EPSG:5186).
+        Sites in metres (`zones.crs.METRIC`).
     batch : Batch, optional
         The same geometries already taken apart (zones/siting/batch.py), if at hand: their
         types, rings and emptiness are then not computed again.

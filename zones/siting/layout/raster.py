@@ -37,7 +37,7 @@ from shapely.geometry.base import BaseGeometry
 
 @dataclass(frozen=True)
 class Grid:
-    """Cells of `cell` m from (x0, y0) in EPSG:5186: column i spans x0 + i·cell … x0 + (i+1)·cell."""
+    """Cells of `cell` m from (x0, y0) in `zones.crs.METRIC`: column i spans x0 + i·cell … x0 + (i+1)·cell."""
     x0: float
     y0: float
     cell: float

@@ -1,7 +1,7 @@
 """A layout answer as plain data: the same dictionary for the API, the CLI's JSON and the map.
 
 Geometries are passed through `geometry` (the caller's reprojection: lon/lat for GeoJSON,
-EPSG:5186 as is), so this module stays free of any CRS choice.
+the metric CRS as is), so this module stays free of any CRS choice.
 """
 from __future__ import annotations
 

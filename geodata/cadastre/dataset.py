@@ -1,0 +1,123 @@
+"""The partitioned GeoParquet dataset of parcels beside the store, and its atomic replacement by 시도.
+
+Layout: `<store>.parcels/<시도>/<시군구>.parquet`, one GeoParquet 1.1 file per 시군구 (codes from
+the PNU), rows sorted along a Hilbert curve, a `bbox` covering column and row groups of
+ROW_GROUP rows, so a reader that knows a bounding box skips whole files and row groups.
+
+Re-importing a 시도 builds its folder as `.tmp-<시도>-<pid>` beside it and swaps it in with two
+renames (`<시도>` → `.old-<시도>-<pid>`, tmp → `<시도>`). A process killed while it writes leaves
+only a tmp folder, which `recover` removes; one killed between the two renames leaves the old
+folder under its .old name, which `recover` puts back. Every reader and writer calls `recover`
+first, so the previous partitions are what anyone sees until the new ones are complete.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+ROW_GROUP = 16_384
+_TMP = re.compile(r"^\.tmp-(\d{2})-(\d+)$")
+_OLD = re.compile(r"^\.old-(\d{2})-(\d+)$")
+
+
+def dataset_root(store: Path) -> Path:
+    """`<store>.parcels` beside the GeoPackage."""
+    return store.with_name(store.name + ".parcels")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(root: Path) -> None:
+    """Undo what a killed import left: put back a 시도 folder stranded under its .old name, drop tmp folders."""
+    if not root.is_dir():
+        return
+    for entry in sorted(root.iterdir()):
+        old, tmp = _OLD.match(entry.name), _TMP.match(entry.name)
+        if old and not _alive(int(old.group(2))):
+            live = root / old.group(1)
+            if live.exists():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                os.rename(entry, live)
+        elif tmp and not _alive(int(tmp.group(2))):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def temp_folder(root: Path, sido: str) -> Path:
+    """A fresh folder to build `sido`'s partitions in, on the same filesystem as the dataset."""
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{sido}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    return tmp
+
+
+def swap_in(root: Path, sido: str, built: Path) -> None:
+    """Make `built` the partitions of `sido`, replacing any previous ones (see the module's docstring)."""
+    live = root / sido
+    old = root / f".old-{sido}-{os.getpid()}"
+    if live.exists():
+        os.rename(live, old)
+    os.rename(built, live)
+    _fsync_dir(root)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def partition_files(root: Path, sidos: tuple[str, ...] = ()) -> list[Path]:
+    """Every 시군구 file of the dataset (of `sidos` only, if given), in code order."""
+    recover(root)
+    if not root.is_dir():
+        return []
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"\d{2}", p.name)
+                     and (not sidos or p.name in sidos))
+    return [f for folder in folders for f in sorted(folder.glob("*.parquet"))]
+
+
+def file_bbox(path: Path) -> tuple[float, float, float, float] | None:
+    """The bbox the GeoParquet metadata states for a file's geometry column (read from the footer only)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    geo = json.loads(meta.get(b"geo", b"{}"))
+    box = geo.get("columns", {}).get(geo.get("primary_column", "geometry"), {}).get("bbox")
+    return tuple(box) if box and len(box) == 4 else None
+
+
+def read_bbox(root: Path, bbox: tuple[float, float, float, float]):
+    """Parcels intersecting `bbox` (EPSG:5186), opening only the files whose stated bbox meets it and, in
+    them, only the row groups whose covering-column statistics do. Returns (frame, files opened)."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    minx, miny, maxx, maxy = bbox
+    opened = [f for f in partition_files(root)
+              if (b := file_bbox(f)) is None or not (b[0] > maxx or b[2] < minx or b[1] > maxy or b[3] < miny)]
+    parts = [gpd.read_parquet(f, bbox=bbox) for f in opened]
+    if not parts:
+        return gpd.GeoDataFrame(geometry=[], crs=None), 0
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame[shapely.intersects(frame.geometry.values, shapely.box(*bbox))].reset_index(drop=True)
+    return frame, len(opened)

@@ -1,0 +1,102 @@
+"""Computations over the parcel dataset on dask.distributed, and the same ones in memory.
+
+`ZONES_DASK_SCHEDULER=tcp://host:8786` sends the work to an existing Dask cluster (its workers
+must see the dataset's path); without it a LocalCluster on this machine's cores runs it. Each
+partition (one 시군구 file) goes through the very function the in-memory path applies to the
+whole frame (zones/landuse_shares.landuse_sums, zones/pnu_crosscheck.dong_disagreements), and the
+partial results are added or concatenated.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dask_geopandas
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geodata.admin import _all_emd
+from geodata.cadastre.dataset import partition_files
+from geodata.cadastre.jimok import load_jimok_classes
+from zones.crs import METRIC
+from zones.errors import NotFound
+from zones.pnu_crosscheck import dong_disagreements
+from zones.landuse_shares import combine_sums, landuse_sums, shares_table
+
+SCHEDULER_ENV = "ZONES_DASK_SCHEDULER"
+READ_COLUMNS = ["sigungu", "jimok", "geometry"]
+CROSSCHECK_COLUMNS = ["pnu", "geometry"]
+
+
+class NoParcels(NotFound):
+    """The store has no parcel dataset (nothing imported with `kizone import-parcels`)."""
+
+    default_code = "no_parcel_dataset"
+
+
+@contextmanager
+def dask_client(address: str | None = None, **local: object) -> Iterator[object]:
+    """A Client on `address`, $ZONES_DASK_SCHEDULER, or a LocalCluster started for the job (`local`:
+    LocalCluster options such as n_workers, processes)."""
+    from dask.distributed import Client, LocalCluster
+
+    address = address or os.environ.get(SCHEDULER_ENV) or None
+    if address:
+        with Client(address) as client:
+            yield client
+        return
+    options = {"n_workers": os.cpu_count() or 1, "threads_per_worker": 1, "dashboard_address": None}
+    options.update(local)
+    with LocalCluster(**options) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _files(root: Path) -> list[str]:
+    files = partition_files(root)
+    if not files:
+        raise NoParcels(f"no parcels in {root}: import a 연속지적도 zip first (kizone import-parcels FILE)")
+    return [str(f) for f in files]
+
+
+def shares_dask(root: Path, client: object, jimok_class: dict[str, str] | None = None) -> pd.DataFrame:
+    """Land-use shares by 시군구 over the dataset, one task per partition on `client`'s cluster."""
+    mapping = jimok_class or load_jimok_classes()
+    frame = dask_geopandas.read_parquet(_files(root), columns=READ_COLUMNS)
+    meta = landuse_sums(frame._meta, mapping)
+    partial = frame.map_partitions(landuse_sums, mapping, meta=meta)
+    sums = client.compute(partial).result()  # type: ignore[attr-defined]
+    return shares_table(combine_sums(sums))
+
+
+def shares_in_memory(root: Path, jimok_class: dict[str, str] | None = None) -> pd.DataFrame:
+    """The same shares from the whole dataset read into one frame (small datasets, and the reference)."""
+    mapping = jimok_class or load_jimok_classes()
+    frame = pd.concat([gpd.read_parquet(f, columns=READ_COLUMNS) for f in _files(root)], ignore_index=True)
+    return shares_table(landuse_sums(frame, mapping))
+
+
+def _dongs_of(root: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(8-digit codes, EPSG:5186 polygons) of the legal dongs of the 시도 the dataset holds."""
+    sidos = tuple(sorted({Path(f).parent.name for f in _files(root)}))
+    emd = _all_emd()
+    sel = emd[emd["code"].str.startswith(sidos)].to_crs(METRIC)
+    return sel["code"].to_numpy(dtype=object), np.asarray(sel.geometry.values, dtype=object)
+
+
+def crosscheck_dask(root: Path, client: object) -> pd.DataFrame:
+    """Parcels lying outside the dong their PNU names, one task per partition on `client`'s cluster."""
+    codes, geoms = _dongs_of(root)
+    frame = dask_geopandas.read_parquet(_files(root), columns=CROSSCHECK_COLUMNS)
+    meta = dong_disagreements(frame._meta, codes, geoms)
+    found = client.compute(frame.map_partitions(dong_disagreements, codes, geoms, meta=meta)).result()  # type: ignore[attr-defined]
+    return found.sort_values("pnu", kind="stable").reset_index(drop=True)
+
+
+def crosscheck_in_memory(root: Path) -> pd.DataFrame:
+    """The same cross-check on the whole dataset in one process."""
+    codes, geoms = _dongs_of(root)
+    frame = pd.concat([gpd.read_parquet(f, columns=CROSSCHECK_COLUMNS) for f in _files(root)], ignore_index=True)
+    return dong_disagreements(frame, codes, geoms).sort_values("pnu", kind="stable").reset_index(drop=True)

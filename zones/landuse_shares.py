@@ -1,0 +1,91 @@
+"""Land-use shares by 시군구 from the land category (지목) of cadastral parcels.
+
+One function, `landuse_sums`, turns a frame of parcels into planar area and parcel count per
+(시군구, land-use class); it is what runs on the whole frame in memory and on each partition of
+the Dask dataset, so the two paths cannot disagree by construction, only by the order of the
+floating-point sums. `shares_table` turns the sums (added over partitions) into percentages.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from zones.errors import InvalidInput
+from zones.pnu import JIMOK_CODES
+
+UNCLASSIFIED = "unclassified"
+SUM_COLUMNS = ["sigungu", "land_use", "area_m2", "parcels"]
+
+
+class JimokMappingError(InvalidInput):
+    """The 지목 → land-use mapping leaves a code out, names one twice, or names an unknown one."""
+
+    default_code = "invalid_jimok_mapping"
+
+
+def class_of_jimok(classes: Mapping[str, list[str]]) -> dict[str, str]:
+    """{지목 code: class} from {class: [codes]}, refusing a mapping that is not a partition of the 28 codes.
+
+    >>> class_of_jimok({"a": list("전답"), "b": [c for c in "과목임광염대장학차주창도철제천구유양수공체원종사묘잡"]})["답"]
+    'a'
+    """
+    out: dict[str, str] = {}
+    for name, codes in classes.items():
+        for code in codes:
+            if code not in JIMOK_CODES:
+                raise JimokMappingError(f"land-use class {name!r} names {code!r}, which is not a 지목 code")
+            if code in out:
+                raise JimokMappingError(f"지목 {code!r} is in both {out[code]!r} and {name!r}")
+            out[code] = name
+    missing = [c for c in JIMOK_CODES if c not in out]
+    if missing:
+        raise JimokMappingError(f"지목 codes with no land-use class: {''.join(missing)}")
+    return out
+
+
+def landuse_sums(parcels: pd.DataFrame, jimok_class: Mapping[str, str]) -> pd.DataFrame:
+    """Planar area (m², of the `geometry` column, in EPSG:5186) and parcel count per (sigungu, land_use).
+
+    `parcels` has `sigungu`, `jimok` and `geometry` (shapely geometries or a GeoSeries). A 지목 the
+    mapping does not know is summed as "unclassified", never dropped.
+
+    >>> import shapely
+    >>> df = pd.DataFrame({"sigungu": ["29110", "29110", "29140"], "jimok": ["대", "장", "대"],
+    ...                    "geometry": [shapely.box(0, 0, 10, 10), shapely.box(0, 0, 5, 2), shapely.box(0, 0, 1, 1)]})
+    >>> landuse_sums(df, {"대": "residential", "장": "industrial"}).values.tolist()
+    [['29110', 'industrial', 10.0, 1], ['29110', 'residential', 100.0, 1], ['29140', 'residential', 1.0, 1]]
+    """
+    if not len(parcels):
+        return pd.DataFrame({"sigungu": pd.Series(dtype=object), "land_use": pd.Series(dtype=object),
+                             "area_m2": pd.Series(dtype=float), "parcels": pd.Series(dtype=np.int64)})
+    area = shapely.area(np.asarray(parcels["geometry"].values, dtype=object))
+    frame = pd.DataFrame({
+        "sigungu": np.asarray(parcels["sigungu"], dtype=object),
+        "land_use": pd.Series(np.asarray(parcels["jimok"], dtype=object)).map(jimok_class).fillna(UNCLASSIFIED).values,
+        "area_m2": area,
+        "parcels": np.ones(len(area), dtype=np.int64),
+    })
+    return frame.groupby(["sigungu", "land_use"], as_index=False, sort=True)[["area_m2", "parcels"]].sum()
+
+
+def combine_sums(parts: list[pd.DataFrame] | pd.DataFrame) -> pd.DataFrame:
+    """Add the sums of several partitions into one table keyed by (sigungu, land_use)."""
+    frame = pd.concat(parts, ignore_index=True) if isinstance(parts, list) else parts
+    return frame.groupby(["sigungu", "land_use"], as_index=False, sort=True)[["area_m2", "parcels"]].sum()
+
+
+def shares_table(sums: pd.DataFrame) -> pd.DataFrame:
+    """Each land-use class's share (%) of its 시군구's parcel area, beside the sums.
+
+    >>> t = shares_table(pd.DataFrame({"sigungu": ["1", "1"], "land_use": ["a", "b"], "area_m2": [30.0, 10.0],
+    ...                                "parcels": [1, 1]}))
+    >>> t["share_pct"].tolist()
+    [75.0, 25.0]
+    """
+    out = combine_sums(sums).copy()
+    total = out.groupby("sigungu")["area_m2"].transform("sum")
+    out["share_pct"] = np.where(total > 0, out["area_m2"] / total.where(total > 0, 1.0) * 100.0, 0.0)
+    return out
