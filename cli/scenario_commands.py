@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from geodata import PLAN_FILE
+from zones.crs import METRIC
 
 
 def _who() -> str:
@@ -245,7 +246,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     print(f"layer {d.layer}: {d.before} -> {d.after}")
     print("  ".join(f"{k}: {v}" for k, v in s.counts.items()) + f"  unchanged: {s.unchanged}")
     print(f"area added {s.area_added_m2:,.0f} m², removed {s.area_removed_m2:,.0f} m², "
-          f"net change {_signed(s.area_change_m2)} m² (planar EPSG:5186)")
+          f"net change {_signed(s.area_change_m2)} m² (planar {METRIC})")
     _print_changes(d.changes)
     if result.rows:
         print("allocation rows:")
@@ -313,7 +314,7 @@ def add_scenario_commands(sub) -> None:
     q.add_argument("file", nargs="?")
     q.add_argument("--layer")
     q.add_argument("--merge", action="store_true", help="replace or add only the file's features (by id)")
-    q.add_argument("--crs", help="CRS of the file when it has none (e.g. EPSG:5186)")
+    q.add_argument("--crs", help=f"CRS of the file when it has none (e.g. {METRIC})")
     q.add_argument("--encoding", help="attribute encoding of a Shapefile")
     q.add_argument("--strict", action="store_true", help="refuse the edit on any validation error")
     q.add_argument("--title")

@@ -38,8 +38,8 @@ class LayerDiff:
 
     def as_dict(self) -> dict:
         return {"layer": self.layer, "from": self.before, "to": self.after, "summary": self.summary.as_dict(),
-                "features": [c.as_dict() for c in self.changes], "crs": "EPSG:5186",
-                "note": "areas planar in EPSG:5186; bearings clockwise from grid north"}
+                "features": [c.as_dict() for c in self.changes], "crs": METRIC,
+                "note": f"areas planar in {METRIC}; bearings clockwise from grid north"}
 
 
 def _matched(rows_a: np.ndarray, rows_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,7 +165,7 @@ def diff_frames(layer: str, before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, b
 
 
 def changes_frame(diff: LayerDiff, before_too: bool = False) -> gpd.GeoDataFrame:
-    """The changed features as a layer (EPSG:5186) with their class as a property: each drawn as
+    """The changed features as a layer (METRIC) with their class as a property: each drawn as
     it is after the change (a removed one as it was); with `before_too`, the earlier outline of a
     moved or reshaped feature is a row of its own (`side` = before)."""
     rows, geoms = [], []

@@ -24,6 +24,7 @@ from geodata.siting_rules import layer_features, referenced_layers
 from geodata.statutory_file import statutory_report
 from zones.allocation import AllocationReport
 from zones.plan import PlanTarget
+from zones.crs import METRIC
 from zones.shares import ShareReport
 from zones.siting import BindError, RuleSet, SiteCheck, bind, check_planned
 from zones.statutory import StatutoryRow
@@ -182,7 +183,7 @@ class Comparison:
                             "features_differing": sum(len(d.changes) for d in self.layers)},
                 **{f"{k}s" if k != "statutory" else k: [r.as_dict() for r in self.rows if r.kind == k] for k in kinds},
                 "features": [d.as_dict() for d in self.layers], "notes": self.notes,
-                "units": "m² planar EPSG:5186 (평 = 400/121 m²); shares and statutory ratios in %, differences in "
+                "units": f"m² planar {METRIC} (평 = 400/121 m²); shares and statutory ratios in %, differences in "
                          "percentage points"}
 
 
@@ -219,7 +220,7 @@ def comparison_xlsx(cmp: Comparison) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "compare"
-    sheet.append([f"{cmp.a} vs {cmp.b}: A = {cmp.a}, B = {cmp.b}; m² planar EPSG:5186, 평 = 400/121 m²"])
+    sheet.append([f"{cmp.a} vs {cmp.b}: A = {cmp.a}, B = {cmp.b}; m² planar {METRIC}, 평 = 400/121 m²"])
     sheet.append(list(CSV_COLUMNS))
     for r in cmp.rows:
         d = r.as_dict()

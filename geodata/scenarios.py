@@ -12,7 +12,7 @@ store carries them):
   its current revision, and, once promoted, when, by whom and the base revisions it made;
 - `zones_scenario_revisions`: the scenario's own history, one row per change (created,
   described, a layer edited, promoted) with who and when;
-- `zones_scenario_edits`: the edits, each row one feature put (geometry as WKB in EPSG:5186,
+- `zones_scenario_edits`: the edits, each row one feature put (geometry as WKB in the metric CRS, zones.crs.METRIC,
   attributes as JSON) or one id removed, under the revision that set its layer's edits.
 
 Every change is one transaction (geodata.gpkg_tx.write_transaction); editing or deleting a

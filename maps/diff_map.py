@@ -51,7 +51,7 @@ def _props(change, side: str, label: str) -> dict:
 
 
 def _arrow(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
-    """A line from the old centre to the new one with a head at the new end (EPSG:5186)."""
+    """A line from the old centre to the new one with a head at the new end (METRIC)."""
     p, q = a.centroid, b.centroid
     dx, dy = q.x - p.x, q.y - p.y
     length = math.hypot(dx, dy)

@@ -6,7 +6,7 @@ Each feature that differs falls in one class:
 - `modified`: same geometry, other attributes (or the same geometry under another id);
 - `reshaped`: another geometry;
 - `moved`: the same shape displaced as a whole: the distance (m) and the grid bearing
-  (degrees clockwise from grid north in EPSG:5186, and the compass point) of the shift.
+  (degrees clockwise from grid north of the metric CRS, zones.crs.METRIC, and the compass point) of the shift.
 
 Geometries closer than `SAME_M` vertex by vertex are the same: a feature read from the API
 (lon/lat rounded to ~1 mm) and written back is not a change. A feature whose geometry

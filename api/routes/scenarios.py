@@ -25,6 +25,7 @@ from geodata.importers import from_geojson_obj
 from geodata.layer_import import ImportOptions, prepare
 from geodata.plan_compare import Comparison, PlanStateCache, compare_states, comparison_csv, comparison_xlsx
 from geodata.provider import LayerProvider
+from zones.crs import METRIC
 from geodata.scenario_ops import edit_layer, promote
 from geodata.scenarios import (BASE, create_scenario, delete_scenario, describe_scenario, get_scenario,
                                list_scenarios, scenario_revisions)
@@ -124,7 +125,7 @@ def delete(request: Request, scenario: str, token_name: str = Depends(require_wr
             summary="Set a scenario's version of a layer (the body of a layer write; ?merge=true: only these features)")
 async def edit(request: Request, scenario: str, collection_id: str,
                strict: bool = Query(False, description="refuse on any validation error"),
-               crs: str | None = Query(None, description="CRS of the coordinates when not lon/lat, e.g. EPSG:5186"),
+               crs: str | None = Query(None, description=f"CRS of the coordinates when not lon/lat, e.g. {METRIC}"),
                merge: bool = Query(False, description="lay the features over the scenario's layer (replace by id, "
                                                       "add the others) instead of replacing the layer"),
                token_name: str = Depends(require_writer)) -> dict:

@@ -102,7 +102,7 @@ SCENARIO_SHIFT_M = 1500.0
 
 
 def scenario_edit(store: GeoPackageStore, out: Path) -> None:
-    """The support-institution complex 1.5 km east (translated in EPSG:5186), for the scenario example;
+    """The support-institution complex 1.5 km east (translated in METRIC), for the scenario example;
     at the tool's precision (~0.1 mm) it reads back as a move, not a reshape."""
     layer = store.read("future_car_special_complex")
     row = layer[layer["id"] == "fcsc_support"].iloc[0]
