@@ -34,7 +34,9 @@ def cmd_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Pat
         with dask_client(args.scheduler) as client:
             table = shares_dask(root, client)
     if args.format == "json":
-        print(json.dumps({"method": "planar EPSG:5186 areas of the parcels, by 시군구 and land-use class "
+        from zones.crs import METRIC
+
+        print(json.dumps({"method": f"planar {METRIC} areas of the parcels, by 시군구 and land-use class "
                           "(지목 mapping geodata/jimok_classes.toml)", "rows": table.to_dict(orient="records")},
                          ensure_ascii=False, indent=1))
     elif args.format == "csv":
