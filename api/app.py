@@ -11,7 +11,9 @@ from api.json_bodies import JsonBodiesOnly
 from api.problems import install_problem_handlers
 from api.auth import WriteGate
 from api.limits import BodyLimit
-from api.routes import allocations, collections, landing, layer_writes, layout, plan, shares, siting, system
+from api.scenario_view import ScenarioView
+from api.routes import (allocations, collections, diffs, landing, layer_writes, layout, plan, scenarios,
+                        shares, siting, system)
 from api.routes import maps as map_routes
 from api.routes import zone_parcels as zone_parcel_routes
 from api.settings import Settings
@@ -47,12 +49,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     # Outermost last: CORS, HEAD/OPTIONS/Allow, 415 (JSON bodies), the write token, 413, then the routes.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes)
-    app.add_middleware(WriteGate, routes=layer_writes.router.routes)  # outside BodyLimit: no body read to refuse
+    # ?scenario= on a read: the provider reads that scenario (api.scenario_view); refused on a base write
+    app.add_middleware(ScenarioView, write_routes=WriteGate(app, layer_writes.router.routes).guarded)
+    # outside BodyLimit: no body read to refuse
+    app.add_middleware(WriteGate, routes=[*layer_writes.router.routes, *scenarios.router.routes])
     app.add_middleware(JsonBodiesOnly, openapi_of=app)
     app.add_middleware(MethodSemantics, routes_of=app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "HEAD", "POST", "PUT", "OPTIONS"],
+                           allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
                            allow_headers=["Authorization", "Content-Type", "Accept"],
                            expose_headers=["Content-Crs"], allow_credentials=False, max_age=600)
     app.include_router(landing.router)
@@ -61,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(collections.router)
     app.include_router(allocations.router)
     app.include_router(layer_writes.router)
+    app.include_router(diffs.router)
+    app.include_router(scenarios.router)
     app.include_router(shares.router)
     app.include_router(zone_parcel_routes.router)
     map_routes.install(app, provider)

@@ -57,7 +57,7 @@ class WriteGate:
 
     def __init__(self, app: ASGIApp, routes: list):
         self.app = app
-        self.guarded = [r for r in routes if isinstance(r, APIRoute) and _uses(r.dependant)]
+        self.guarded = [r for r in routes if isinstance(r, APIRoute) and needs_token(r.dependant)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and any(r.matches(scope)[0] is Match.FULL for r in self.guarded):
@@ -73,8 +73,8 @@ class WriteGate:
         await self.app(scope, receive, send)
 
 
-def _uses(dependant: Dependant) -> bool:
-    return any(d.call is require_writer or _uses(d) for d in dependant.dependencies)
+def needs_token(dependant: Dependant) -> bool:
+    return any(d.call is require_writer or needs_token(d) for d in dependant.dependencies)
 
 
 async def _unread_body() -> Message:

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.ogc import CRS84, EPSG_4326, EPSG_5186, ServedCrs
 from geodata.geojson_out import feature, rounded
 from geodata.provider import LayerData, LayerProvider
+from geodata.views import viewed_scenario
 
 V = TypeVar("V")
 
@@ -46,12 +47,12 @@ class FeatureCache:
 
     def get(self, layer_id: str, crs: ServedCrs) -> ServedLayer:
         """The layer in `crs`, built when missing (blocking: call from a worker thread)."""
-        return self._cache.get((layer_id, crs.uri), lambda: _build(self.provider.layer(layer_id), crs))
+        return self._cache.get(_viewed(layer_id, crs.uri), lambda: _build(self.provider.layer(layer_id), crs))
 
     async def served(self, layer_id: str, crs: ServedCrs) -> ServedLayer:
         """`get` for async routes: the ready copy at once, anything else in the thread pool.
         An unknown layer raises UnknownLayer (a 404)."""
-        hit = self._cache.peek((layer_id, crs.uri))
+        hit = self._cache.peek(_viewed(layer_id, crs.uri))
         if hit is not None:
             return hit
         return await run_in_threadpool(self.get, layer_id, crs)
@@ -59,10 +60,16 @@ class FeatureCache:
     async def off_loop(self, key: Hashable, build: Callable[[], V]) -> V:
         """Any other value computed from the store, kept under the same stamp: ready at once,
         built in the thread pool otherwise."""
+        key = _viewed(key)
         hit = self._cache.peek(key)
         if hit is not None:
             return hit
         return await run_in_threadpool(self._cache.get, key, build)
+
+
+def _viewed(*key: Hashable) -> tuple:
+    """A key of the scenario the request reads (?scenario=, api.scenario_view): its copy is its own."""
+    return (viewed_scenario(), *key)
 
 
 def _build(data: LayerData, crs: ServedCrs) -> ServedLayer:

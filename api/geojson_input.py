@@ -12,6 +12,7 @@ faulty features); this module adds the claim and words the faults for the draft 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -59,8 +60,14 @@ def _refused(errors: list[dict[str, Any]], total: int) -> Problem:
                    errors_not_listed=total - len(errors))
 
 
-def parse_drafts(body: bytes, crs_param: str | None, target_ids: set[str], layer_ids: set[str]) -> list[Draft]:
-    """Drafts in `zones.crs.METRIC`, or a Problem (400 bad crs, 422 bad GeoJSON) naming every faulty feature."""
+def parse_drafts(body: bytes, crs_param: str | None, target_ids: set[str], layer_ids: set[str],
+                 layers_holding: Callable[[str], list[str]] = lambda fid: [],
+                 layer: str | None = None) -> list[Draft]:
+    """Drafts in `zones.crs.METRIC`, or a Problem (400 bad crs, 422 bad GeoJSON) naming every faulty feature.
+
+    A feature as the items endpoint serves it (an id, no `layer`) replaces the stored feature of
+    `layer` (?layer=, /collections/{id}/check) or, without one, of the one layer that holds its
+    id (`layers_holding`)."""
     try:
         doc = load_json(body, "the request body")
         features = collection_features(doc)
@@ -68,7 +75,8 @@ def parse_drafts(body: bytes, crs_param: str | None, target_ids: set[str], layer
         raise _refused([_entry(None, None, fault)], 1) from None
     crs = _upload_crs(doc, crs_param)
     try:
-        return read_features(features, lambda i, feat: _feature(i, feat, crs, target_ids, layer_ids),
+        return read_features(features, lambda i, feat: _feature(i, feat, crs, target_ids, layer_ids,
+                                                                  layers_holding, layer),
                              id_of=_member_id)
     except FaultyFeatures as faults:
         raise _refused([_entry(f.index, f.id, f.fault) for f in faults.listed], faults.total) from None
@@ -94,10 +102,16 @@ def _upload_crs(doc: dict, crs_param: str | None) -> ServedCrs:
     return from_param or from_member or CRS84
 
 
-def _feature(i: int, feat: Any, crs: ServedCrs, target_ids: set[str], layer_ids: set[str]) -> Draft:
+def _feature(i: int, feat: Any, crs: ServedCrs, target_ids: set[str], layer_ids: set[str],
+             layers_holding: Callable[[str], list[str]], default_layer: str | None) -> Draft:
     if not isinstance(feat, dict) or feat.get("type") != "Feature":
         raise GeoInputFault("not_a_feature", "is not a GeoJSON Feature")
-    target_id, layer, feature_id = _claim(feat.get("properties"), target_ids, layer_ids)
+    props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
+    if props.get("target_id") is None and props.get("layer") is None:
+        ident = props.get("id")
+        if ident is not None:
+            props = {**props, "id": ident, "layer": default_layer or _layer_holding(str(ident), layers_holding)}
+    target_id, layer, feature_id = _claim(props, target_ids, layer_ids)
     geometry = _geometry(feat.get("geometry"), crs)
     return Draft(index=i, geometry=geometry, target_id=target_id, layer=layer, feature_id=feature_id)
 
@@ -121,6 +135,18 @@ def _claim(props: Any, target_ids: set[str], layer_ids: set[str]) -> tuple[str |
     if not isinstance(ident, (str, int)) or isinstance(ident, bool) or str(ident) == "":
         raise GeoInputFault("no_claim", f"properties.id must name the feature of {layer} this draft replaces")
     return None, layer, str(ident)
+
+
+def _layer_holding(ident: str, layers_holding: Callable[[str], list[str]]) -> str:
+    """The one layer whose features include `ident`, for a feature sent back as it was read."""
+    layers = layers_holding(ident)
+    if len(layers) == 1:
+        return layers[0]
+    if not layers:
+        raise GeoInputFault("unknown_feature", f"no layer holds a feature {ident[:60]!r}; say which layer it "
+                            "replaces with properties.layer, ?layer= or POST /collections/{layer}/check")
+    raise GeoInputFault("ambiguous_feature", f"feature id {ident[:60]!r} is in layers {', '.join(layers)}: say which "
+                        "with ?layer=, properties.layer or POST /collections/{layer}/check")
 
 
 def _geometry(geom: Any, crs: ServedCrs) -> BaseGeometry:

@@ -121,9 +121,13 @@ def parse_int(value: str | None, name: str, default: int, minimum: int, maximum:
     return min(number, maximum) if maximum is not None else number
 
 
+# Understood by every read (api.scenario_view): which scenario the answer is for.
+VIEW_PARAMS = {"scenario"}
+
+
 def reject_unknown_params(request: Request, allowed: set[str], hint: str = "") -> None:
     """OGC API: a query parameter the server does not know is a 400, not silently ignored."""
-    unknown = sorted(set(request.query_params.keys()) - allowed)
+    unknown = sorted(set(request.query_params.keys()) - allowed - VIEW_PARAMS)
     if unknown:
         raise Problem(400, "Unknown query parameter",
                       f"not understood here: {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}{hint}",

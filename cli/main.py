@@ -17,7 +17,10 @@ def _store_path(arg: str | None) -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     from cli.report import run_report
 
-    return run_report(args, _store_path(args.store))
+    from geodata.views import viewing
+
+    with viewing(args.scenario):  # every layer read as the scenario has it
+        return run_report(args, _store_path(args.store))
 
 
 def cmd_build_default(args: argparse.Namespace) -> int:
@@ -30,7 +33,10 @@ def cmd_build_default(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    if args.what == "layout":
+    what = args.what or ["all"]
+    if what[0] not in ("all", "layout", "diff", "compare") or (what[0] in ("all", "layout") and len(what) > 1):
+        raise ValueError(f"kizone map {' '.join(what)}: use all, layout, diff LAYER R1 R2 or compare A B")
+    if what[0] == "layout":
         from cli.layout import cmd_map_layout
 
         return cmd_map_layout(args, _store_path(args.store))
@@ -43,6 +49,12 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     out = check_folder(Path(args.out), "--out")
     provider = LayerProvider(GeoPackageStore(_store_path(args.store)).require())
+    if what[0] in ("diff", "compare"):
+        from cli.scenario_commands import write_diff_map
+
+        path = write_diff_map(provider, load_plan(Path(args.plan)), what, out)
+        print(f"{path}  {path.stat().st_size / 1024:,.0f} kB")
+        return 0
     try:
         paths = write_maps(provider, load_plan(Path(args.plan)), out, png=args.png, view=args.view)
     except BrowserUnavailable as exc:
@@ -65,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --format csv: which table (default: allocation; one table a CSV)")
     p.add_argument("--store", help="GeoPackage to check (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
+    p.add_argument("--scenario", help="report on a scenario (see kizone scenario list) instead of the base")
     p.set_defaults(func=cmd_report)
 
     from cli.siting import add_parser as add_siting_parser
@@ -77,9 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="overwrite even a store holding imported layers or revision history (they are lost)")
     p.set_defaults(func=cmd_build_default)
 
-    p = sub.add_parser("map", help="write the web maps (overview, allocation, siting-<facility>); they work offline")
-    p.add_argument("what", nargs="?", choices=("all", "layout"), default="all",
-                   help="all: every map of the store (default); layout: search a layout and map it (layout.html)")
+    p = sub.add_parser("map", help="write the web maps (overview, allocation, siting-<facility>); they work offline",
+                       description="WHAT: all (default): every map of the store; layout: search a layout and map it "
+                                   "(layout.html); diff LAYER R1 R2: what changed in a layer between two revisions; "
+                                   "compare A B: two scenarios (either may be base).")
+    p.add_argument("what", nargs="*", default=["all"], help="all | layout | diff LAYER R1 R2 | compare A B")
     p.add_argument("--out", default="out/maps", help="folder to write into (default: out/maps)")
     p.add_argument("--store", help="GeoPackage to map (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan targets file (TOML)")
@@ -93,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from cli.data_commands import add_data_commands
     add_data_commands(sub)
+    from cli.scenario_commands import add_scenario_commands
+    add_scenario_commands(sub)
     from cli.parcels import add_parcels_commands
     add_parcels_commands(sub, _store_path)
     return parser

@@ -123,12 +123,17 @@ def run_report(args: argparse.Namespace, store: Path) -> int:
 
     plan = load_plan(Path(args.plan))
     provider = LayerProvider(GeoPackageStore(store).require())
+    scenario = getattr(args, "scenario", None)
+    if scenario:
+        provider.view(scenario)  # an unknown scenario is named, not reported as the base
     report = allocation_report(provider, plan)
     statutory = statutory_report(provider, plan)
     if fmt == "json":
         print(report_json(report, statutory))
         return 0
     if fmt == "table":
+        if scenario:
+            print(f"scenario {scenario} (the base with its edits laid over it)\n")
         print(report_table(report) + "\n\n" + statutory_table(statutory))
         return 0
     from reports.records import document

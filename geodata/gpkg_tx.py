@@ -48,6 +48,14 @@ def read_generation(path: Path) -> int:
     return int(row[0]) if row else 0
 
 
+def read_generation_in(con: sqlite3.Connection) -> int:
+    """The generation counter as seen by `con`'s transaction."""
+    if not table_exists(con, "main", "zones_store_state"):
+        return 0
+    row = con.execute("SELECT value FROM main.zones_store_state WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -59,17 +67,36 @@ def replace_layer_tx(path: Path, layer: str, gdf_metric: gpd.GeoDataFrame, *, to
 
     `guard` runs first inside that transaction, with the store's write lock held, so what it
     checks against cannot change before the commit; if it raises, nothing was changed."""
-    with _write_transaction(path) as con:
+    with write_transaction(path) as con:
         if guard is not None:
             guard()
         return _swap_layer(con, layer, gdf_metric, token_name=token_name, source_file=source_file,
                            action=action, note=note, keep_revisions=keep_revisions)
 
 
+def replace_layers_tx(path: Path, layers: dict[str, gpd.GeoDataFrame], *, token_name: str, source_file: str,
+                      action: str, note: str, keep_revisions: int | None,
+                      guard: Callable[[sqlite3.Connection], None] | None = None,
+                      then: Callable[[sqlite3.Connection, dict[str, Revision]], None] | None = None,
+                      ) -> dict[str, Revision]:
+    """Several layers replaced in one transaction, each recorded as a new revision: all of them are
+    committed or none. `guard(con)` runs first inside the transaction; `then(con, revisions)` last, to
+    record what the write means elsewhere in the store (a promoted scenario), in the same commit."""
+    with write_transaction(path) as con:
+        if guard is not None:
+            guard(con)
+        revisions = {layer: _swap_layer(con, layer, gdf, token_name=token_name, source_file=source_file,
+                                        action=action, note=note, keep_revisions=keep_revisions)
+                     for layer, gdf in layers.items()}
+        if then is not None:
+            then(con, revisions)
+        return revisions
+
+
 def prune_tx(path: Path, layers: list[str] | None, keep_revisions: int | None) -> list[PruneResult]:
     """Apply the retention limit to the history of `layers` (all layers with history when None),
     in one transaction. The live layers and the generation counter are not touched."""
-    with _write_transaction(path) as con:
+    with write_transaction(path) as con:
         if not table_exists(con, "main", "zones_revisions"):
             return []  # nothing written yet, nothing to prune
         ensure_history_tables(con)
@@ -95,7 +122,7 @@ def vacuum(path: Path) -> tuple[int, int]:
 
 
 @contextmanager
-def _write_transaction(path: Path) -> Iterator[sqlite3.Connection]:
+def write_transaction(path: Path) -> Iterator[sqlite3.Connection]:
     """One IMMEDIATE transaction in WAL mode: committed when the block ends, rolled back when it raises."""
     con = connect(path)
     try:

@@ -13,6 +13,7 @@ columns) lives with it (`LayerData.once`) and so goes with it.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from zones.area import area_columns, geodesic_areas_m2
 from zones.crs import LON_LAT, METRIC
 
 _IDS = "\0layer-ids"  # cache key for the ordered layer ids (no layer id contains NUL)
+_SERIALS = itertools.count(1)
 
 
 class LayerData:
@@ -40,6 +42,8 @@ class LayerData:
         self.generation = generation
         self._lock = threading.RLock()  # full_metric asks for geodesic_m2 while it holds it
         self._made: dict[str, object] = {}
+        # Unique for the life of the process: what caches built from this copy are keyed on.
+        self.serial = next(_SERIALS)
 
     def once(self, name: str, make):
         """`make()` computed the first time `name` is asked for on this layer, then kept with it."""
@@ -73,7 +77,39 @@ class LayerData:
         return self.once("wgs84", lambda: self.full_metric.to_crs(LON_LAT))
 
 
-class LayerProvider:
+def layer_data(info: LayerInfo | None, gdf: gpd.GeoDataFrame, generation: int = 0) -> LayerData:
+    """A layer as readers get it: metric, `id` as text (1..n when the layer has none), the planar
+    area columns."""
+    metric = gdf.to_crs(METRIC)
+    if "id" not in metric.columns:
+        metric["id"] = [str(i + 1) for i in range(len(metric))]
+    metric["id"] = metric["id"].astype(str)
+    for name, values in area_columns(metric.geometry.values).items():
+        metric[name] = values
+    return LayerData(info=info, metric=metric, generation=generation)
+
+
+class LayerSource:
+    """What the allocation check, the siting rules and the maps read: layer ids and layers.
+    The store as it is (LayerProvider) and a scenario or a revision laid over it
+    (geodata.views, geodata.diff_impact) are all one."""
+
+    def layer_ids(self) -> list[str]:
+        raise NotImplementedError
+
+    def layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
+        raise NotImplementedError
+
+    def geometries(self, layer_ids: list[str] | None = None) -> LayerGeometries:
+        """layer -> feature id -> metric geometry, the input of the allocation check."""
+        out = {}
+        for layer_id in layer_ids or self.layer_ids():
+            gdf = self.layer(layer_id).metric
+            out[layer_id] = dict(zip(gdf["id"], gdf.geometry))
+        return out
+
+
+class LayerProvider(LayerSource):
     def __init__(self, store: GeoPackageStore):
         self.store = store
         self._last: StoreStamp | None = None
@@ -107,8 +143,27 @@ class LayerProvider:
         return [i for i in catalog if i in ids] + sorted(i for i in ids if i not in catalog)
 
     def layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
-        """The layer as of the store's current state. `columns`: only these attributes are needed
-        (besides `id`, the geometry and the areas); the whole layer is returned when it is loaded."""
+        """The layer in the scenario being viewed (geodata.views.viewing), else as stored."""
+        from geodata.views import viewed_scenario
+
+        scenario = viewed_scenario()
+        if scenario is not None:
+            return self.view(scenario).layer(layer_id, columns)
+        return self.base_layer(layer_id, columns)
+
+    def view(self, scenario: str) -> LayerSource:
+        """The store with scenario `scenario`'s edits laid over it ("base": the store as it is),
+        as of the store's current state (kept under its stamp like the layers)."""
+        from geodata.views import scenario_view
+
+        if scenario == "base":
+            return BaseView(self)
+        return self._cache.get(("scenario", scenario), lambda: scenario_view(self, scenario))
+
+    def base_layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
+        """The layer as stored, whatever scenario is being viewed. `columns`: only these attributes
+        are needed (besides `id`, the geometry and the areas); the whole layer is returned when it
+        is loaded."""
         if columns is None:
             return self._cache.get(layer_id, lambda: self._read(layer_id))
         whole = self._cache.peek(layer_id)
@@ -119,18 +174,20 @@ class LayerProvider:
 
     def _read(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
         gdf, generation = self.store.read_consistent(layer_id, columns)
-        metric = gdf.to_crs(METRIC)
-        if "id" not in metric.columns:
-            metric["id"] = [str(i + 1) for i in range(len(metric))]
-        metric["id"] = metric["id"].astype(str)
-        for name, values in area_columns(metric.geometry.values).items():
-            metric[name] = values
-        return LayerData(info=load_catalog().get(layer_id), metric=metric, generation=generation)
+        return layer_data(load_catalog().get(layer_id), gdf, generation)
 
-    def geometries(self, layer_ids: list[str] | None = None) -> LayerGeometries:
-        """layer -> feature id -> metric geometry, the input of the allocation check."""
-        out = {}
-        for layer_id in layer_ids or self.layer_ids():
-            gdf = self.layer(layer_id).metric
-            out[layer_id] = dict(zip(gdf["id"], gdf.geometry))
-        return out
+
+class BaseView(LayerSource):
+    """The store as it is, whatever scenario the request views (the `base` side of a compare)."""
+
+    def __init__(self, provider: LayerProvider):
+        self.provider = provider
+        self.name = "base"
+        self.path = provider.path
+        self.store = provider.store
+
+    def layer_ids(self) -> list[str]:
+        return self.provider.layer_ids()
+
+    def layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
+        return self.provider.base_layer(layer_id, columns)

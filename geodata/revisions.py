@@ -140,7 +140,11 @@ def quote(name: str) -> str:
 def ensure_history_tables(con: sqlite3.Connection) -> None:
     for ddl in HISTORY_DDL:
         con.execute(ddl)
-    for table, description in HISTORY_TABLES.items():
+    from geodata.revision_index import INDEX_DDL, INDEX_TABLE
+
+    for ddl in INDEX_DDL:
+        con.execute(ddl)
+    for table, description in (*HISTORY_TABLES.items(), INDEX_TABLE):
         con.execute(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
             "VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -245,6 +249,9 @@ def snapshot(con: sqlite3.Connection, schema: str, layer: str, revision: int, *,
     checksum, count = query_checksum(
         con, "geom", "properties", "FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid",
         (layer, revision))
+    from geodata.revision_index import index_rows, write_index
+
+    write_index(con, layer, revision, index_rows(con, layer, revision))
     rev = Revision(layer, revision, created_utc, token_name, source_file, count, checksum, action, note)
     con.execute(
         "INSERT INTO main.zones_revisions (layer, revision, created_utc, token_name, source_file, feature_count, "

@@ -169,7 +169,10 @@ class SitingService:
         self.context()  # fail at start-up, not on the first request
 
     def context(self) -> SitingContext:
-        return self._cache.get("context", self._bind)
+        from geodata.views import viewed_scenario
+
+        # bound to the layers of the scenario the request reads (?scenario=), else the store's
+        return self._cache.get(("context", viewed_scenario()), self._bind)
 
     def _bind(self) -> SitingContext:
         try:

@@ -18,7 +18,7 @@ from api.local_server import running_uvicorn
 from tests.write_helpers import store_copy
 
 ANNOUNCED = 150 * 1024 * 1024
-PATH_VALUES = {"collection_id": "parcels", "revision": "1"}
+PATH_VALUES = {"collection_id": "parcels", "revision": "1", "scenario": "north"}
 
 
 @pytest.fixture(scope="module")

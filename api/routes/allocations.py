@@ -19,6 +19,7 @@ from api.ogc import reject_unknown_params
 from api.ogc_models import problem_responses
 from api.problems import Problem
 from api.report_formats import RESPONSE_CONTENT, Format, requested_format
+from geodata.views import viewed_scenario
 from geodata.allocation_inputs import allocation_report
 from geodata.provider import LayerProvider
 from geodata.statutory_file import statutory_report
@@ -48,9 +49,10 @@ def allocations(request: Request, provider: LayerProvider = Depends(get_provider
     reject_unknown_params(request, {"f", "table"})
     fmt, csv_table = requested_format(request)
     cache = request.app.state.allocations_cache
-    doc, as_json = cache.get("report", lambda: _report(provider, plan))
+    view = viewed_scenario() or "base"  # one report per scenario read (?scenario=, api.scenario_view)
+    doc, as_json = cache.get(("report", view), lambda: _report(provider, plan))
     body = as_json if fmt.name == "json" else cache.get(
-        ("report", fmt.name, csv_table), lambda: _encode(request, fmt, csv_table, doc, provider, plan))
+        ("report", view, fmt.name, csv_table), lambda: _encode(request, fmt, csv_table, doc, provider, plan))
     return Response(body, media_type=fmt.media_type, headers=fmt.disposition)
 
 

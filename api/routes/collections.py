@@ -33,7 +33,7 @@ router = APIRouter(tags=["features"])
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
-ITEM_PARAMS = {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f", "within"}
+ITEM_PARAMS = {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f", "within", "scenario"}
 _HTML_200 = {"text/html": {"schema": {"type": "string"}}}
 
 

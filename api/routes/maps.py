@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import get_plan, get_provider
+from api.ogc_models import problem_responses
 from geodata.freshness import StampedCache
 from geodata.provider import LayerProvider
+from geodata.views import viewed_scenario
 from maps.allocation import allocation_html
 from maps.overview import overview_html
 from zones.plan import PlanTarget
@@ -25,9 +27,10 @@ def install(app: FastAPI, provider: LayerProvider) -> None:
 
 
 def _cached(request: Request, name: str, build: Callable[[], str]) -> str:
-    """A map is rebuilt only when the store's content changes (its freshness stamp, WAL included)."""
+    """A map is rebuilt only when the store's content changes (its freshness stamp, WAL included);
+    a scenario's page (?scenario=) is a page of its own."""
     cache: StampedCache[str] = request.app.state.map_cache
-    return cache.get(name, build)
+    return cache.get((name, viewed_scenario()), build)
 
 
 @router.get("/overview", response_class=HTMLResponse,
@@ -65,3 +68,37 @@ def siting(request: Request, facility: str | None = None,
 def api_link(facility: str) -> str:
     """Relative to /maps/, so the page works behind any prefix or proxy."""
     return f"siting?{urlencode({'facility': facility})}"
+
+
+@router.get("/diff", response_class=HTMLResponse,
+            summary="Map of what changed in a layer between two revisions (?layer=…&from=…&to=…): before dashed, "
+                    "after solid, coloured by class, moves as arrows, rows whose status changed",
+            responses={**problem_responses(400, 404, 410), 404: {"description": "Unknown layer or revision (problem+json)"}})
+def diff_map(request: Request, layer: str, from_: int = Query(..., alias="from"), to: int = Query(...),
+             plan: list[PlanTarget] = Depends(get_plan)) -> HTMLResponse:
+    from geodata.diff_impact import revision_diff
+    from maps.diff_map import diff_map_html
+
+    provider = request.app.state.provider
+
+    def build() -> str:
+        result = revision_diff(provider, plan, request.app.state.siting.rules, layer, from_, to)
+        return diff_map_html(provider.view("base"), [result.diff], result.rows, result.diff.before,
+                             result.diff.after)
+    return HTMLResponse(_cached(request, f"diff:{layer}:{from_}:{to}", build))
+
+
+@router.get("/compare", response_class=HTMLResponse,
+            summary="Map of two scenarios (?a=…&b=…, either may be base): A dashed, B solid, coloured by class, "
+                    "a toggle between them, rows whose status changed",
+            responses={**problem_responses(400, 404), 404: {"description": "Unknown scenario (problem+json)"}})
+def compare_map(request: Request, a: str, b: str) -> HTMLResponse:
+    from api.routes.scenarios import comparison
+    from maps.diff_map import diff_map_html
+
+    provider = request.app.state.provider
+
+    def build() -> str:
+        cmp = comparison(request, a, b)
+        return diff_map_html(provider.view(b), cmp.layers, cmp.rows, a, b, "compare")
+    return HTMLResponse(_cached(request, f"compare:{a}:{b}", build))

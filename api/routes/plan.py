@@ -118,27 +118,32 @@ DRAFT_EXAMPLES = {
 }
 
 
-@router.post("/allocations/check", response_model=DraftReportOut, responses=problem_responses(400, 413, 422),
-             summary="Check draft polygons against the plan without storing them",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/geo+json": {"schema": DRAFT_SCHEMA, "examples": DRAFT_EXAMPLES},
-                 "application/json": {"schema": DRAFT_SCHEMA, "examples": DRAFT_EXAMPLES}}}})
-async def check(
-    request: Request,
-    crs: str | None = Query(None, description="CRS of the uploaded positions (x, y order), default CRS84 lon, lat",
-                            openapi_examples={"lon/lat": {"value": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
-                                              f"{STORAGE_CRS.epsg} easting, northing": {"value": STORAGE_CRS.uri}}),
-    provider: LayerProvider = Depends(get_provider),
-    targets: list[PlanTarget] = Depends(get_plan),
-) -> DraftReportOut:
-    reject_unknown_params(request, {"crs"})
+def _holders(provider: LayerProvider):
+    """feature id -> the layers holding it, built on first use (only drafts without a layer ask)."""
+    index: dict[str, list[str]] = {}
+
+    def holding(fid: str) -> list[str]:
+        if not index:
+            for lid in provider.layer_ids():
+                for f in provider.layer(lid).metric["id"]:
+                    index.setdefault(str(f), []).append(lid)
+            index.setdefault("\0", [])  # built, even for an empty store
+        return sorted(set(index.get(fid, [])))
+    return holding
+
+
+async def _check(request: Request, crs: str | None, layer: str | None, provider: LayerProvider,
+                 targets: list[PlanTarget]) -> DraftReportOut:
     body = await request.body()
     # Parsing, measuring and checking are blocking work: the thread pool, never the event loop.
-    return await run_in_threadpool(_check_drafts, body, crs, provider, targets)
+    return await run_in_threadpool(_check_drafts, body, crs, layer, provider, targets)
 
 
-def _check_drafts(body: bytes, crs: str | None, provider: LayerProvider, targets: list[PlanTarget]) -> DraftReportOut:
-    drafts = parse_drafts(body, crs, {t.id for t in targets}, set(provider.layer_ids()))
+def _check_drafts(body: bytes, crs: str | None, layer: str | None, provider: LayerProvider,
+                  targets: list[PlanTarget]) -> DraftReportOut:
+    if layer is not None:
+        provider.layer(layer)  # an unknown collection is a 404
+    drafts = parse_drafts(body, crs, {t.id for t in targets}, set(provider.layer_ids()), _holders(provider), layer)
     needed = sorted(layers_needed(targets, drafts) & set(provider.layer_ids()))
     inputs = allocation_inputs(provider, targets)
     result = check_drafts(targets, provider.geometries(needed), drafts,
@@ -150,3 +155,42 @@ def _check_drafts(body: bytes, crs: str | None, provider: LayerProvider, targets
         drafts=[DraftOut(index=d.index, target_id=d.target_id, layer=d.layer, feature_id=d.feature_id,
                          area_m2=float(d.geometry.area)) for d in drafts],
     )
+
+
+_CRS_QUERY = Query(None, description="CRS of the uploaded positions (x, y order), default CRS84 lon, lat",
+                   openapi_examples={"lon/lat": {"value": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
+                                     f"{STORAGE_CRS.epsg} easting, northing": {"value": STORAGE_CRS.uri}})
+
+
+@router.post("/allocations/check", response_model=DraftReportOut, responses=problem_responses(400, 404, 413, 422),
+             summary="Check draft polygons against the plan without storing them",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/geo+json": {"schema": DRAFT_SCHEMA, "examples": DRAFT_EXAMPLES},
+                 "application/json": {"schema": DRAFT_SCHEMA, "examples": DRAFT_EXAMPLES}}}})
+async def check(
+    request: Request,
+    crs: str | None = _CRS_QUERY,
+    layer: str | None = Query(None, description="the layer whose features drafts without properties.layer replace "
+                                                "(features read from /collections/{layer}/items and sent back); "
+                                                "without it, the one layer holding each feature's id"),
+    provider: LayerProvider = Depends(get_provider),
+    targets: list[PlanTarget] = Depends(get_plan),
+) -> DraftReportOut:
+    reject_unknown_params(request, {"crs", "layer"})
+    return await _check(request, crs, layer, provider, targets)
+
+
+@router.post("/collections/{collection_id}/check", response_model=DraftReportOut,
+             responses=problem_responses(400, 404, 413, 422),
+             summary="Check a layer's features as drafts (e.g. its items edited in QGIS and sent back as they are)",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/geo+json": {"schema": DRAFT_SCHEMA}, "application/json": {"schema": DRAFT_SCHEMA}}}})
+async def check_layer(
+    request: Request,
+    collection_id: str,
+    crs: str | None = _CRS_QUERY,
+    provider: LayerProvider = Depends(get_provider),
+    targets: list[PlanTarget] = Depends(get_plan),
+) -> DraftReportOut:
+    reject_unknown_params(request, {"crs"})
+    return await _check(request, crs, collection_id, provider, targets)

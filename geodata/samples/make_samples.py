@@ -19,6 +19,8 @@ None of it is surveyed; each file says so.
 - fez_districts_5174.shp/.shx/.dbf: the four FEZ districts in EPSG:5174 with
   a cp949 .dbf, and neither .prj nor .cpg (the importer needs --crs and
   --encoding, as for an old cadastre export).
+- scenario_support_east.geojson: the support-institution complex of the
+  future-car special complex moved 1.5 km east, a scenario edit.
 - parcels_sample.geojson: written by geodata/make_parcels_sample.py.
 
 Run `.venv/bin/python geodata/samples/make_samples.py` from the checkout root
@@ -96,6 +98,24 @@ def drafts(store: GeoPackageStore, out: Path) -> None:
                   f"Draft of the AI convergence district grown by {GROW_M:g} m: its target is over the plan")
 
 
+SCENARIO_SHIFT_M = 1500.0
+
+
+def scenario_edit(store: GeoPackageStore, out: Path) -> None:
+    """The support-institution complex 1.5 km east (translated in EPSG:5186), for the scenario example;
+    at the tool's precision (~0.1 mm) it reads back as a move, not a reshape."""
+    layer = store.read("future_car_special_complex")
+    row = layer[layer["id"] == "fcsc_support"].iloc[0]
+    props = {k: (None if v != v else v) for k, v in row.drop("geometry").items()}
+    props.update(provenance="generated", source=f"{NOT_SURVEYED} (the stored outline moved "
+                                                f"{SCENARIO_SHIFT_M:,.0f} m east)")
+    moved = shapely.affinity.translate(row.geometry, SCENARIO_SHIFT_M, 0.0)
+    feature = lonlat_feature(moved, props, "fcsc_support")
+    write_geojson(out / "scenario_support_east.geojson", [feature],
+                  f"The support-institution complex moved {SCENARIO_SHIFT_M:,.0f} m east: a scenario edit "
+                  "(kizone scenario edit … --merge)")
+
+
 def candidate_site(store_path: Path, out: Path) -> None:
     service = SitingService(LayerProvider(GeoPackageStore(store_path)))
     ctx = service.context()
@@ -167,6 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     store = GeoPackageStore(DEFAULT_STORE).require()
     drafts(store, out)
+    scenario_edit(store, out)
     candidate_site(DEFAULT_STORE, out)
     bessel_parcels(DEFAULT_STORE, out)
     bessel_districts(store, out)
