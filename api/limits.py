@@ -6,9 +6,14 @@ The body is buffered (it is at most the limit) and replayed to the application.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import problem_response
+from api.problems import Problem, problem_response
+from geodata.geojson_in import load_json
 
 
 def is_layer_upload(method: str, path: str) -> bool:
@@ -80,3 +85,16 @@ class BodyLimit:
 
 async def _drain() -> Message:
     return {"type": "http.disconnect"}
+
+
+async def upload_json(request: Request) -> Any:
+    """The JSON body of a layer write, read up to ZONES_MAX_UPLOAD_MB and parsed by the one JSON gate
+    in the thread pool (up to hundreds of MB of JSON must not stall the event loop)."""
+    limit = request.app.state.settings.max_upload_bytes
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise Problem(413, "Body too large", f"the body exceeds the limit of {limit // (1024 * 1024)} MB "
+                                                 f"(ZONES_MAX_UPLOAD_MB)")
+    return await run_in_threadpool(load_json, bytes(body), "the request body")  # a GeoInputFault is a 422

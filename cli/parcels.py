@@ -7,8 +7,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from zones.crs import METRIC
-
 
 def cmd_import_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Path]) -> int:
     from geodata.cadastre.importer import import_parcels, write_report
@@ -36,6 +34,8 @@ def cmd_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Pat
         with dask_client(args.scheduler) as client:
             table = shares_dask(root, client)
     if args.format == "json":
+        from zones.crs import METRIC
+
         print(json.dumps({"method": f"planar {METRIC} areas of the parcels, by 시군구 and land-use class "
                           "(지목 mapping geodata/jimok_classes.toml)", "rows": table.to_dict(orient="records")},
                          ensure_ascii=False, indent=1))

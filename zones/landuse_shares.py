@@ -47,7 +47,7 @@ def class_of_jimok(classes: Mapping[str, list[str]]) -> dict[str, str]:
 
 
 def landuse_sums(parcels: pd.DataFrame, jimok_class: Mapping[str, str]) -> pd.DataFrame:
-    """Planar area (m², of the `geometry` column, in METRIC) and parcel count per (sigungu, land_use).
+    """Planar area (m², of the `geometry` column, in the metric CRS, `zones.crs.METRIC`) and parcel count per (sigungu, land_use).
 
     `parcels` has `sigungu`, `jimok` and `geometry` (shapely geometries or a GeoSeries). A 지목 the
     mapping does not know is summed as "unclassified", never dropped.

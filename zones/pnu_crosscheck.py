@@ -18,7 +18,7 @@ DISAGREE_COLUMNS = ["pnu", "pnu_dong", "found_dong", "x", "y"]
 def dong_disagreements(parcels: pd.DataFrame, dong_codes: np.ndarray, dong_geoms: np.ndarray) -> pd.DataFrame:
     """Parcels whose representative point lies in none of the dongs their PNU names (first 8 digits).
 
-    `found_dong` is the first dong containing the point ("" when none does); x, y the point (METRIC).
+    `found_dong` is the first dong containing the point ("" when none does); x, y the point (metric CRS, `zones.crs.METRIC`).
 
     >>> dongs = np.array(["29110101", "29110102"], dtype=object)
     >>> geoms = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)])

@@ -16,8 +16,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require_writer
 from api.deps import get_provider
+from api.limits import upload_json
 from api.problems import Problem
-from geodata.geojson_in import load_json
 from geodata.disk_full import is_disk_full, storage_full
 from geodata.importers import ImportProblem
 from geodata.korean_crs import CrsProblem
@@ -98,15 +98,7 @@ async def replace_items(request: Request, collection_id: str,
                         crs: str | None = Query(None, description=f"CRS of the coordinates when not lon/lat, e.g. {METRIC}"),
                         token_name: str = Depends(require_writer)) -> dict:
     layer = _layer_id(collection_id)
-    limit = request.app.state.settings.max_upload_bytes
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise Problem(413, "Body too large", f"the body exceeds the limit of {limit // (1024 * 1024)} MB "
-                                                 f"(ZONES_MAX_UPLOAD_MB)")
-    # up to ZONES_MAX_UPLOAD_MB of JSON: parsed in the thread pool, not on the event loop
-    obj = await run_in_threadpool(load_json, bytes(body), "the request body")  # a GeoInputFault is a 422
+    obj = await upload_json(request)
     store = request.app.state.provider.store
     opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, guard=_guard(request),
                          **CRS_PARAMETER)

@@ -17,10 +17,10 @@ from api import html
 from api.auth import require_writer
 from api.ogc import reject_unknown_params, wants_html
 from api.ogc_models import problem_responses
+from api.limits import upload_json
 from api.problems import Problem
 from api.report_formats import XLSX_MEDIA_TYPE
 from api.routes.layer_writes import CRS_PARAMETER, WRITE_RESPONSES, _guard, _layer_id
-from geodata.geojson_in import load_json
 from geodata.importers import from_geojson_obj
 from geodata.layer_import import ImportOptions, prepare
 from geodata.plan_compare import Comparison, PlanStateCache, compare_states, comparison_csv, comparison_xlsx
@@ -132,14 +132,7 @@ async def edit(request: Request, scenario: str, collection_id: str,
     layer = _layer_id(collection_id)
     provider = _provider(request)
     get_scenario(provider.path, scenario)  # 404 before the body is read
-    limit = request.app.state.settings.max_upload_bytes
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise Problem(413, "Body too large", f"the body exceeds the limit of {limit // (1024 * 1024)} MB "
-                                                 f"(ZONES_MAX_UPLOAD_MB)")
-    obj = load_json(bytes(body), "the request body")
+    obj = await upload_json(request)
     opts = ImportOptions(layer=layer, crs=crs, strict=strict, token_name=token_name, **CRS_PARAMETER)
     guard = _guard(request)
 

@@ -106,7 +106,7 @@ def file_bbox(path: Path) -> tuple[float, float, float, float] | None:
 
 
 def read_bbox(root: Path, bbox: tuple[float, float, float, float]):
-    """Parcels intersecting `bbox` (METRIC), opening only the files whose stated bbox meets it and, in
+    """Parcels intersecting `bbox` (metric CRS, `zones.crs.METRIC`), opening only the files whose stated bbox meets it and, in
     them, only the row groups whose covering-column statistics do. Returns (frame, files opened)."""
     import geopandas as gpd
     import pandas as pd

@@ -79,7 +79,7 @@ def shares_in_memory(root: Path, jimok_class: dict[str, str] | None = None) -> p
 
 
 def _dongs_of(root: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(8-digit codes, METRIC polygons) of the legal dongs of the 시도 the dataset holds."""
+    """(8-digit codes, polygons in `zones.crs.METRIC`) of the legal dongs of the 시도 the dataset holds."""
     sidos = tuple(sorted({Path(f).parent.name for f in _files(root)}))
     emd = _all_emd()
     sel = emd[emd["code"].str.startswith(sidos)].to_crs(METRIC)

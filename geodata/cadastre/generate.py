@@ -41,7 +41,7 @@ BESSEL_EPSG = 5174
 
 
 def lots(n: int, sido: str, seed: int = 0) -> gpd.GeoDataFrame:
-    """About `n` lots (exactly n when the dongs hold that many) over the legal dongs of `sido`, in METRIC,
+    """About `n` lots (exactly n when the dongs hold that many) over the legal dongs of `sido`, in the metric CRS (`zones.crs.METRIC`),
     with columns PNU, JIBUN."""
     if n < 1:
         raise ValueError(f"N must be at least 1, got {n}")

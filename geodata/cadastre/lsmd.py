@@ -2,7 +2,7 @@
 
 One zip per 시도, `LSMD_CONT_LDREG_{시도 code}_{yyyymm}.zip`, holding one shapefile of the same
 stem (.shp, .shx, .dbf, .prj), attributes in cp949 with `PNU` and `JIBUN`, coordinates in
-METRIC with the ESRI .prj below (older copies: Korean 1985 Modified Central Belt, EPSG:5174).
+Korea 2000 / Central Belt 2010 (`zones.crs.METRIC`) with the ESRI .prj below (older copies: Korean 1985 Modified Central Belt, EPSG:5174).
 """
 from __future__ import annotations
 
