@@ -22,7 +22,7 @@ from api.local_server import running_uvicorn
 from cli.main import main as kizone
 from geodata import PLAN_FILE
 from geodata.siting_rules import SITING_RULES_FILE, load_rules
-from maps.browser import BrowserUnavailable, Chromium, file_url, find_chromium
+from maps.browser import file_url, find_chromium
 from tests.write_helpers import store_copy
 
 pytestmark = pytest.mark.skipif(find_chromium() is None,
@@ -164,15 +164,6 @@ def hostile(tmp_path_factory):
             _put(url, layer, _renamed(url, layer))
         _put(url, PROBE_LAYER, _probe_layer())
         yield url, store, plan, rules
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        with Chromium(width=1200, height=760) as b:
-            yield b
-    except BrowserUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 def as_title(text: str) -> str:

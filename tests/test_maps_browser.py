@@ -13,7 +13,7 @@ import pytest
 from api.local_server import running_uvicorn
 
 from cli.main import main as kizone
-from maps.browser import BrowserUnavailable, Chromium, file_url, find_chromium
+from maps.browser import file_url, find_chromium
 from maps.styles import STATUS_COLOURS
 
 pytestmark = pytest.mark.skipif(find_chromium() is None,
@@ -21,15 +21,6 @@ pytestmark = pytest.mark.skipif(find_chromium() is None,
                                        "`make test` does it as root)")
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        with Chromium(width=1200, height=760) as b:
-            yield b
-    except BrowserUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")

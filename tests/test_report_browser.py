@@ -14,7 +14,7 @@ import pytest
 
 from api.local_server import running_uvicorn
 from cli.main import main as kizone
-from maps.browser import BrowserUnavailable, Chromium, file_url, find_chromium
+from maps.browser import file_url, find_chromium
 
 pytestmark = pytest.mark.skipif(find_chromium() is None,
                                 reason="headless Chromium not installed (Debian: apt-get install chromium; "
@@ -23,15 +23,7 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.wh
                                    reason="pdftoppm/pdftotext not installed (Debian: apt-get install poppler-utils; "
                                           "`make test` does it as root)")
 SCREEN = (1400, 900)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        with Chromium(*SCREEN) as b:
-            yield b
-    except BrowserUnavailable as exc:
-        pytest.skip(str(exc))
+BROWSER_SIZE = SCREEN  # the conftest's browser fixture opens at this size
 
 
 @pytest.fixture(scope="module")
