@@ -339,8 +339,9 @@ def _features_to_gdf(features: list[dict], crs: CRS) -> gpd.GeoDataFrame:
         except Exception as exc:
             raise ValueError(f"feature #{i + 1}: {_short(exc)}") from None
         props = dict(feat.get("properties") or {})
-        if "id" not in props and feat.get("id") is not None:
-            props["id"] = str(feat["id"])
+        fid = _feature_id(feat)
+        if "id" not in props and fid is not None:
+            props["id"] = str(fid)
         rows.append({(f"{k}_attr" if k == "geometry" else k):
                      (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
                      for k, v in props.items()})
@@ -359,10 +360,10 @@ def _short(exc: BaseException) -> str:
 
 
 def _feature_id(feature: object) -> object:
-    """A GeoJSON feature's id as the store will take it: `properties.id`, else the feature's own."""
+    """A GeoJSON feature's id as the store takes it: `properties.id` when present, else the feature's own."""
     if not isinstance(feature, dict):
         return None
     props = feature.get("properties")
-    if isinstance(props, dict) and props.get("id") is not None:
+    if isinstance(props, dict) and "id" in props:
         return props["id"]
     return feature.get("id")
