@@ -75,12 +75,14 @@ class WriteGuard:
         rules = self.dependents.rules
         if rules is None or layer not in referenced_layers(rules):
             return []
-        after = _Proposed(self.provider, layer, proposed)
+        # The feature maps of every layer the rules read, built once; each facility is bound on
+        # its own so that every broken facility is named, not just the first.
+        features_after = layer_features(_Proposed(self.provider, layer, proposed), referenced_layers(rules))
         out = []
         for fid, facility in rules.facilities.items():
             one = dataclasses.replace(rules, facilities={fid: facility})
             try:
-                bind(one, layer_features(after, referenced_layers(one)))
+                bind(one, features_after)
             except BindError as exc:
                 if self._binds_now(one):
                     out.append(f"{exc.facility}/{exc.rule_id} ({str(exc).split(': ', 1)[-1]})")
