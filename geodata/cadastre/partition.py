@@ -1,0 +1,98 @@
+"""One partition of the parcel dataset: the rows of one 시군구, spilled while the import reads, then
+written once as a Hilbert-sorted GeoParquet 1.1 file.
+
+While a shapefile streams in, each batch's good rows are appended per 시군구 to an Arrow IPC file
+(`Spill`): no encoding, no compression, one file per 시군구 however many batches. When the 시도 is
+read, each spill is memory-mapped, its rows ordered along a Hilbert curve over the partition's
+extent (from the bbox columns alone, no geometry is parsed again) and written row group by row
+group, so the writer holds one row group plus the sort order, not the partition, in its own memory.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+from pyproj import CRS
+
+from zones.crs import METRIC
+
+HILBERT_LEVEL = 16  # geopandas' default, so GeoSeries.hilbert_distance() reproduces the order
+SPILL_SCHEMA = pa.schema([("pnu", pa.string()), ("jibun", pa.string()), ("jimok", pa.string()),
+                          ("geometry", pa.binary()), ("xmin", pa.float64()), ("ymin", pa.float64()),
+                          ("xmax", pa.float64()), ("ymax", pa.float64())])
+BBOX_TYPE = pa.struct([("xmin", pa.float64()), ("ymin", pa.float64()), ("xmax", pa.float64()),
+                       ("ymax", pa.float64())])
+GEOMETRY_TYPES = {3: "Polygon", 6: "MultiPolygon"}
+
+
+class Spill:
+    """The rows of one 시군구 appended batch by batch to an Arrow IPC file."""
+
+    def __init__(self, path: Path, sido: str, sigungu: str):
+        self.path, self.sido, self.sigungu = path, sido, sigungu
+        self.rows = 0
+        self.geometry_types: set[int] = set()
+        self._sink = pa.OSFile(str(path), "wb")
+        self._writer = pa.ipc.new_file(self._sink, SPILL_SCHEMA)
+
+    def append(self, batch: pa.RecordBatch, type_ids: np.ndarray) -> None:
+        self._writer.write_batch(batch)
+        self.rows += batch.num_rows
+        self.geometry_types.update(int(t) for t in np.unique(type_ids))
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._sink.close()
+            self._writer = None
+
+
+def hilbert_order(xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray, ymax: np.ndarray) -> np.ndarray:
+    """The row order along the Hilbert curve over the rows' total bounds, by their bbox midpoints:
+    the order GeoSeries.hilbert_distance() gives the geometries themselves."""
+    total = (float(xmin.min()), float(ymin.min()), float(xmax.max()), float(ymax.max()))
+    mid = gpd.GeoSeries(shapely.points((xmin + xmax) / 2.0, (ymin + ymax) / 2.0))
+    return np.argsort(mid.hilbert_distance(total_bounds=total, level=HILBERT_LEVEL).to_numpy(), kind="stable")
+
+
+def geo_metadata(bbox: tuple[float, float, float, float], geometry_types: set[int]) -> bytes:
+    """The GeoParquet 1.1 `geo` metadata: WKB geometry in `zones.crs.METRIC`, its bbox and the covering column."""
+    column = {"encoding": "WKB", "crs": CRS.from_user_input(METRIC).to_json_dict(),
+              "geometry_types": [GEOMETRY_TYPES[t] for t in sorted(geometry_types) if t in GEOMETRY_TYPES],
+              "bbox": list(bbox),
+              "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}}
+    return json.dumps({"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column},
+                       "creator": {"library": "kr-industrial-zones"}}).encode()
+
+
+def write_partition(spill: Spill, target: Path, row_group: int) -> int:
+    """The spilled rows as one Hilbert-sorted GeoParquet file at `target`; returns the rows written."""
+    spill.close()
+    with pa.memory_map(str(spill.path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+        if table.num_rows == 0:
+            return 0
+        xmin, ymin, xmax, ymax = (table.column(k).to_numpy() for k in ("xmin", "ymin", "xmax", "ymax"))
+        order = hilbert_order(xmin, ymin, xmax, ymax)
+        bbox = (float(xmin.min()), float(ymin.min()), float(xmax.max()), float(ymax.max()))
+        schema = pa.schema([("pnu", pa.string()), ("jibun", pa.string()), ("jimok", pa.string()),
+                            ("sido", pa.string()), ("sigungu", pa.string()), ("geometry", pa.binary()),
+                            ("bbox", BBOX_TYPE)], metadata={b"geo": geo_metadata(bbox, spill.geometry_types)})
+        with pq.ParquetWriter(str(target), schema, compression="snappy", write_statistics=True) as writer:
+            for start in range(0, table.num_rows, row_group):
+                part = table.take(pa.array(order[start:start + row_group]))
+                n = part.num_rows
+                box = pa.StructArray.from_arrays([part.column(k).combine_chunks() for k in ("xmin", "ymin", "xmax", "ymax")],
+                                                 fields=list(BBOX_TYPE))
+                writer.write_table(pa.table([part.column("pnu"), part.column("jibun"), part.column("jimok"),
+                                             pa.repeat(spill.sido, n).cast(pa.string()),
+                                             pa.repeat(spill.sigungu, n).cast(pa.string()),
+                                             part.column("geometry"), box], schema=schema), row_group_size=row_group)
+        del table
+    spill.path.unlink()
+    return len(order)
