@@ -201,3 +201,20 @@ def test_a_bbox_read_opens_only_the_partitions_it_meets(imported):
     expected = everything[shapely.intersects(everything.geometry.values, shapely.box(*box))]
     assert sorted(frame["pnu"]) == sorted(expected["pnu"]) and len(frame) > 0
     assert opened < len(partition_files(root))
+
+
+def test_streamed_sample_is_the_frame_gdal_reads_back(tmp_path):
+    """The sample written a dong at a time by our own shapefile writer holds, as GDAL reads it, the very lots
+    `generate.lots` gives, in the published shape; the importer takes it like any other file."""
+    import pyogrio
+
+    frame = generate.lots(3000, "29", seed=8)
+    path = generate.write_sample(3000, tmp_path, "29", "202411", seed=8)
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == [f"LSMD_CONT_LDREG_29_202411.{e}" for e in ("dbf", "prj", "shp", "shx")]
+    back = pyogrio.read_dataframe(f"zip://{path}", encoding="cp949")
+    assert back["PNU"].tolist() == frame["PNU"].tolist() and back["JIBUN"].tolist() == frame["JIBUN"].tolist()
+    assert shapely.equals(back.geometry.values, frame.geometry.values).all()
+    assert (shapely.is_ccw(shapely.get_exterior_ring(frame.geometry.values)) == False).all()  # noqa: E712 (clockwise)
+    report = import_parcels([path], tmp_path / "w.gpkg", progress_stream=io.StringIO())
+    assert report.rows_written == 3000 and not report.bad_counts
