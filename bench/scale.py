@@ -3,7 +3,7 @@ shares on Dask and in memory.
 
 `make bench-scale N=1000000` prints, for one N: the time to generate, to import (rows/s from the
 zipped shapefile to the partitioned dataset), to read the parcels of one complex by its bounding
-box (Bitgreen Gwangju phase 1 and the four FEZ districts, from the store; best of READS cold-
+box (Bitgreen Gwangju phase 1 and the FEZ AI district, from the store; best of READS cold-
 process reads, so the page cache is warm and the dataset's layout is what is measured), the
 shares on a LocalCluster of this machine's cores and in one process (skipped above IN_MEMORY_MAX),
 the time per million parcels of each step, the dataset's size on disk and the peak resident
@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 IN_MEMORY_MAX = 2_000_000
 READS = 5
 COMPLEXES = (("bitgreen_complex", "bitgreen_gwangju_phase1", "Bitgreen Gwangju phase 1"),
-             ("fez_districts", None, "the four FEZ districts"))
+             ("fez_districts", "fez_ai", "FEZ AI district"))
 RESULTS = HERE / "SCALE_RESULTS.md"
 
 

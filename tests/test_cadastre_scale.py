@@ -218,3 +218,34 @@ def test_streamed_sample_is_the_frame_gdal_reads_back(tmp_path):
     assert (shapely.is_ccw(shapely.get_exterior_ring(frame.geometry.values)) == False).all()  # noqa: E712 (clockwise)
     report = import_parcels([path], tmp_path / "w.gpkg", progress_stream=io.StringIO())
     assert report.rows_written == 3000 and not report.bad_counts
+
+
+def test_a_worker_process_checking_geometries_gives_the_same_dataset(lots, tmp_path):
+    """The geometry checks in a worker process (big imports) and in-process (small ones) give the same
+    files, bad rows included, for a Bessel copy too (the worker reprojects)."""
+    sample = lots.iloc[:2500].copy().reset_index(drop=True)
+    generate.inject_faults(sample, 3)
+    for bessel in (False, True):
+        path = generate.write_zip(sample, tmp_path / f"in{bessel}", "29", "202411", bessel=bessel)
+        one = import_parcels([path], tmp_path / f"one{bessel}.gpkg", progress_stream=io.StringIO(), workers=0, batch=700)
+        two = import_parcels([path], tmp_path / f"two{bessel}.gpkg", progress_stream=io.StringIO(), workers=1, batch=700)
+        assert one.bad_counts == two.bad_counts == {"invalid_pnu": 3, "invalid_geometry": 3, "unknown_dong": 3}
+        assert one.bad_rows == two.bad_rows
+        a, b = read_all(tmp_path / f"one{bessel}.gpkg"), read_all(tmp_path / f"two{bessel}.gpkg")
+        assert len(a) == 2491 and a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+        assert shapely.equals_exact(a.geometry.values, b.geometry.values, tolerance=0).all()
+        assert (a["jibun"] == a["pnu"].map(dict(zip(sample["PNU"], sample["JIBUN"])))).all()
+
+
+def test_dbf_text_is_decoded_like_python_decodes_it():
+    """cp949 (published), UTF-8 (re-saved) and other encodings give the text Python's codecs give, a
+    broken two-byte character included."""
+    from geodata.cadastre.dbf import text_column
+    from zones.pnu import text_matrix
+
+    values = pd.Series(["12-3대", "산7임", "8", "공원 ", "", "abc", "·점", "갂가"])
+    for encoding in ("cp949", "euc-kr", "utf-8"):
+        assert text_column(text_matrix(values, encoding), encoding).to_pylist() == [v.rstrip() for v in values]
+    broken = np.frombuffer(b"ab\xb0  cd\xb0\xa1\xb0", dtype=np.uint8).reshape(2, 5)
+    assert text_column(broken, "cp949").to_pylist() == ["ab\ufffd", "cd가\ufffd"]
+    assert text_column(text_matrix(pd.Series(["é", "a"]), "latin-1"), "latin-1").to_pylist() == ["é", "a"]

@@ -45,7 +45,7 @@ def _blank(mat: np.ndarray) -> np.ndarray:
     return table[mat]
 
 
-def _text_end(mat: np.ndarray) -> np.ndarray:
+def text_end(mat: np.ndarray) -> np.ndarray:
     """Per row, one past the index of its last non-blank byte (0 for a blank row)."""
     filled = ~_blank(mat)
     return np.max(np.where(filled, np.arange(1, mat.shape[1] + 1, dtype=np.int32), 0), axis=1, initial=0)
@@ -104,7 +104,7 @@ def jimok_index(mat: np.ndarray, encoding: str) -> np.ndarray:
     [7, 4, -1, 23, -1]
     """
     rows = mat.shape[0]
-    end = _text_end(mat)
+    end = text_end(mat)
     padded = np.concatenate([np.zeros((rows, 4), dtype=np.uint8), mat], axis=1)
     out = np.full(rows, -1, dtype=np.int8)
     by_length: dict[int, list[tuple[int, int]]] = {}

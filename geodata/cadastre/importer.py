@@ -15,31 +15,32 @@ the report, never dropped silently.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyogrio
-import shapely
 from pyproj import CRS
 
 from geodata.admin import _all_emd
 from geodata.cadastre import dataset
-from geodata.cadastre.dbf import DbfTable
+from geodata.cadastre.dbf import DbfTable, text_column
+from geodata.cadastre.geomcheck import GeometryCheck, check_geometry, why_invalid
 from geodata.cadastre.partition import SPILL_SCHEMA, Spill, write_partition
 from geodata.cadastre.progress import Progress
 from geodata.cadastre.source import CadastreSourceError, Shapefile, inputs, opened
-from geodata.korean_crs import to_metric
 from zones.crs import METRIC
 from zones.pnu import JIMOK_CODES, PNU_FAULTS, code_of, jimok_index, pnu_fault_codes
 
@@ -47,7 +48,8 @@ BATCH = 65_536
 LISTED = 1000  # bad rows listed one by one in the report (all are counted)
 FINISH_THREADS = 2  # 시군구 written at once (Arrow and Parquet work outside the GIL)
 PREFETCH = 2  # batches read ahead
-POLYGONAL = (3, 6)  # shapely type ids of Polygon, MultiPolygon
+IN_FLIGHT = 2  # batches a worker process checks while this one settles the one before
+PARALLEL_MIN = 100_000  # records from which a worker process pays for its start (about a second)
 OK, BAD_PNU, UNKNOWN_DONG, BAD_GEOMETRY = 0, 1, 2, 3
 KINDS = {BAD_PNU: "invalid_pnu", UNKNOWN_DONG: "unknown_dong", BAD_GEOMETRY: "invalid_geometry"}
 
@@ -85,8 +87,11 @@ def known_dongs() -> np.ndarray:
 
 
 def import_parcels(paths: list[Path], store: Path, *, progress_stream: TextIO | None = None,
-                   batch: int = BATCH) -> ImportReport:
-    """Import the cadastral files `paths` into `<store>.parcels`, replacing the 시도 they hold."""
+                   batch: int = BATCH, workers: int | None = None) -> ImportReport:
+    """Import the cadastral files `paths` into `<store>.parcels`, replacing the 시도 they hold.
+
+    `workers`: processes checking geometries beside this one (None: one on a machine of two cores
+    or more, once a shapefile holds PARALLEL_MIN records; 0: none)."""
     if batch < 1:
         raise ValueError(f"batch must be at least 1 record, got {batch}")
     started = time.monotonic()
@@ -97,23 +102,38 @@ def import_parcels(paths: list[Path], store: Path, *, progress_stream: TextIO | 
     sink = _Partitions(root)
     files = inputs(paths)
     dongs = known_dongs()
+    pool = None
     try:
         with tempfile.TemporaryDirectory(dir=root, prefix=".unpack-") as scratch:
             for path in files:
                 with opened(path, Path(scratch)) as shapefiles:
                     for shp in shapefiles:
-                        _read_one(shp, report, dongs, sink, progress_stream, batch)
+                        if pool is None and _workers(shp, workers):
+                            pool = ProcessPoolExecutor(_workers(shp, workers), mp_context=get_context("spawn"))
+                        _read_one(shp, report, dongs, sink, progress_stream, batch, pool)
                 shutil.rmtree(Path(scratch) / path.stem, ignore_errors=True)
+        if pool is not None:
+            pool.shutdown()
         for sido in sorted(sink.building):
             report.partitions += sink.finish(sido)
             dataset.swap_in(root, sido, sink.building[sido])
             report.sidos.append(sido)
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         sink.close()
         for tmp in sink.building.values():
             shutil.rmtree(tmp, ignore_errors=True)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _workers(shp: Shapefile, asked: int | None) -> int:
+    """How many geometry-checking processes an import of `shp` gets (see import_parcels)."""
+    if asked is not None:
+        return max(asked, 0)
+    big = DbfTable(shp.dbf).records >= PARALLEL_MIN
+    return 1 if big and (os.cpu_count() or 1) > 1 else 0
 
 
 class _Partitions:
@@ -210,7 +230,7 @@ def _read_ahead(items: Iterator[_Batch], depth: int) -> Iterator[_Batch]:
 
 
 def _read_one(shp: Shapefile, report: ImportReport, dongs: np.ndarray, sink: _Partitions, stream: TextIO | None,
-              batch: int) -> None:
+              batch: int, pool: Executor | None) -> None:
     table = DbfTable(shp.dbf)
     if table.field("PNU") is None or table.field("JIBUN") is None:
         names = ", ".join(f.name for f in list(table.fields.values())[:8])
@@ -220,38 +240,46 @@ def _read_one(shp: Shapefile, report: ImportReport, dongs: np.ndarray, sink: _Pa
                           "crs": shp.resolution.as_dict()})
     progress = Progress(shp.size_bytes, total, stream)
     metric = CRS.from_user_input(METRIC)
-    same_crs = shp.crs == metric or shp.crs.equals(metric, ignore_axis_order=True)
-    for b in _read_ahead(_batches(shp, table, batch), PREFETCH):
+    source_wkt = None if shp.crs == metric or shp.crs.equals(metric, ignore_axis_order=True) else shp.crs.to_wkt()
+    pending: deque[tuple[_Batch, Future]] = deque()
+
+    def settle(b: _Batch, geometry: GeometryCheck) -> None:
         n = len(b.fids)
-        kind, geoms, faults = _check(b, dongs)
-        _note_bad(report, shp, b, kind, geoms, faults)
+        kind, digits, pnu_fault = _check(b, dongs, geometry)
+        _note_bad(report, shp, b, kind, digits, pnu_fault)
         good = np.flatnonzero(kind == OK)
         if len(good):
-            _spill(sink, b, good, geoms[good], same_crs, shp, faults[0])
+            _spill(sink, b, good, geometry, shp, digits)
         report.rows_read += n
         report.rows_written += len(good)
         progress.advance(n, shp.size_bytes * n / max(total, 1))
+
+    for b in _read_ahead(_batches(shp, table, batch), PREFETCH):
+        if pool is None:
+            settle(b, check_geometry(b.wkb, source_wkt))
+            continue
+        pending.append((b, pool.submit(check_geometry, b.wkb, source_wkt)))
+        if len(pending) > IN_FLIGHT:
+            done, future = pending.popleft()
+            settle(done, future.result())
+    while pending:
+        done, future = pending.popleft()
+        settle(done, future.result())
     progress.done()
 
 
-def _check(b: _Batch, dongs: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Per row the first fault kind (OK when none), the geometries, and the PNU (digits, fault codes)."""
+def _check(b: _Batch, dongs: np.ndarray, geometry: GeometryCheck) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row the first fault kind (OK when none), and the PNU's digits and fault codes."""
     digits, pnu_fault = pnu_fault_codes(b.pnu)
     kind = np.where(pnu_fault != 0, BAD_PNU, OK).astype(np.int8)
-    dong = code_of(digits, 8)
-    kind[(kind == OK) & ~np.isin(dong, dongs, assume_unique=False)] = UNKNOWN_DONG
-    geoms = shapely.from_wkb(b.wkb.to_numpy(zero_copy_only=False))
-    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & np.isin(shapely.get_type_id(geoms), POLYGONAL)
-    valid = np.zeros(len(geoms), dtype=bool)
-    valid[usable] = shapely.is_valid(geoms[usable])
-    kind[(kind == OK) & ~valid] = BAD_GEOMETRY
-    return kind, geoms, (digits, pnu_fault)
+    kind[(kind == OK) & ~np.isin(code_of(digits, 8), dongs)] = UNKNOWN_DONG
+    kind[(kind == OK) & ~geometry.valid] = BAD_GEOMETRY
+    return kind, digits, pnu_fault
 
 
-def _note_bad(report: ImportReport, shp: Shapefile, b: _Batch, kind: np.ndarray, geoms: np.ndarray,
-              faults: tuple[np.ndarray, np.ndarray]) -> None:
+def _note_bad(report: ImportReport, shp: Shapefile, b: _Batch, kind: np.ndarray, digits: np.ndarray,
+              pnu_fault: np.ndarray) -> None:
     """Count every bad row by kind and list them, with why, up to LISTED rows."""
-    digits, pnu_fault = faults
     for k in np.flatnonzero(kind != OK):
         name = KINDS[int(kind[k])]
         report.bad_counts[name] = report.bad_counts.get(name, 0) + 1
@@ -262,10 +290,7 @@ def _note_bad(report: ImportReport, shp: Shapefile, b: _Batch, kind: np.ndarray,
         elif kind[k] == UNKNOWN_DONG:
             why = f"legal-dong code {''.join(map(str, digits[k, :8]))} is not in the boundaries"
         else:
-            g = geoms[k]
-            why = ("no geometry" if g is None or shapely.is_empty(g) else
-                   f"a {g.geom_type}, not a polygon" if shapely.get_type_id(g) not in POLYGONAL else
-                   shapely.is_valid_reason(g))
+            why = why_invalid(b.wkb[int(k)].as_py())
         pnu = b.pnu[k].tobytes().decode(errors="replace").strip()
         report.bad_rows.append({"input": shp.name, "row": int(b.fids[k]) + 1, "pnu": pnu, "reason": f"{name}: {why}"})
 
@@ -275,24 +300,19 @@ def _strings(values: list[str], codes: np.ndarray) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(values, pa.string())).cast(pa.string())
 
 
-def _spill(sink: _Partitions, b: _Batch, good: np.ndarray, geoms: np.ndarray, same_crs: bool, shp: Shapefile,
+def _spill(sink: _Partitions, b: _Batch, good: np.ndarray, geometry: GeometryCheck, shp: Shapefile,
            digits: np.ndarray) -> None:
     """Append the good rows of a batch to the spills of their 시군구."""
-    if same_crs:
-        wkb = b.wkb.take(pa.array(good))
-    else:
-        geoms = to_metric(geoms, shp.crs)
-        wkb = pa.array(shapely.to_wkb(geoms), pa.binary())
-    bounds = shapely.bounds(geoms)
+    take = pa.array(good)
+    wkb = (geometry.wkb if geometry.wkb is not None else b.wkb).take(take)
+    bounds = geometry.bounds[good]
     rows = len(good)
     pnu_digits = np.ascontiguousarray(digits[good] + np.uint8(48))
     offsets = np.arange(0, 19 * rows + 1, 19, dtype=np.int32)
     pnu = pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(pnu_digits))
-    jibun_raw = np.ascontiguousarray(b.jibun[good]).view(f"S{b.jibun.shape[1]}").ravel()
-    codes, uniques = pd.factorize(jibun_raw)
-    jibun = _strings([u.decode(shp.encoding, errors="replace").strip() for u in uniques], codes)
+    jibun = text_column(b.jibun[good], shp.encoding)
     jimok = _strings(["", *JIMOK_CODES], jimok_index(b.jibun[good], shp.encoding).astype(np.int32) + 1)
-    types = shapely.get_type_id(geoms)
+    types = geometry.types[good]
     batch = pa.RecordBatch.from_arrays([pnu, jibun, jimok, wkb, *(pa.array(bounds[:, i]) for i in range(4))],
                                        schema=SPILL_SCHEMA)
     sigungu = code_of(digits[good], 5)
