@@ -30,28 +30,23 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
-import pyarrow as pa
 import pyogrio
 from pyproj import CRS
 
 from geodata.admin import _all_emd
 from geodata.cadastre import dataset
-from geodata.cadastre.dbf import DbfTable, text_column
-from geodata.cadastre.geomcheck import GeometryCheck, check_geometry, why_invalid
-from geodata.cadastre.partition import SPILL_SCHEMA, Spill, write_partition
+from geodata.cadastre.batch import LISTED, Prepared, RawBatch, prepare
+from geodata.cadastre.dbf import DbfTable
+from geodata.cadastre.partition import Spill, write_partition
 from geodata.cadastre.progress import Progress
 from geodata.cadastre.source import CadastreSourceError, Shapefile, inputs, opened
 from zones.crs import METRIC
-from zones.pnu import JIMOK_CODES, PNU_FAULTS, code_of, jimok_index, pnu_fault_codes
 
 BATCH = 65_536
-LISTED = 1000  # bad rows listed one by one in the report (all are counted)
 FINISH_THREADS = 2  # 시군구 written at once (Arrow and Parquet work outside the GIL)
 PREFETCH = 2  # batches read ahead
-IN_FLIGHT = 2  # batches a worker process checks while this one settles the one before
+IN_FLIGHT = 3  # batches handed to the workers ahead of the one being settled
 PARALLEL_MIN = 100_000  # records from which a worker process pays for its start (about a second)
-OK, BAD_PNU, UNKNOWN_DONG, BAD_GEOMETRY = 0, 1, 2, 3
-KINDS = {BAD_PNU: "invalid_pnu", UNKNOWN_DONG: "unknown_dong", BAD_GEOMETRY: "invalid_geometry"}
 
 
 @dataclass
@@ -109,7 +104,7 @@ def import_parcels(paths: list[Path], store: Path, *, progress_stream: TextIO | 
                 with opened(path, Path(scratch)) as shapefiles:
                     for shp in shapefiles:
                         if pool is None and _workers(shp, workers):
-                            pool = ProcessPoolExecutor(_workers(shp, workers), mp_context=get_context("spawn"))
+                            pool = _start_pool(_workers(shp, workers))
                         _read_one(shp, report, dongs, sink, progress_stream, batch, pool)
                 shutil.rmtree(Path(scratch) / path.stem, ignore_errors=True)
         if pool is not None:
@@ -126,6 +121,15 @@ def import_parcels(paths: list[Path], store: Path, *, progress_stream: TextIO | 
             shutil.rmtree(tmp, ignore_errors=True)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    """Geometry-checking processes, forked now, before this import starts its reading thread (a fork
+    copies only the calling thread; the workers never call GDAL, the one library that thread uses)."""
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+    for ready in [pool.submit(os.getpid) for _ in range(workers)]:
+        ready.result()
+    return pool
 
 
 def _workers(shp: Shapefile, asked: int | None) -> int:
@@ -169,15 +173,7 @@ class _Partitions:
             s.close()
 
 
-@dataclass
-class _Batch:
-    fids: np.ndarray
-    wkb: pa.Array
-    pnu: np.ndarray  # (rows, width) bytes of the PNU field
-    jibun: np.ndarray  # (rows, width) bytes of the JIBUN field
-
-
-def _batches(shp: Shapefile, table: DbfTable, batch: int) -> Iterator[_Batch]:
+def _batches(shp: Shapefile, table: DbfTable, batch: int) -> Iterator[RawBatch]:
     """The shapefile's records in batches: GDAL's WKB and the .dbf's PNU and JIBUN bytes, by record number."""
     fields = [table.field("PNU"), table.field("JIBUN")]
     with pyogrio.open_arrow(shp.path, columns=[], batch_size=batch, use_pyarrow=True,
@@ -191,10 +187,10 @@ def _batches(shp: Shapefile, table: DbfTable, batch: int) -> Iterator[_Batch]:
             pnu, jibun = table.read(lo, hi, fields)  # type: ignore[list-item]
             if hi - lo != len(fids) or (fids[0] != lo):  # records GDAL skipped (deleted in the .dbf)
                 pnu, jibun = pnu[fids - lo], jibun[fids - lo]
-            yield _Batch(fids, rb.column(geom_col), pnu, jibun)
+            yield RawBatch(fids, rb.column(geom_col), pnu, jibun)
 
 
-def _read_ahead(items: Iterator[_Batch], depth: int) -> Iterator[_Batch]:
+def _read_ahead(items: Iterator[RawBatch], depth: int) -> Iterator[RawBatch]:
     """`items`, produced by a thread up to `depth` ahead of the consumer (GDAL reads while shapely checks)."""
     box: queue.Queue = queue.Queue(depth)
     stop = threading.Event()
@@ -241,86 +237,29 @@ def _read_one(shp: Shapefile, report: ImportReport, dongs: np.ndarray, sink: _Pa
     progress = Progress(shp.size_bytes, total, stream)
     metric = CRS.from_user_input(METRIC)
     source_wkt = None if shp.crs == metric or shp.crs.equals(metric, ignore_axis_order=True) else shp.crs.to_wkt()
-    pending: deque[tuple[_Batch, Future]] = deque()
+    pending: deque[Future] = deque()
 
-    def settle(b: _Batch, geometry: GeometryCheck) -> None:
-        n = len(b.fids)
-        kind, digits, pnu_fault = _check(b, dongs, geometry)
-        _note_bad(report, shp, b, kind, digits, pnu_fault)
-        good = np.flatnonzero(kind == OK)
-        if len(good):
-            _spill(sink, b, good, geometry, shp, digits)
-        report.rows_read += n
-        report.rows_written += len(good)
-        progress.advance(n, shp.size_bytes * n / max(total, 1))
+    def settle(done: Prepared) -> None:
+        for name, count in done.bad_counts.items():
+            report.bad_counts[name] = report.bad_counts.get(name, 0) + count
+        room = LISTED - len(report.bad_rows)
+        report.bad_rows += [{"input": shp.name, **row} for row in done.bad_rows[:max(room, 0)]]
+        for sigungu, rows, types in done.parts:
+            sink.spill(sigungu).append(rows, types)
+        report.rows_read += done.rows
+        report.rows_written += done.written
+        progress.advance(done.rows, shp.size_bytes * done.rows / max(total, 1))
 
     for b in _read_ahead(_batches(shp, table, batch), PREFETCH):
         if pool is None:
-            settle(b, check_geometry(b.wkb, source_wkt))
+            settle(prepare(b, dongs, shp.encoding, source_wkt))
             continue
-        pending.append((b, pool.submit(check_geometry, b.wkb, source_wkt)))
-        if len(pending) > IN_FLIGHT:
-            done, future = pending.popleft()
-            settle(done, future.result())
+        pending.append(pool.submit(prepare, b, dongs, shp.encoding, source_wkt))
+        while len(pending) > IN_FLIGHT or (pending and pending[0].done()):
+            settle(pending.popleft().result())
     while pending:
-        done, future = pending.popleft()
-        settle(done, future.result())
+        settle(pending.popleft().result())
     progress.done()
-
-
-def _check(b: _Batch, dongs: np.ndarray, geometry: GeometryCheck) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row the first fault kind (OK when none), and the PNU's digits and fault codes."""
-    digits, pnu_fault = pnu_fault_codes(b.pnu)
-    kind = np.where(pnu_fault != 0, BAD_PNU, OK).astype(np.int8)
-    kind[(kind == OK) & ~np.isin(code_of(digits, 8), dongs)] = UNKNOWN_DONG
-    kind[(kind == OK) & ~geometry.valid] = BAD_GEOMETRY
-    return kind, digits, pnu_fault
-
-
-def _note_bad(report: ImportReport, shp: Shapefile, b: _Batch, kind: np.ndarray, digits: np.ndarray,
-              pnu_fault: np.ndarray) -> None:
-    """Count every bad row by kind and list them, with why, up to LISTED rows."""
-    for k in np.flatnonzero(kind != OK):
-        name = KINDS[int(kind[k])]
-        report.bad_counts[name] = report.bad_counts.get(name, 0) + 1
-        if len(report.bad_rows) >= LISTED:
-            continue
-        if kind[k] == BAD_PNU:
-            why = PNU_FAULTS[int(pnu_fault[k])]
-        elif kind[k] == UNKNOWN_DONG:
-            why = f"legal-dong code {''.join(map(str, digits[k, :8]))} is not in the boundaries"
-        else:
-            why = why_invalid(b.wkb[int(k)].as_py())
-        pnu = b.pnu[k].tobytes().decode(errors="replace").strip()
-        report.bad_rows.append({"input": shp.name, "row": int(b.fids[k]) + 1, "pnu": pnu, "reason": f"{name}: {why}"})
-
-
-def _strings(values: list[str], codes: np.ndarray) -> pa.Array:
-    """`values[codes]` as an Arrow string column, built without one Python string per row."""
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(values, pa.string())).cast(pa.string())
-
-
-def _spill(sink: _Partitions, b: _Batch, good: np.ndarray, geometry: GeometryCheck, shp: Shapefile,
-           digits: np.ndarray) -> None:
-    """Append the good rows of a batch to the spills of their 시군구."""
-    take = pa.array(good)
-    wkb = (geometry.wkb if geometry.wkb is not None else b.wkb).take(take)
-    bounds = geometry.bounds[good]
-    rows = len(good)
-    pnu_digits = np.ascontiguousarray(digits[good] + np.uint8(48))
-    offsets = np.arange(0, 19 * rows + 1, 19, dtype=np.int32)
-    pnu = pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(pnu_digits))
-    jibun = text_column(b.jibun[good], shp.encoding)
-    jimok = _strings(["", *JIMOK_CODES], jimok_index(b.jibun[good], shp.encoding).astype(np.int32) + 1)
-    types = geometry.types[good]
-    batch = pa.RecordBatch.from_arrays([pnu, jibun, jimok, wkb, *(pa.array(bounds[:, i]) for i in range(4))],
-                                       schema=SPILL_SCHEMA)
-    sigungu = code_of(digits[good], 5)
-    order = np.argsort(sigungu, kind="stable")
-    keys, starts = np.unique(sigungu[order], return_index=True)
-    for key, lo, hi in zip(keys, starts, [*starts[1:], rows]):
-        pick = order[lo:hi]
-        sink.spill(int(key)).append(batch.take(pa.array(pick)), types[pick])
 
 
 def write_report(report: ImportReport, path: Path) -> None:

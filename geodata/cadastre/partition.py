@@ -40,10 +40,11 @@ class Spill:
         self._sink = pa.OSFile(str(path), "wb")
         self._writer = pa.ipc.new_file(self._sink, SPILL_SCHEMA)
 
-    def append(self, batch: pa.RecordBatch, type_ids: np.ndarray) -> None:
+    def append(self, batch: pa.RecordBatch, type_ids: set[int]) -> None:
+        """Add rows of the spill schema; `type_ids`: the shapely geometry type ids among them."""
         self._writer.write_batch(batch)
         self.rows += batch.num_rows
-        self.geometry_types.update(int(t) for t in np.unique(type_ids))
+        self.geometry_types |= type_ids
 
     def close(self) -> None:
         if self._writer is not None:
