@@ -249,3 +249,32 @@ def test_dbf_text_is_decoded_like_python_decodes_it():
     broken = np.frombuffer(b"ab\xb0  cd\xb0\xa1\xb0", dtype=np.uint8).reshape(2, 5)
     assert text_column(broken, "cp949").to_pylist() == ["ab\ufffd", "cd가\ufffd"]
     assert text_column(text_matrix(pd.Series(["é", "a"]), "latin-1"), "latin-1").to_pylist() == ["é", "a"]
+
+
+def test_a_large_sigungu_is_written_as_several_sorted_files_with_the_same_numbers(imported, lots, tmp_path,
+                                                                                 monkeypatch):
+    """Past PART_ROWS a 시군구 becomes several files, each a stretch of its Hilbert order and sorted on its
+    own: every parcel is there once, bbox reads and shares are those of the one-file layout."""
+    from geodata.cadastre import dataset
+    from geodata.cadastre.dataset import read_bbox, sigungu_of_file
+
+    monkeypatch.setattr(dataset, "PART_ROWS", 2500)
+    path = generate.write_zip(lots, tmp_path / "in", "29", "202411")
+    store = tmp_path / "parts.gpkg"
+    import_parcels([path], store, progress_stream=io.StringIO(), batch=3000)
+    root, single = dataset_root(store), dataset_root(imported)
+    files = partition_files(root)
+    assert len(files) > len(partition_files(single)) and all(pq.ParquetFile(f).metadata.num_rows <= 2500 for f in files)
+    assert {sigungu_of_file(f) for f in files} == {f.stem for f in partition_files(single)}
+    for f in files:
+        frame = gpd.read_parquet(f)
+        assert (frame["sigungu"] == sigungu_of_file(f)).all()
+        assert (np.diff(frame.geometry.hilbert_distance().to_numpy()) >= 0).all()
+    both = read_all(store)
+    assert len(both) == N and both["pnu"].is_unique
+    x, y = both.geometry.values[N // 3].centroid.coords[0]
+    box = (x - 400, y - 400, x + 400, y + 400)
+    assert sorted(read_bbox(root, box)[0]["pnu"]) == sorted(read_bbox(single, box)[0]["pnu"])
+    a, b = shares_in_memory(root), shares_in_memory(single)
+    assert a[["sigungu", "land_use", "parcels"]].equals(b[["sigungu", "land_use", "parcels"]])
+    np.testing.assert_allclose(a["area_m2"], b["area_m2"], rtol=1e-12)

@@ -157,14 +157,13 @@ class _Partitions:
         return self.spills[sigungu]
 
     def finish(self, sido: str) -> int:
-        """Write each 시군구 of `sido` as its partition file; returns how many were written."""
+        """Write each 시군구 of `sido` as its partition file(s); returns how many files were written."""
         folder = self.building[sido]
         mine = [s for s in self.spills.values() if s.sido == sido]
         with ThreadPoolExecutor(FINISH_THREADS) as pool:
-            rows = list(pool.map(lambda s: write_partition(s, folder / f"{s.sigungu}.parquet", dataset.ROW_GROUP),
-                                 mine))
+            files = list(pool.map(lambda s: write_partition(s, folder, dataset.ROW_GROUP, dataset.PART_ROWS), mine))
         shutil.rmtree(folder / ".spill")
-        return sum(1 for r in rows if r)
+        return sum(len(f) for f in files)
 
     def close(self) -> None:
         for s in self.spills.values():

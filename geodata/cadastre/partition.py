@@ -3,9 +3,9 @@ written once as a Hilbert-sorted GeoParquet 1.1 file.
 
 While a shapefile streams in, each batch's good rows are appended per 시군구 to an Arrow IPC file
 (`Spill`): no encoding, no compression, one file per 시군구 however many batches. When the 시도 is
-read, each spill is memory-mapped, its rows ordered along a Hilbert curve over the partition's
-extent (from the bbox columns alone, no geometry is parsed again) and written row group by row
-group, so the writer holds one row group plus the sort order, not the partition, in its own memory.
+read, each spill's rows are ordered along a Hilbert curve over the 시군구's extent (from the bbox
+columns alone, no geometry is parsed again) and written as one file, or, past PART_ROWS
+(geodata/cadastre/dataset.py), dealt in that order to several files, each written once.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from pyproj import CRS
 from zones.crs import METRIC
 
 HILBERT_LEVEL = 16  # geopandas' default, so GeoSeries.hilbert_distance() reproduces the order
+HILBERT_CHUNK = 1_000_000  # midpoints made into points at a time
 SPILL_SCHEMA = pa.schema([("pnu", pa.string()), ("jibun", pa.string()), ("jimok", pa.string()),
                           ("geometry", pa.binary()), ("xmin", pa.float64()), ("ymin", pa.float64()),
                           ("xmax", pa.float64()), ("ymax", pa.float64())])
@@ -55,10 +56,15 @@ class Spill:
 
 def hilbert_order(xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray, ymax: np.ndarray) -> np.ndarray:
     """The row order along the Hilbert curve over the rows' total bounds, by their bbox midpoints:
-    the order GeoSeries.hilbert_distance() gives the geometries themselves."""
+    the order GeoSeries.hilbert_distance() gives the geometries themselves (computed a chunk of
+    midpoints at a time, so a 시군구 of millions of rows never holds millions of points)."""
     total = (float(xmin.min()), float(ymin.min()), float(xmax.max()), float(ymax.max()))
-    mid = gpd.GeoSeries(shapely.points((xmin + xmax) / 2.0, (ymin + ymax) / 2.0))
-    return np.argsort(mid.hilbert_distance(total_bounds=total, level=HILBERT_LEVEL).to_numpy(), kind="stable")
+    keys = np.empty(len(xmin), dtype=np.int64)
+    for lo in range(0, len(xmin), HILBERT_CHUNK):
+        hi = lo + HILBERT_CHUNK
+        mid = gpd.GeoSeries(shapely.points((xmin[lo:hi] + xmax[lo:hi]) / 2.0, (ymin[lo:hi] + ymax[lo:hi]) / 2.0))
+        keys[lo:hi] = mid.hilbert_distance(total_bounds=total, level=HILBERT_LEVEL).to_numpy()
+    return np.argsort(keys, kind="stable")
 
 
 def geo_metadata(bbox: tuple[float, float, float, float], geometry_types: set[int]) -> bytes:
@@ -71,29 +77,72 @@ def geo_metadata(bbox: tuple[float, float, float, float], geometry_types: set[in
                        "creator": {"library": "kr-industrial-zones"}}).encode()
 
 
-def write_partition(spill: Spill, target: Path, row_group: int) -> int:
-    """The spilled rows as one Hilbert-sorted GeoParquet file at `target`; returns the rows written."""
+def write_partition(spill: Spill, folder: Path, row_group: int, part_rows: int) -> list[Path]:
+    """The spilled rows of a 시군구 as Hilbert-sorted GeoParquet files in `folder`: `<시군구>.parquet`
+    and, past `part_rows` rows, `<시군구>.1.parquet`, … each a stretch of the 시군구's Hilbert order.
+
+    Memory holds the bbox columns and the order of the whole 시군구 (40 bytes a row) and one file's rows:
+    the spill is read batch by batch and dealt to the files' own spills, which are then sorted one by one.
+    """
     spill.close()
-    with pa.memory_map(str(spill.path)) as source:
-        table = pa.ipc.open_file(source).read_all()
-        if table.num_rows == 0:
-            return 0
-        xmin, ymin, xmax, ymax = (table.column(k).to_numpy() for k in ("xmin", "ymin", "xmax", "ymax"))
-        order = hilbert_order(xmin, ymin, xmax, ymax)
-        bbox = (float(xmin.min()), float(ymin.min()), float(xmax.max()), float(ymax.max()))
-        schema = pa.schema([("pnu", pa.string()), ("jibun", pa.string()), ("jimok", pa.string()),
-                            ("sido", pa.string()), ("sigungu", pa.string()), ("geometry", pa.binary()),
-                            ("bbox", BBOX_TYPE)], metadata={b"geo": geo_metadata(bbox, spill.geometry_types)})
-        with pq.ParquetWriter(str(target), schema, compression="snappy", write_statistics=True) as writer:
-            for start in range(0, table.num_rows, row_group):
-                part = table.take(pa.array(order[start:start + row_group]))
-                n = part.num_rows
-                box = pa.StructArray.from_arrays([part.column(k).combine_chunks() for k in ("xmin", "ymin", "xmax", "ymax")],
-                                                 fields=list(BBOX_TYPE))
-                writer.write_table(pa.table([part.column("pnu"), part.column("jibun"), part.column("jimok"),
-                                             pa.repeat(spill.sido, n).cast(pa.string()),
-                                             pa.repeat(spill.sigungu, n).cast(pa.string()),
-                                             part.column("geometry"), box], schema=schema), row_group_size=row_group)
-        del table
+    with pa.OSFile(str(spill.path)) as source:
+        reader = pa.ipc.open_file(source)
+        boxes = [reader.get_batch(i).select(["xmin", "ymin", "xmax", "ymax"]) for i in range(reader.num_record_batches)]
+    if not boxes or sum(b.num_rows for b in boxes) == 0:
+        spill.path.unlink()
+        return []
+    table = pa.Table.from_batches(boxes)
+    del boxes
+    order = hilbert_order(*(table.column(k).to_numpy() for k in ("xmin", "ymin", "xmax", "ymax")))
+    del table
+    if len(order) <= part_rows:
+        with pa.OSFile(str(spill.path)) as source:
+            rows = pa.ipc.open_file(source).read_all()
+        written = [_write_sorted(rows, folder / f"{spill.sigungu}.parquet", row_group, spill)]
+        spill.path.unlink()
+        return written
+    part = np.empty(len(order), dtype=np.int64)
+    part[order] = np.arange(len(order)) // part_rows
+    del order
+    parts = [Spill(spill.path.with_name(f"{spill.sigungu}.{k}.arrow"), spill.sido, spill.sigungu)
+             for k in range(int(part.max()) + 1)]
+    with pa.OSFile(str(spill.path)) as source:
+        reader = pa.ipc.open_file(source)
+        start = 0
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i)
+            mine = part[start:start + batch.num_rows]
+            start += batch.num_rows
+            for k in np.unique(mine):
+                parts[k].append(batch.filter(pa.array(mine == k)), spill.geometry_types)
     spill.path.unlink()
-    return len(order)
+    written = []
+    for k, piece in enumerate(parts):
+        piece.close()
+        with pa.OSFile(str(piece.path)) as source:
+            rows = pa.ipc.open_file(source).read_all()
+        written.append(_write_sorted(rows, folder / (f"{spill.sigungu}.parquet" if k == 0 else f"{spill.sigungu}.{k}.parquet"),
+                                     row_group, spill))
+        piece.path.unlink()
+    return written
+
+
+def _write_sorted(table: pa.Table, target: Path, row_group: int, spill: Spill) -> Path:
+    """`table` (rows of the spill schema) as one GeoParquet file sorted along the Hilbert curve over its own extent."""
+    xmin, ymin, xmax, ymax = (table.column(k).to_numpy() for k in ("xmin", "ymin", "xmax", "ymax"))
+    order = hilbert_order(xmin, ymin, xmax, ymax)
+    bbox = (float(xmin.min()), float(ymin.min()), float(xmax.max()), float(ymax.max()))
+    schema = pa.schema([("pnu", pa.string()), ("jibun", pa.string()), ("jimok", pa.string()),
+                        ("sido", pa.string()), ("sigungu", pa.string()), ("geometry", pa.binary()),
+                        ("bbox", BBOX_TYPE)], metadata={b"geo": geo_metadata(bbox, spill.geometry_types)})
+    with pq.ParquetWriter(str(target), schema, compression="snappy", write_statistics=True) as writer:
+        for start in range(0, table.num_rows, row_group):
+            part = table.take(pa.array(order[start:start + row_group]))
+            n = part.num_rows
+            box = pa.StructArray.from_arrays([part.column(k).combine_chunks() for k in ("xmin", "ymin", "xmax", "ymax")],
+                                             fields=list(BBOX_TYPE))
+            writer.write_table(pa.table([part.column("pnu"), part.column("jibun"), part.column("jimok"),
+                                         pa.repeat(spill.sido, n).cast(pa.string()),
+                                         pa.repeat(spill.sigungu, n).cast(pa.string()),
+                                         part.column("geometry"), box], schema=schema), row_group_size=row_group)
+    return target
