@@ -278,3 +278,24 @@ def test_a_large_sigungu_is_written_as_several_sorted_files_with_the_same_number
     a, b = shares_in_memory(root), shares_in_memory(single)
     assert a[["sigungu", "land_use", "parcels"]].equals(b[["sigungu", "land_use", "parcels"]])
     np.testing.assert_allclose(a["area_m2"], b["area_m2"], rtol=1e-12)
+
+
+def test_records_deleted_in_the_dbf_leave_every_pnu_on_its_own_geometry(lots, tmp_path):
+    """GDAL skips records flagged deleted in the .dbf; the PNU and JIBUN read from the .dbf bytes are
+    matched to geometries by record number, so no parcel gets its neighbour's number."""
+    sample = lots.iloc[:400].copy().reset_index(drop=True)
+    path = generate.write_zip(sample, tmp_path / "in", "29", "202411")
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(folder)
+    dbf = folder / "LSMD_CONT_LDREG_29_202411.dbf"
+    raw = bytearray(dbf.read_bytes())
+    header_len, record_len = int.from_bytes(raw[8:10], "little"), int.from_bytes(raw[10:12], "little")
+    for k in (0, 7, 8, 399):
+        raw[header_len + k * record_len] = ord("*")
+    dbf.write_bytes(bytes(raw))
+    report = import_parcels([folder / "LSMD_CONT_LDREG_29_202411.shp"], tmp_path / "d.gpkg", progress_stream=io.StringIO())
+    got = read_all(tmp_path / "d.gpkg").set_index("pnu").sort_index()
+    want = sample.drop(index=[0, 7, 8, 399]).set_index("PNU").sort_index()
+    assert report.rows_written == 396 and list(got.index) == list(want.index)
+    assert shapely.equals(got.geometry.values, want.geometry.values).all()
