@@ -85,22 +85,19 @@ def write_partition(spill: Spill, folder: Path, row_group: int, part_rows: int) 
     the spill is read batch by batch and dealt to the files' own spills, which are then sorted one by one.
     """
     spill.close()
-    with pa.OSFile(str(spill.path)) as source:
+    with pa.memory_map(str(spill.path)) as source:  # mapped: only the bbox columns' pages are read
         reader = pa.ipc.open_file(source)
-        boxes = [reader.get_batch(i).select(["xmin", "ymin", "xmax", "ymax"]) for i in range(reader.num_record_batches)]
-    if not boxes or sum(b.num_rows for b in boxes) == 0:
-        spill.path.unlink()
-        return []
-    table = pa.Table.from_batches(boxes)
-    del boxes
-    order = hilbert_order(*(table.column(k).to_numpy() for k in ("xmin", "ymin", "xmax", "ymax")))
-    del table
-    if len(order) <= part_rows:
-        with pa.OSFile(str(spill.path)) as source:
-            rows = pa.ipc.open_file(source).read_all()
-        written = [_write_sorted(rows, folder / f"{spill.sigungu}.parquet", row_group, spill)]
-        spill.path.unlink()
-        return written
+        if spill.rows <= part_rows:
+            rows = reader.read_all()
+            written = [_write_sorted(rows, folder / f"{spill.sigungu}.parquet", row_group, spill)] if spill.rows else []
+            del rows
+            spill.path.unlink()
+            return written
+        boxes = pa.Table.from_batches([reader.get_batch(i).select(["xmin", "ymin", "xmax", "ymax"])
+                                       for i in range(reader.num_record_batches)])
+        order = hilbert_order(*(np.ascontiguousarray(boxes.column(k).to_numpy())
+                                for k in ("xmin", "ymin", "xmax", "ymax")))
+        del boxes
     part = np.empty(len(order), dtype=np.int64)
     part[order] = np.arange(len(order)) // part_rows
     del order
@@ -129,6 +126,7 @@ def write_partition(spill: Spill, folder: Path, row_group: int, part_rows: int) 
 
 def _write_sorted(table: pa.Table, target: Path, row_group: int, spill: Spill) -> Path:
     """`table` (rows of the spill schema) as one GeoParquet file sorted along the Hilbert curve over its own extent."""
+    table = table.combine_chunks()  # one chunk: a take per row group then gathers from one array, not hundreds
     xmin, ymin, xmax, ymax = (table.column(k).to_numpy() for k in ("xmin", "ymin", "xmax", "ymax"))
     order = hilbert_order(xmin, ymin, xmax, ymax)
     bbox = (float(xmin.min()), float(ymin.min()), float(xmax.max()), float(ymax.max()))
