@@ -71,21 +71,21 @@ def landuse_sums(parcels: pd.DataFrame, jimok_class: Mapping[str, str]) -> pd.Da
     return frame.groupby(["sigungu", "land_use"], as_index=False, sort=True)[["area_m2", "parcels"]].sum()
 
 
-def combine_sums(parts: list[pd.DataFrame] | pd.DataFrame) -> pd.DataFrame:
-    """Add the sums of several partitions into one table keyed by (sigungu, land_use)."""
+def combine_sums(parts: list[pd.DataFrame] | pd.DataFrame, by: str = "sigungu") -> pd.DataFrame:
+    """Add the sums of several partitions into one table keyed by (`by`, land_use)."""
     frame = pd.concat(parts, ignore_index=True) if isinstance(parts, list) else parts
-    return frame.groupby(["sigungu", "land_use"], as_index=False, sort=True)[["area_m2", "parcels"]].sum()
+    return frame.groupby([by, "land_use"], as_index=False, sort=True)[["area_m2", "parcels"]].sum()
 
 
-def shares_table(sums: pd.DataFrame) -> pd.DataFrame:
-    """Each land-use class's share (%) of its 시군구's parcel area, beside the sums.
+def shares_table(sums: pd.DataFrame, by: str = "sigungu") -> pd.DataFrame:
+    """Each land-use class's share (%) of its group's (a 시군구's, or a complex's: `by`) parcel area, beside the sums.
 
     >>> t = shares_table(pd.DataFrame({"sigungu": ["1", "1"], "land_use": ["a", "b"], "area_m2": [30.0, 10.0],
     ...                                "parcels": [1, 1]}))
     >>> t["share_pct"].tolist()
     [75.0, 25.0]
     """
-    out = combine_sums(sums).copy()
-    total = out.groupby("sigungu")["area_m2"].transform("sum")
+    out = combine_sums(sums, by).copy()
+    total = out.groupby(by)["area_m2"].transform("sum")
     out["share_pct"] = np.where(total > 0, out["area_m2"] / total.where(total > 0, 1.0) * 100.0, 0.0)
     return out
