@@ -37,6 +37,8 @@ Bounds = tuple[float, float, float, float]
 ZONE_READ = ["pnu", "sigungu", "jimok", "geometry"]
 COMPLEX_READ = ["jimok", "geometry"]
 ZONE_ROW_COLUMNS = ["zone", "pnu", "sigungu", "jimok", "land_use", "area_m2", "area_in_zone_m2", "whole"]
+ZONE_SUMMARY_COLUMNS = ["zone", "name_ko", "name_en", "zone_area_m2", "parcels", "parcels_inside", "parcels_crossing",
+                        "parcel_area_in_zone_m2", "parcel_cover_pct"]
 ZONES_METHOD = (f"planar {METRIC}; parcels wholly inside a zone count whole, parcels crossing its boundary count "
                 "with their intersection with the zone (the kernel of kizone parcels zone), per 시군구 partition")
 COMPLEX_METHOD = (f"planar {METRIC} areas of the parcels whose inner point lies in the complex (as for the "
