@@ -58,17 +58,36 @@ def landuse_sums(parcels: pd.DataFrame, jimok_class: Mapping[str, str]) -> pd.Da
     >>> landuse_sums(df, {"대": "residential", "장": "industrial"}).values.tolist()
     [['29110', 'industrial', 10.0, 1], ['29110', 'residential', 100.0, 1], ['29140', 'residential', 1.0, 1]]
     """
-    if not len(parcels):
+    area = shapely.area(np.asarray(parcels["geometry"].values, dtype=object)) if len(parcels) else np.zeros(0)
+    return landuse_sums_of_areas(np.asarray(parcels["sigungu"], dtype=object), np.asarray(parcels["jimok"], dtype=object),
+                                 area, jimok_class)
+
+
+def landuse_sums_of_areas(sigungu: np.ndarray, jimok: np.ndarray, area: np.ndarray,
+                          jimok_class: Mapping[str, str]) -> pd.DataFrame:
+    """`landuse_sums` from each parcel's 시군구, 지목 and area (NaN, a missing geometry, adds nothing
+    but still counts the parcel), in (sigungu, land_use) order. Keys are factorised and summed with
+    one `bincount`, so a million parcels take milliseconds.
+
+    >>> landuse_sums_of_areas(np.array(["2", "1", "1"], dtype=object), np.array(["대", "장", "잡"], dtype=object),
+    ...                       np.array([1.0, 2.0, np.nan]), {"대": "residential", "장": "industrial"}).values.tolist()
+    [['1', 'industrial', 2.0, 1], ['1', 'unclassified', 0.0, 1], ['2', 'residential', 1.0, 1]]
+    """
+    if not len(area):
         return pd.DataFrame({"sigungu": pd.Series(dtype=object), "land_use": pd.Series(dtype=object),
                              "area_m2": pd.Series(dtype=float), "parcels": pd.Series(dtype=np.int64)})
-    area = shapely.area(np.asarray(parcels["geometry"].values, dtype=object))
-    frame = pd.DataFrame({
-        "sigungu": np.asarray(parcels["sigungu"], dtype=object),
-        "land_use": pd.Series(np.asarray(parcels["jimok"], dtype=object)).map(jimok_class).fillna(UNCLASSIFIED).values,
-        "area_m2": area,
-        "parcels": np.ones(len(area), dtype=np.int64),
-    })
-    return frame.groupby(["sigungu", "land_use"], as_index=False, sort=True)[["area_m2", "parcels"]].sum()
+    s_codes, s_names = pd.factorize(np.asarray(sigungu, dtype=object), sort=True)
+    j_codes, j_names = pd.factorize(np.asarray(jimok, dtype=object))
+    c_of_j, c_names = pd.factorize(np.array([jimok_class.get(j, UNCLASSIFIED) for j in j_names], dtype=object), sort=True)
+    k = len(c_names)
+    key = s_codes.astype(np.int64) * k + c_of_j[j_codes]
+    size = len(s_names) * k
+    sums = np.bincount(key, weights=np.nan_to_num(np.asarray(area, dtype=float), nan=0.0), minlength=size)
+    counts = np.bincount(key, minlength=size)
+    present = np.flatnonzero(counts)
+    return pd.DataFrame({"sigungu": np.asarray(s_names, dtype=object)[present // k],
+                         "land_use": np.asarray(c_names, dtype=object)[present % k],
+                         "area_m2": sums[present], "parcels": counts[present].astype(np.int64)})
 
 
 def combine_sums(parts: list[pd.DataFrame] | pd.DataFrame, by: str = "sigungu") -> pd.DataFrame:
