@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from cli.main import main
 from geodata import DEFAULT_STORE, PLAN_FILE
 from geodata.cadastre import generate
-from geodata.cadastre.checks import _tasks, complex_checks, plan_zones, zone_parcels
+from geodata.cadastre.checks import _tasks, complex_checks, plan_zones, read_parcels, zone_parcels
 from geodata.cadastre.dataset import dataset_root, partition_files
 from geodata.cadastre.documents import crosscheck_document, shares_document, zones_document
 from geodata.cadastre.engine import dask_client
@@ -95,8 +95,12 @@ def test_only_the_partitions_whose_bounds_meet_a_zone_are_read(store, provider, 
     zones, _ = plan_zones(provider, plan, ["fez_ai"])
     tasks = _tasks(files, zones)
     assert 1 <= len(tasks) < len(files)
-    ai = zones[0].geometry.bounds
-    assert tasks[0][2] == ai  # and in them only the rows and row groups meeting the zone's bbox
+    path, mine = tasks[0]
+    assert mine == zones
+    near, whole = read_parcels(path, ["pnu", "geometry"], mine), read_parcels(path, ["pnu", "geometry"])
+    assert 0 < len(near) < len(whole) / 4  # only the rows whose bbox meets the zone's are decoded
+    meets = shapely.intersects(shapely.box(*zones[0].geometry.bounds), whole.geometry.values)
+    assert set(whole["pnu"][meets]) <= set(near["pnu"])
 
 
 def test_shares_and_statutory_ratios_by_complex_on_dask_are_those_in_memory(store, provider, plan, client, parcels):

@@ -24,15 +24,16 @@ def _u32(buf: np.ndarray, at: int, little: bool) -> int:
 
 
 @numba.njit(cache=True)
-def _f64(buf: np.ndarray, at: int, little: bool) -> float:
-    raw = buf[at:at + 8].copy()
-    if not little:
-        raw = raw[::-1].copy()
-    return raw.view(np.float64)[0]
+def _f64(buf: np.ndarray, at: int, little: bool, scratch: np.ndarray, as_float: np.ndarray) -> float:
+    """The double at `at` (WKB doubles need not be 8-byte aligned): its bytes copied into `scratch`,
+    read back through `as_float`, a float64 view of the same 8 bytes."""
+    for b in range(8):
+        scratch[b] = buf[at + b] if little else buf[at + 7 - b]
+    return as_float[0]
 
 
 @numba.njit(cache=True)
-def _polygon(buf: np.ndarray, at: int) -> tuple[float, int]:
+def _polygon(buf: np.ndarray, at: int, scratch: np.ndarray, as_float: np.ndarray) -> tuple[float, int]:
     """(area, offset after it) of the Polygon whose WKB starts at `at`; NaN area if it is not one."""
     little = buf[at] == 1
     kind = _u32(buf, at + 1, little)
@@ -45,13 +46,15 @@ def _polygon(buf: np.ndarray, at: int) -> tuple[float, int]:
         n = _u32(buf, pos, little)
         pos += 4
         if n >= 3:
-            x0 = _f64(buf, pos, little)
+            x0 = _f64(buf, pos, little, scratch, as_float)
             s = 0.0
+            y_prev = _f64(buf, pos + 8, little, scratch, as_float)
+            y_here = _f64(buf, pos + 24, little, scratch, as_float)
             for i in range(1, n - 1):
-                x = _f64(buf, pos + 16 * i, little) - x0
-                y_next = _f64(buf, pos + 16 * (i + 1) + 8, little)
-                y_prev = _f64(buf, pos + 16 * (i - 1) + 8, little)
+                x = _f64(buf, pos + 16 * i, little, scratch, as_float) - x0
+                y_next = _f64(buf, pos + 16 * (i + 1) + 8, little, scratch, as_float)
                 s += x * (y_prev - y_next)
+                y_prev, y_here = y_here, y_next
             a = abs(s) / 2.0
             total += a if r == 0 else -a
         pos += 16 * n
@@ -60,6 +63,8 @@ def _polygon(buf: np.ndarray, at: int) -> tuple[float, int]:
 
 @numba.njit(cache=True)
 def _areas(buf: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
+    scratch = np.zeros(8, dtype=np.uint8)
+    as_float = scratch.view(np.float64)
     for k in range(len(out)):
         start, end = offsets[k], offsets[k + 1]
         if end - start < 9:
@@ -68,12 +73,12 @@ def _areas(buf: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
         little = buf[start] == 1
         kind = _u32(buf, start + 1, little)
         if kind == POLYGON:
-            out[k] = _polygon(buf, start)[0]
+            out[k] = _polygon(buf, start, scratch, as_float)[0]
         elif kind == MULTIPOLYGON:
             parts = _u32(buf, start + 5, little)
             pos, total = start + 9, 0.0
             for _ in range(parts):
-                a, pos = _polygon(buf, pos)
+                a, pos = _polygon(buf, pos, scratch, as_float)
                 total += a
             out[k] = total
         else:

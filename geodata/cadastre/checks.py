@@ -15,9 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
+import operator
+from functools import reduce
+
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geodata.cadastre.dataset import file_bbox
@@ -76,38 +81,62 @@ def _meets(a: Bounds, b: Bounds) -> bool:
     return not (a[0] > b[2] or a[2] < b[0] or a[1] > b[3] or a[3] < b[1])
 
 
-def _tasks(files: list[str], shapes: Sequence[Any]) -> list[tuple[str, list[Any], Bounds]]:
-    """(file, the shapes whose bounds meet the file's stated bbox, their joint bounds) for each file met."""
+def _part_bounds(shapes: Sequence[Any]) -> list[list[Bounds]]:
+    """The bounds of each part of each shape: a whole made of parts far apart (all four FEZ districts)
+    would otherwise span most of a city."""
+    return [[tuple(b) for b in shapely.bounds(shapely.get_parts(s.geometry))] for s in shapes]
+
+
+def _tasks(files: list[str], shapes: Sequence[Any]) -> list[tuple[str, list[Any]]]:
+    """(file, the shapes a part of which meets the file's stated bbox) for each file some shape meets."""
     out = []
+    parts = _part_bounds(shapes)
     for f in files:
         box = file_bbox(Path(f))
-        mine = [s for s in shapes if box is None or _meets(s.geometry.bounds, box)]
+        mine = [s for s, bounds in zip(shapes, parts) if box is None or any(_meets(b, box) for b in bounds)]
         if mine:
-            b = np.array([s.geometry.bounds for s in mine])
-            out.append((f, mine, (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())))
+            out.append((f, mine))
     return out
 
 
-def _run(root: Path, shapes: Sequence[Any], per_frame: Callable[[gpd.GeoDataFrame, Sequence[Any]], pd.DataFrame],
+def _near(shapes: Sequence[Any]) -> pc.Expression:
+    """Rows whose bbox (the covering column) meets the bounds of a part of one of `shapes`: row groups
+    whose statistics rule it out are not read, and of the rest only these rows are decoded."""
+    terms = [(pc.field("bbox", "xmin") <= maxx) & (pc.field("bbox", "xmax") >= minx)
+             & (pc.field("bbox", "ymin") <= maxy) & (pc.field("bbox", "ymax") >= miny)
+             for bounds in _part_bounds(shapes) for minx, miny, maxx, maxy in bounds]
+    return reduce(operator.or_, terms)
+
+
+def read_parcels(path: str, columns: list[str], shapes: Sequence[Any] | None = None) -> pd.DataFrame:
+    """A partition's `columns` (attributes as text, `geometry` as shapely polygons), whole or only its
+    rows near `shapes`."""
+    table = pq.read_table(path, columns=columns, filters=_near(shapes) if shapes else None)
+    frame = pd.DataFrame({c: table.column(c).to_numpy() for c in columns if c != "geometry"})
+    frame["geometry"] = shapely.from_wkb(table.column("geometry").to_numpy())
+    return frame
+
+
+def _run(root: Path, shapes: Sequence[Any], per_frame: Callable[[pd.DataFrame, Sequence[Any]], pd.DataFrame],
          columns: list[str], client: object | None) -> list[pd.DataFrame]:
     """`per_frame` on each file met (on `client`'s cluster), or once on the whole dataset (client None)."""
     files = _files(root)
     if client is None:
-        frame = pd.concat([gpd.read_parquet(f, columns=columns) for f in files], ignore_index=True)
+        frame = pd.concat([read_parcels(f, columns) for f in files], ignore_index=True)
         return [per_frame(frame, shapes)]
-    futures = [client.submit(_file_task, f, columns, bbox, per_frame, mine, pure=False)  # type: ignore[attr-defined]
-               for f, mine, bbox in _tasks(files, shapes)]
+    futures = [client.submit(_file_task, f, columns, per_frame, mine, pure=False)  # type: ignore[attr-defined]
+               for f, mine in _tasks(files, shapes)]
     return client.gather(futures) if futures else []  # type: ignore[attr-defined]
 
 
-def _file_task(path: str, columns: list[str], bbox: Bounds, per_frame: Callable, shapes: Sequence[Any]) -> pd.DataFrame:
-    """One partition's share of the work: its rows whose bbox meets `bbox` (row groups skipped by their stats)."""
-    return per_frame(gpd.read_parquet(path, columns=columns, bbox=bbox), shapes)
+def _file_task(path: str, columns: list[str], per_frame: Callable, shapes: Sequence[Any]) -> pd.DataFrame:
+    """One partition's share of the work, on its rows near `shapes`."""
+    return per_frame(read_parcels(path, columns, shapes), shapes)
 
 
 # -- (b) the parcels of each plan target's zone ----------------------------------------------------
 
-def zone_rows_of_frame(frame: gpd.GeoDataFrame, zones: Sequence[PlanZone]) -> pd.DataFrame:
+def zone_rows_of_frame(frame: pd.DataFrame, zones: Sequence[PlanZone]) -> pd.DataFrame:
     """The (zone, parcel) rows of one batch of parcels: `parcels_in_zones` with the parcels' attributes."""
     table = parcels_in_zones([(z.id, z.geometry) for z in zones], np.asarray(frame.geometry.values, dtype=object))
     rows = table["row"].to_numpy()
@@ -156,7 +185,7 @@ def zone_summaries(zones: Sequence[PlanZone], rows: pd.DataFrame) -> list[dict]:
 
 # -- (a) land use and statutory ratios by complex --------------------------------------------------
 
-def complex_tally_of_frame(frame: gpd.GeoDataFrame, complexes: Sequence[Complex],
+def complex_tally_of_frame(frame: pd.DataFrame, complexes: Sequence[Complex],
                            width_jimok: frozenset[str] = frozenset()) -> pd.DataFrame:
     """The tally (by complex and 지목) of one batch of parcels."""
     return complex_tally(complexes, np.asarray(frame.geometry.values, dtype=object),
@@ -189,5 +218,5 @@ class _TallyTask:
 
     width_jimok: frozenset[str]
 
-    def __call__(self, frame: gpd.GeoDataFrame, complexes: Sequence[Complex]) -> pd.DataFrame:
+    def __call__(self, frame: pd.DataFrame, complexes: Sequence[Complex]) -> pd.DataFrame:
         return complex_tally_of_frame(frame, complexes, self.width_jimok)
