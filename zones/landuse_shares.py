@@ -76,16 +76,31 @@ def landuse_sums_of_areas(sigungu: np.ndarray, jimok: np.ndarray, area: np.ndarr
     if not len(area):
         return pd.DataFrame({"sigungu": pd.Series(dtype=object), "land_use": pd.Series(dtype=object),
                              "area_m2": pd.Series(dtype=float), "parcels": pd.Series(dtype=np.int64)})
-    s_codes, s_names = pd.factorize(np.asarray(sigungu, dtype=object), sort=True)
+    s_codes, s_names = pd.factorize(np.asarray(sigungu, dtype=object))
     j_codes, j_names = pd.factorize(np.asarray(jimok, dtype=object))
+    return landuse_sums_of_codes(s_codes, np.asarray(s_names, dtype=object), j_codes, np.asarray(j_names, dtype=object),
+                                 area, jimok_class)
+
+
+def landuse_sums_of_codes(s_codes: np.ndarray, s_names: np.ndarray, j_codes: np.ndarray, j_names: np.ndarray,
+                          area: np.ndarray, jimok_class: Mapping[str, str]) -> pd.DataFrame:
+    """`landuse_sums_of_areas` from the parcels' 시군구 and 지목 as codes into their names (as a
+    dictionary-encoded column holds them, so no text is touched per parcel).
+
+    >>> landuse_sums_of_codes(np.array([1, 0, 0]), np.array(["2", "1"], dtype=object), np.array([0, 1, 1]),
+    ...                       np.array(["대", "장"], dtype=object), np.array([1.0, 2.0, 3.0]), {"대": "r", "장": "i"}).values.tolist()
+    [['1', 'r', 1.0, 1], ['2', 'i', 5.0, 2]]
+    """
+    s_rank = np.argsort(np.argsort(s_names, kind="stable"), kind="stable")  # 시군구 codes in name order
     c_of_j, c_names = pd.factorize(np.array([jimok_class.get(j, UNCLASSIFIED) for j in j_names], dtype=object), sort=True)
-    k = len(c_names)
-    key = s_codes.astype(np.int64) * k + c_of_j[j_codes]
+    k = max(len(c_names), 1)
+    key = s_rank[s_codes].astype(np.int64) * k + c_of_j[j_codes]
     size = len(s_names) * k
     sums = np.bincount(key, weights=np.nan_to_num(np.asarray(area, dtype=float), nan=0.0), minlength=size)
     counts = np.bincount(key, minlength=size)
     present = np.flatnonzero(counts)
-    return pd.DataFrame({"sigungu": np.asarray(s_names, dtype=object)[present // k],
+    ordered = np.asarray(s_names, dtype=object)[np.argsort(s_names, kind="stable")]
+    return pd.DataFrame({"sigungu": ordered[present // k],
                          "land_use": np.asarray(c_names, dtype=object)[present % k],
                          "area_m2": sums[present], "parcels": counts[present].astype(np.int64)})
 

@@ -16,14 +16,14 @@ import numpy as np
 POLYGON, MULTIPOLYGON = 3, 6
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _u32(buf: np.ndarray, at: int, little: bool) -> int:
     if little:
         return buf[at] | (buf[at + 1] << 8) | (buf[at + 2] << 16) | (buf[at + 3] << 24)
     return buf[at + 3] | (buf[at + 2] << 8) | (buf[at + 1] << 16) | (buf[at] << 24)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _f64(buf: np.ndarray, at: int, little: bool, scratch: np.ndarray, as_float: np.ndarray) -> float:
     """The double at `at` (WKB doubles need not be 8-byte aligned): its bytes copied into `scratch`,
     read back through `as_float`, a float64 view of the same 8 bytes."""
@@ -32,7 +32,7 @@ def _f64(buf: np.ndarray, at: int, little: bool, scratch: np.ndarray, as_float: 
     return as_float[0]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _polygon(buf: np.ndarray, at: int, scratch: np.ndarray, as_float: np.ndarray) -> tuple[float, int]:
     """(area, offset after it) of the Polygon whose WKB starts at `at`; NaN area if it is not one."""
     little = buf[at] == 1
@@ -61,7 +61,7 @@ def _polygon(buf: np.ndarray, at: int, scratch: np.ndarray, as_float: np.ndarray
     return total, pos
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _areas(buf: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
     scratch = np.zeros(8, dtype=np.uint8)
     as_float = scratch.view(np.float64)

@@ -28,7 +28,7 @@ from geodata.cadastre.jimok import load_jimok_classes
 from zones.crs import METRIC
 from zones.errors import NotFound
 from zones.pnu_crosscheck import dong_disagreements
-from zones.landuse_shares import combine_sums, landuse_sums_of_areas, shares_table
+from zones.landuse_shares import combine_sums, landuse_sums_of_codes, shares_table
 from zones.wkb_area import wkb_areas
 
 SCHEDULER_ENV = "ZONES_DASK_SCHEDULER"
@@ -84,15 +84,36 @@ def areas_of_wkb_column(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0)
 
 
+def dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, the distinct values) of a dictionary-encoded text column, chunk by chunk
+    (each chunk may have its own dictionary): only the small dictionaries are read as text."""
+    names: dict[str, int] = {}
+    codes = []
+    for chunk in column.chunks:
+        local = np.array([names.setdefault(v, len(names)) for v in chunk.dictionary.to_pylist()], dtype=np.int64)
+        idx = chunk.indices.to_numpy(zero_copy_only=False)
+        if chunk.null_count:
+            raise ValueError("a parcel without 시군구 or 지목: the importer never writes one")
+        codes.append(local[idx.astype(np.int64)] if len(local) else np.zeros(0, dtype=np.int64))
+    return (np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)), np.array(list(names), dtype=object)
+
+
 def sums_of_table(table: pa.Table, jimok_class: dict[str, str]) -> pd.DataFrame:
-    """`landuse_sums` of an Arrow table of parcels (sigungu, jimok, WKB geometry): the one function
-    both engines run, on each 시군구 file on Dask and on the whole dataset in memory."""
-    return landuse_sums_of_areas(table.column("sigungu").to_numpy(), table.column("jimok").to_numpy(),
-                                 areas_of_wkb_column(table.column("geometry")), jimok_class)
+    """`landuse_sums` of an Arrow table of parcels (sigungu and jimok dictionary-encoded, WKB geometry):
+    the one function both engines run, on each 시군구 file on Dask and on the whole dataset in memory."""
+    s_codes, s_names = dictionary_codes(table.column("sigungu"))
+    j_codes, j_names = dictionary_codes(table.column("jimok"))
+    return landuse_sums_of_codes(s_codes, s_names, j_codes, j_names, areas_of_wkb_column(table.column("geometry")),
+                                 jimok_class)
+
+
+def read_for_sums(path: str) -> pa.Table:
+    """A partition's sigungu and jimok (dictionary-encoded: a few dozen distinct values) and WKB geometry."""
+    return pq.read_table(path, columns=READ_COLUMNS, read_dictionary=["sigungu", "jimok"])
 
 
 def _sums_of_file(path: str, jimok_class: dict[str, str]) -> pd.DataFrame:
-    return sums_of_table(pq.read_table(path, columns=READ_COLUMNS), jimok_class)
+    return sums_of_table(read_for_sums(path), jimok_class)
 
 
 def shares_dask(root: Path, client: object, jimok_class: dict[str, str] | None = None) -> pd.DataFrame:
@@ -105,7 +126,7 @@ def shares_dask(root: Path, client: object, jimok_class: dict[str, str] | None =
 def shares_in_memory(root: Path, jimok_class: dict[str, str] | None = None) -> pd.DataFrame:
     """The same shares from the whole dataset read into one table (small datasets, and the reference)."""
     mapping = jimok_class or load_jimok_classes()
-    table = pa.concat_tables([pq.read_table(f, columns=READ_COLUMNS) for f in _files(root)])
+    table = pa.concat_tables([read_for_sums(f) for f in _files(root)])
     return shares_table(sums_of_table(table, mapping))
 
 
