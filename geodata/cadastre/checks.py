@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import operator
-from functools import reduce
-
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
+import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -99,19 +96,40 @@ def _tasks(files: list[str], shapes: Sequence[Any]) -> list[tuple[str, list[Any]
     return out
 
 
-def _near(shapes: Sequence[Any]) -> pc.Expression:
-    """Rows whose bbox (the covering column) meets the bounds of a part of one of `shapes`: row groups
-    whose statistics rule it out are not read, and of the rest only these rows are decoded."""
-    terms = [(pc.field("bbox", "xmin") <= maxx) & (pc.field("bbox", "xmax") >= minx)
-             & (pc.field("bbox", "ymin") <= maxy) & (pc.field("bbox", "ymax") >= miny)
-             for bounds in _part_bounds(shapes) for minx, miny, maxx, maxy in bounds]
-    return reduce(operator.or_, terms)
+def _row_groups_near(pf: pq.ParquetFile, parts: list[Bounds]) -> list[int]:
+    """The row groups whose `bbox` statistics (min of xmin/ymin, max of xmax/ymax) meet one of `parts`;
+    a group without statistics is kept. Rows are Hilbert-sorted, so a group covers a compact area."""
+    md = pf.metadata
+    where = {md.schema.column(i).path: i for i in range(md.num_columns)}
+    cols = [where.get(f"bbox.{n}") for n in ("xmin", "ymin", "xmax", "ymax")]
+    keep = []
+    for g in range(md.num_row_groups):
+        stats = [md.row_group(g).column(i).statistics if i is not None else None for i in cols]
+        if any(st is None or not st.has_min_max for st in stats):
+            keep.append(g)
+            continue
+        box = (stats[0].min, stats[1].min, stats[2].max, stats[3].max)
+        if any(_meets(box, b) for b in parts):
+            keep.append(g)
+    return keep
 
 
 def read_parcels(path: str, columns: list[str], shapes: Sequence[Any] | None = None) -> pd.DataFrame:
     """A partition's `columns` (attributes as text, `geometry` as shapely polygons), whole or only its
-    rows near `shapes`."""
-    table = pq.read_table(path, columns=columns, filters=_near(shapes) if shapes else None)
+    rows whose bbox (the covering column) meets a part of one of `shapes`: the row groups whose
+    statistics rule that out are not read, and of the rest only those rows are decoded."""
+    if shapes is None:
+        table = pq.read_table(path, columns=columns)
+    else:
+        parts = [b for bounds in _part_bounds(shapes) for b in bounds]
+        pf = pq.ParquetFile(path)
+        table = pf.read_row_groups(_row_groups_near(pf, parts), columns=[*columns, "bbox"])
+        box = table.column("bbox").combine_chunks()
+        x0, y0, x1, y1 = (box.field(n).to_numpy(zero_copy_only=False) for n in ("xmin", "ymin", "xmax", "ymax"))
+        near = np.zeros(len(table), dtype=bool)
+        for minx, miny, maxx, maxy in parts:
+            near |= (x0 <= maxx) & (x1 >= minx) & (y0 <= maxy) & (y1 >= miny)
+        table = table.filter(pa.array(near))
     frame = pd.DataFrame({c: table.column(c).to_numpy() for c in columns if c != "geometry"})
     frame["geometry"] = shapely.from_wkb(table.column("geometry").to_numpy())
     return frame
