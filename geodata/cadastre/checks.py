@@ -5,7 +5,8 @@ The zones and complexes are the plan's polygons in the GeoPackage store; the par
 GeoParquet dataset beside it. On Dask, one task per 시군구 file whose stated bbox meets a zone (or
 complex), reading only the row groups and rows whose bbox meets them, runs the kernel the
 GeoPackage path runs (`zones.zone_parcels.parcels_in_zones`, `zones.statutory.complex_tally`).
-In memory, the same kernel runs once on the whole dataset. Every kernel judges each parcel on
+In memory, the same rows of every partition are gathered into one frame and the same kernel runs
+once on it. Every kernel judges each parcel on
 its own, so the partial results only need to be concatenated or added.
 """
 from __future__ import annotations
@@ -137,13 +138,14 @@ def read_parcels(path: str, columns: list[str], shapes: Sequence[Any] | None = N
 
 def _run(root: Path, shapes: Sequence[Any], per_frame: Callable[[pd.DataFrame, Sequence[Any]], pd.DataFrame],
          columns: list[str], client: object | None) -> list[pd.DataFrame]:
-    """`per_frame` on each file met (on `client`'s cluster), or once on the whole dataset (client None)."""
-    files = _files(root)
+    """`per_frame` on each file met (on `client`'s cluster), or once on the rows of every file near the
+    shapes, gathered into one frame (client None)."""
+    tasks = _tasks(_files(root), shapes)
     if client is None:
-        frame = pd.concat([read_parcels(f, columns) for f in files], ignore_index=True)
-        return [per_frame(frame, shapes)]
+        frames = [read_parcels(f, columns, mine) for f, mine in tasks]
+        return [per_frame(pd.concat(frames, ignore_index=True), shapes)] if frames else []
     futures = [client.submit(_file_task, f, columns, per_frame, mine, pure=False)  # type: ignore[attr-defined]
-               for f, mine in _tasks(files, shapes)]
+               for f, mine in tasks]
     return client.gather(futures) if futures else []  # type: ignore[attr-defined]
 
 
