@@ -20,7 +20,7 @@ from geodata import DEFAULT_STORE, PLAN_FILE
 from geodata.cadastre import generate
 from geodata.cadastre.checks import _tasks, complex_checks, plan_zones, read_parcels, zone_parcels
 from geodata.cadastre.dataset import dataset_root, partition_files
-from geodata.cadastre.documents import crosscheck_document, shares_document, zones_document
+from geodata.cadastre.documents import crosscheck_document, shares_document
 from geodata.cadastre.engine import dask_client
 from geodata.cadastre.importer import import_parcels
 from geodata.cadastre.jimok import load_jimok_classes, load_statutory_uses
