@@ -31,6 +31,7 @@ from zones.plan import PlanTarget
 router = APIRouter(tags=["parcels"])
 FORMATS = ("json", "html", "csv")
 CSV_TYPE = "text/csv; charset=utf-8"
+HTML_ROWS = 1000  # a page shows this many rows of a table; the CSV and JSON hold them all
 CONTENT = {"text/html": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}
 TITLES = {"shares": "Parcel land use · 필지 토지이용", "zones": "Parcels of the plan's zones · 계획 구역의 필지",
           "crosscheck": "PNU dong cross-check · PNU 법정동 대조"}
@@ -68,7 +69,11 @@ def _answer(request: Request, kind: str, doc: dict, f: str | None, table: str | 
         [a(f"{request.url.path}?{urlencode({**params, 'f': 'json'})}", "JSON")]
         + [a(f"{request.url.path}?{urlencode({**params, 'f': 'csv', 'table': t})}", f"CSV: {t}") for t in tables]) + "</p>"
     for t in tables:
-        body += f"<h2>{escape(t)}</h2>" + html_table([flat(r) for r in doc[t]], columns(doc, t))
+        rows = doc[t]
+        body += f"<h2>{escape(t)}</h2>" + html_table([flat(r) for r in rows[:HTML_ROWS]], columns(doc, t))
+        if len(rows) > HTML_ROWS:
+            body += (f"<p>{len(rows) - HTML_ROWS:,} more rows: "
+                     + a(f"{request.url.path}?{urlencode({**params, 'f': 'csv', 'table': t})}", f"CSV: {t}") + "</p>")
     return page(TITLES[kind], body)
 
 
