@@ -44,6 +44,7 @@ from geodata.cadastre.lsmd import ENCODING, file_stem
 from geodata.plan_file import load_plan
 from geodata.provider import LayerProvider
 from geodata.store import GeoPackageStore
+from zones.crs import METRIC
 from zones.landuse_shares import UNCLASSIFIED
 
 TOLERANCE_M2 = 0.01
@@ -53,6 +54,7 @@ SHARES_SQL = ("SELECT p.sigungu, coalesce(c.class, '{unclassified}'), sum(ST_Are
 ZONES_SQL = ("SELECT z.id, p.pnu, ST_Area(ST_Intersection(p.geom, z.geom)) FROM zones z JOIN parcels p "
              "ON ST_Intersects(p.geom, z.geom);")
 Row = tuple[str, float, str]
+SRID = METRIC.split(":")[1]  # the store's metric CRS, as the zones are given to PostGIS
 
 
 def dataset(n: int, sido: str, work: Path) -> tuple[Path, Path]:
@@ -82,11 +84,11 @@ def load_postgis(pg: postgis.Cluster, zipped: Path, zones: list) -> float:
             "CREATE INDEX parcels_geom ON parcels USING gist (geom);\nANALYZE parcels;")
     took = time.perf_counter() - t
     classes = ",".join(f"('{j}', '{c}')" for j, c in load_jimok_classes().items())
-    values = ",".join(f"('{z.id}', ST_GeomFromWKB(decode('{shapely.to_wkb(z.geometry, hex=True)}', 'hex'), 5186))"
+    values = ",".join(f"('{z.id}', ST_GeomFromWKB(decode('{shapely.to_wkb(z.geometry, hex=True)}', 'hex'), {SRID}))"
                       for z in zones)
     pg.psql(f"DROP TABLE IF EXISTS jimok_class; CREATE TABLE jimok_class (jimok text PRIMARY KEY, class text);\n"
             f"INSERT INTO jimok_class VALUES {classes};\n"
-            f"DROP TABLE IF EXISTS zones; CREATE TABLE zones (id text PRIMARY KEY, geom geometry(Geometry, 5186));\n"
+            f"DROP TABLE IF EXISTS zones; CREATE TABLE zones (id text PRIMARY KEY, geom geometry(Geometry, {SRID}));\n"
             f"INSERT INTO zones VALUES {values};\nANALYZE jimok_class; ANALYZE zones;")
     return took
 
