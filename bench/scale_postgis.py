@@ -5,7 +5,7 @@ areas of every plan target's zone.
 generates N lots of one 시도 as a 연속지적도 zip, imports it into the parcel dataset beside a copy of
 the default store (kept under --work: a second run on the same N reuses it), starts a private
 PostgreSQL/PostGIS cluster (bench/postgis.py), loads the same zip with `ogr2ogr` (cp949, the .prj's
-EPSG:5186), adds the 시군구 and 지목 columns from PNU and JIBUN as our importer does, a GiST index
+CRS), adds the 시군구 and 지목 columns from PNU and JIBUN as our importer does, a GiST index
 and ANALYZE, and the plan's zones from the store. Then, warm, median of REPEAT runs each:
 
 - ours: `shares_dask` + `zone_parcels` on a LocalCluster of this machine's cores (started before

@@ -4,8 +4,8 @@ The parcel dataset stores each parcel as WKB (GeoParquet). Summing areas by ì‹œê
 needs nothing but each polygon's area, so the bytes of a whole column (one contiguous buffer and
 its offsets, as Arrow holds them) are walked once by a compiled loop: ring by ring, the shoelace
 formula with coordinates taken relative to the ring's first vertex, as GEOS does, so that large
-projected coordinates (hundreds of km in the metric CRS, `zones.crs.METRIC`) lose no precision. Exterior rings add, holes
-subtract (valid polygons, as the importer guarantees). 2-D Polygon and MultiPolygon in either
+projected coordinates (hundreds of km in the metric CRS, `zones.crs.METRIC`) lose no precision.
+Exterior rings add, holes subtract (valid polygons, as the importer guarantees). 2-D Polygon and MultiPolygon in either
 byte order are read; any other geometry gets NaN, for the caller to measure another way.
 """
 from __future__ import annotations
