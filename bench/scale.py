@@ -136,25 +136,38 @@ def run(n: int, sido: str, work: Path) -> list[tuple[str, float, str]]:
     return rows + per_m + [("peak memory, process tree", peak.peak / 2**30, "GiB")]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, required=True)
-    parser.add_argument("--sido", default="29")
-    parser.add_argument("--work", type=Path, default=Path("out/bench-scale"))
-    parser.add_argument("--keep", action="store_true", help="keep the generated dataset (deleted by default: GBs)")
-    args = parser.parse_args()
-    load_before = os.getloadavg()[0]
-    rows = run(args.n, args.sido, args.work)
-    load_after = os.getloadavg()[0]
+def write_results(title: str, rows: list[tuple[str, float, str]], load_before: float) -> None:
+    """Print the rows and append them to bench/SCALE_RESULTS.md under `title`, the date, the machine and
+    its load average before and after the run (the machine is shared)."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"\n## N = {args.n:,} parcels (시도 {args.sido}), {stamp}, {platform.machine()}, "
-             f"{os.cpu_count()} cores, load average {load_before:.1f} before / {load_after:.1f} after "
-             f"(shared machine)\n", "| step | value | unit |", "|---|---:|---|"]
+    lines = [f"\n## {title}, {stamp}, {platform.machine()}, {os.cpu_count()} cores, load average "
+             f"{load_before:.1f} before / {os.getloadavg()[0]:.1f} after (shared machine)\n",
+             "| step | value | unit |", "|---|---:|---|"]
     lines += [f"| {name} | {value:,.2f} | {unit} |" for name, value, unit in rows]
     text = "\n".join(lines) + "\n"
     print(text)
     with open(RESULTS, "a", encoding="utf-8") as fh:
         fh.write(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--sido", default="29")
+    parser.add_argument("--work", type=Path, default=Path("out/bench-scale"))
+    parser.add_argument("--keep", action="store_true", help="keep the generated dataset (deleted by default: GBs; "
+                        "the --postgis run keeps its own per N)")
+    parser.add_argument("--postgis", action="store_true",
+                        help="instead: the checks beside PostGIS on N parcels (bench/scale_postgis.py)")
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    if args.postgis:
+        from bench.scale_postgis import run as run_postgis
+
+        write_results(f"checks beside PostGIS, N = {args.n:,} parcels (시도 {args.sido})",
+                      run_postgis(args.n, args.sido, args.work), load_before)
+        return
+    write_results(f"N = {args.n:,} parcels (시도 {args.sido})", run(args.n, args.sido, args.work), load_before)
     if not args.keep:
         shutil.rmtree(args.work, ignore_errors=True)
 

@@ -119,19 +119,20 @@ def file_bbox(path: Path) -> tuple[float, float, float, float] | None:
     return tuple(box) if box and len(box) == 4 else None
 
 
-def row_groups_meeting(meta, bbox: tuple[float, float, float, float]) -> list[int]:
-    """The row groups of a file (its footer `meta`) whose bbox covering-column statistics meet `bbox`."""
-    minx, miny, maxx, maxy = bbox
-    names = [meta.schema.column(i).path for i in range(meta.num_columns)]
-    at = {k: names.index(f"bbox.{k}") for k in ("xmin", "ymin", "xmax", "ymax")}
+def row_groups_meeting(meta, boxes: list[tuple[float, float, float, float]]) -> list[int]:
+    """The row groups of a file (its footer `meta`) whose `bbox` covering-column statistics (min of
+    xmin/ymin, max of xmax/ymax) meet one of `boxes`; a group without statistics is kept. Rows are
+    Hilbert-sorted, so a group covers a compact area."""
+    where = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+    cols = [where.get(f"bbox.{k}") for k in ("xmin", "ymin", "xmax", "ymax")]
     out = []
     for g in range(meta.num_row_groups):
-        rg = meta.row_group(g)
-        stats = {k: rg.column(i).statistics for k, i in at.items()}
-        if any(st is None or not st.has_min_max for st in stats.values()):
+        stats = [meta.row_group(g).column(i).statistics if i is not None else None for i in cols]
+        if any(st is None or not st.has_min_max for st in stats):
             out.append(g)
-        elif not (stats["xmin"].min > maxx or stats["xmax"].max < minx or stats["ymin"].min > maxy
-                  or stats["ymax"].max < miny):
+            continue
+        box = (stats[0].min, stats[1].min, stats[2].max, stats[3].max)
+        if any(not (box[0] > b[2] or box[2] < b[0] or box[1] > b[3] or box[3] < b[1]) for b in boxes):
             out.append(g)
     return out
 
@@ -153,7 +154,7 @@ def read_bbox(root: Path, bbox: tuple[float, float, float, float]):
     tables = []
     for f in opened:
         handle = pq.ParquetFile(f)
-        groups = row_groups_meeting(handle.metadata, bbox)
+        groups = row_groups_meeting(handle.metadata, [bbox])
         if groups:
             tables.append(handle.read_row_groups(groups, columns=[*COLUMNS, "bbox"]))
     if not tables:
