@@ -299,3 +299,15 @@ def test_records_deleted_in_the_dbf_leave_every_pnu_on_its_own_geometry(lots, tm
     want = sample.drop(index=[0, 7, 8, 399]).set_index("PNU").sort_index()
     assert report.rows_written == 396 and list(got.index) == list(want.index)
     assert shapely.equals(got.geometry.values, want.geometry.values).all()
+
+
+def test_hilbert_keys_are_the_distances_geopandas_gives():
+    """Our whole-array Hilbert index equals GeoSeries.hilbert_distance() on the same midpoints."""
+    from geodata.cadastre.partition import hilbert_keys
+
+    rng = np.random.default_rng(4)
+    for scale in (1.0, 30_000.0):
+        x, y = rng.uniform(180_000, 180_000 + scale, 50_000), rng.uniform(270_000, 270_000 + scale / 3, 50_000)
+        x[:5] = x[0]  # ties and a column of equal x
+        expected = gpd.GeoSeries(shapely.points(x, y)).hilbert_distance().to_numpy()
+        np.testing.assert_array_equal(hilbert_keys(x, y), expected)
