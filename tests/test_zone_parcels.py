@@ -78,8 +78,8 @@ def test_the_hole_and_the_touching_cells_are_left_out(store):
     report = zone_report(provider, load_plan(), "test_zones:holed")
     inner = "c60"  # cell (5, 5): in the middle of the hole
     assert inner not in holed and report["parcels"] == len(_expected(HOLED))
-    _, found, data = parcels_of_zone(provider, load_plan(), "test_zones:multi")
-    ids = set(data.metric["id"].to_numpy()[found.rows])
+    _, found, arrays = parcels_of_zone(provider, load_plan(), "test_zones:multi")
+    ids = set(arrays.ids[found.rows])
     assert "c82" not in ids and "c83" in ids  # cell (5, 7) ends at x = 60, the second part's west edge: it only touches
 
 

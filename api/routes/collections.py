@@ -154,13 +154,14 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
 def within_mask(request: Request, data, zone_ref: str) -> np.ndarray:
     """Rows of a loaded layer with area inside the zone `zone_ref` names (a 400 when it names none).
     Reads the store: call it off the event loop."""
+    from geodata.layer_arrays import arrays_of
     from geodata.zone_parcels import BadZoneReference, UnknownZone, find_in_zone, zone_geometry
 
     try:
         zone = zone_geometry(request.app.state.provider, request.app.state.plan, zone_ref)
     except (BadZoneReference, UnknownZone) as exc:
         raise Problem(400, "Invalid within", exc.detail, parameter="within") from None
-    found = find_in_zone(zone, data)
+    found = find_in_zone(zone, arrays_of(data))
     mask = np.zeros(len(data.metric), dtype=bool)
     mask[found.rows] = True
     return mask
