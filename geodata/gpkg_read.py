@@ -45,14 +45,16 @@ class LayerScan:
 
 
 def scan_layer(path: Path, layer: str, columns: list[str] | None,
-               on_batch: Callable[[LayerScan, np.ndarray | None, list[np.ndarray]], None], *, geometry: bool = True
-               ) -> tuple[LayerScan | None, int, list[str]]:
+               on_batch: Callable[[LayerScan, np.ndarray | None, list[np.ndarray]], None], *, geometry: bool = True,
+               decode: bool = True) -> tuple[LayerScan | None, int, list[str]]:
     """Hand the layer's rows, in primary-key order and `_BATCH` at a time, to `on_batch(scan,
     geometries, [values of each column])`, all from one read transaction; (scan or None when the
     layer is absent, generation, feature layers).
 
     `columns`: the attribute columns to read (those the layer has; default all). `geometry=False`
-    reads no geometry (`on_batch` gets None): the attributes of a layer whose geometry is at hand.
+    reads no geometry (`on_batch` gets None): the attributes of a layer whose geometry is at hand;
+    `decode=False` hands over the geometry blobs as stored (GeoPackage header and WKB; an object
+    array of bytes, None where there is none), for a reader that takes them apart itself.
     A batch's rows and WKB are dropped before the next batch is fetched, so a reader that keeps
     only what it derives from each batch never holds the whole layer's blobs or geometries."""
     con = connect(path, timeout_s=30.0)
@@ -67,14 +69,18 @@ def scan_layer(path: Path, layer: str, columns: list[str] | None,
         if columns is not None:
             wanted = set(columns)
             cols = [(c, t) for c, t in cols if c in wanted]
-        select = ", ".join(([wkb_sql(geom)] if geometry else []) + [quote(c) for c, _ in cols] or [quote(pk)])
+        geom_sql = [(wkb_sql(geom) if decode else quote(geom))] if geometry else []
+        select = ", ".join(geom_sql + [quote(c) for c, _ in cols] or [quote(pk)])
         scan = LayerScan(crs=_layer_crs(con, layer), generation=generation, columns=cols, layers=layers)
         cursor = con.execute(f"SELECT {select} FROM {quote(layer)} ORDER BY {quote(pk)}")
         first = 1 if geometry else 0
         while batch := cursor.fetchmany(_BATCH):
             values = list(zip(*batch))
             del batch
-            geoms = shapely.from_wkb(np.array(values[0], dtype=object)) if geometry else None
+            geoms = None
+            if geometry:
+                geoms = np.array(values[0], dtype=object)
+                geoms = shapely.from_wkb(geoms) if decode else geoms
             on_batch(scan, geoms, [_shared_values(values[k + first]) for k in range(len(cols))])
             del values, geoms  # a batch's row tuples and WKB go before the next one comes
         con.execute("COMMIT")

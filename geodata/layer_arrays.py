@@ -24,6 +24,7 @@ from pyproj import CRS
 
 from geodata.gpkg_read import LayerScan, scan_layer
 from geodata.store import GeoPackageStore, StoreError, UnknownLayer
+from geodata.wkb_rings import gpkg_to_wkb, rings_from_gpkg
 from zones.area import planar_areas_m2
 from zones.crs import METRIC, same_crs
 from zones.siting.clip import Rings, rings_of
@@ -134,17 +135,25 @@ def read_arrays(store: GeoPackageStore, layer: str, columns: list[str],
     areas: list[np.ndarray] = []
     parts = []
 
-    def keep(scan: LayerScan, geoms: np.ndarray | None, values: list[np.ndarray]) -> None:
+    def keep(scan: LayerScan, blobs: np.ndarray | None, values: list[np.ndarray]) -> None:
         if scan.crs is None:
             raise StoreError(f"layer {layer!r} in {store.path.name} has no CRS")
-        metric = _metric(geoms, scan.crs)
+        parts.append(values)
+        blobs = blobs.tolist()
+        direct = rings_from_gpkg(blobs) if same_crs(scan.crs.to_string(), METRIC) else None
+        if direct is not None:  # metric (multi)polygons: read from the bytes, no geometry object made
+            r, area = direct
+            areas.append(area)
+            bounds.append(r.bounds())
+            rings.append(r)
+            return
+        metric = _metric(shapely.from_wkb(np.array([gpkg_to_wkb(b) for b in blobs], dtype=object)), scan.crs)
         areas.append(planar_areas_m2(metric))
         b, r = _geometry_arrays(metric)
         bounds.append(b)
         rings.append(r)
-        parts.append(values)
 
-    scan, generation, known = scan_layer(store.path, layer, wanted, keep)
+    scan, generation, known = scan_layer(store.path, layer, wanted, keep, decode=False)
     if scan is None:
         raise UnknownLayer(layer, known)
     n = int(sum(len(a) for a in areas))
@@ -165,6 +174,6 @@ def _columns(cols: list[tuple[str, str]], parts: list[list[np.ndarray]], n: int)
 
 def _metric(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     """A batch of geometries in `METRIC` (as `geodata.provider.layer_data` makes the metric copy)."""
-    if crs is None or same_crs(crs.to_string(), METRIC):
+    if same_crs(crs.to_string(), METRIC):
         return geoms
     return np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs(METRIC).values, dtype=object)

@@ -655,14 +655,14 @@ def rings_of(geoms: np.ndarray, types: np.ndarray | None = None, holes: np.ndarr
         n_rings = len(rings)
         ring_cand = part_of[ring_part]
         is_exterior = np.r_[True, ring_part[1:] != ring_part[:-1]] if n_rings else np.empty(0, bool)
-    coords, vert_ring, area = _open_rings(coords, vert_ring.astype(np.int64), n_rings)
+    coords, vert_ring, area = open_rings(coords, vert_ring.astype(np.int64), n_rings)
     sign = np.sign(area)
     return Rings(coords=coords, vert_ring=vert_ring, ring_geom=ring_cand,
                  sign=np.where(is_exterior, sign, -sign), n=len(geoms))
 
 
 @njit(cache=True, nogil=True)
-def _open_rings(coords, vert_ring, n_rings):  # pragma: no cover - compiled
+def open_rings(coords, vert_ring, n_rings):  # pragma: no cover - compiled
     """Drop each closed ring's closing vertex; also the ring's signed shoelace area (CCW positive)."""
     n = coords.shape[0]
     out_xy = np.empty((n, 2))
