@@ -70,14 +70,17 @@ def test_arrays_read_without_geometries_equal_those_of_the_loaded_layer(store):
     assert codes.tolist() == codes_loaded.tolist() and names == names_loaded and "" in names  # a missing use is ""
 
 
-def test_a_layer_stored_in_another_crs_is_measured_in_the_metric_one(tmp_path):
+def test_a_layer_of_other_geometries_is_read_through_shapely_and_holds_no_area(tmp_path):
     s = GeoPackageStore(store_copy(tmp_path))
-    s.replace_layer("parcels", _parcels().to_crs("EPSG:5179"))
-    read = read_arrays(s, "parcels", [])
-    loaded = arrays_of(LayerProvider(s).layer("parcels"))
-    assert read.area_m2 == pytest.approx(loaded.area_m2, rel=1e-12, abs=1e-9)
-    assert read.bounds == pytest.approx(loaded.bounds, nan_ok=True)
-    assert read.rings.coords == pytest.approx(loaded.rings.coords)
+    points = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[shapely.Point(X, Y), shapely.Point(X + 5, Y + 7)],
+                              crs="EPSG:5186")
+    s.replace_layer("wells", points)
+    read = read_arrays(s, "wells", [])
+    loaded = arrays_of(LayerProvider(s).layer("wells"))
+    assert read.area_m2.tolist() == loaded.area_m2.tolist() == [0.0, 0.0]
+    assert np.array_equal(read.bounds, loaded.bounds) and read.bounds[1].tolist() == [X + 5, Y + 7, X + 5, Y + 7]
+    assert len(read.rings.ring_geom) == 0
+    assert parcels_in_zone(shapely.box(X - 1, Y - 1, X + 9, Y + 9), read.rings, read.bounds, read.area_m2).rows.size == 0
 
 
 def test_another_column_is_read_alone_and_the_rest_shared(store):
