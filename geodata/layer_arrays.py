@@ -109,10 +109,6 @@ def arrays_of(data: LayerData) -> LayerArrays:
     return data.once("arrays", make)
 
 
-class ArraysChanged(Exception):
-    """The store moved between two reads meant to describe one generation."""
-
-
 def read_arrays(store: GeoPackageStore, layer: str, columns: list[str],
                 previous: LayerArrays | None = None) -> LayerArrays:
     """The arrays of a stored layer with `columns` (and `id`), read batch by batch.

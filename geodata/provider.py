@@ -10,6 +10,11 @@ a second server worker) or an edit in QGIS is picked up on the next read. Every
 other cache of store content keys on the same stamp (`LayerProvider.cache()`);
 what is derived from one loaded layer (its lon/lat copy, spatial index, factorised
 columns) lives with it (`LayerData.once`) and so goes with it.
+
+The land-use shares and the parcels of a zone read a layer as flat arrays instead
+(`LayerProvider.arrays`, geodata.layer_arrays: ids, the columns asked for, areas, boxes,
+rings), without a geometry object per feature: a million parcels then hold ~250 MB, not
+the ~1 GB of the loaded layer, which they use only when something else has loaded it.
 """
 from __future__ import annotations
 

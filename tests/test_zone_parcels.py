@@ -102,6 +102,8 @@ def test_plan_targets_and_bad_references(store):
     client = TestClient(create_app(Settings(store_path=store.path, plan_path=PLAN_FILE)))
     plan = client.get("/collections/parcels/zone-summary", params={"zone": "plan:fez_total"})
     assert plan.status_code == 200 and plan.json()["parcels"] == 0  # the test parcels lie outside the FEZ
+    unknown = client.get("/collections/no_such_layer/zone-summary", params={"zone": "plan:fez_total"})
+    assert unknown.status_code == 404 and "no_such_layer" in unknown.json()["detail"], unknown.text
     for ref, word in (("fez_districts", "<layer>:<feature id>"), ("nowhere:x", "no layer"),
                       ("fez_districts:nope", "no feature"), ("plan:nope", "no plan target")):
         r = client.get("/collections/parcels/zone-summary", params={"zone": ref})
