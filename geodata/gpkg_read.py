@@ -46,7 +46,7 @@ class LayerScan:
 
 def scan_layer(path: Path, layer: str, columns: list[str] | None,
                on_batch: Callable[[LayerScan, np.ndarray | None, list[np.ndarray]], None], *, geometry: bool = True,
-               decode: bool = True) -> tuple[LayerScan | None, int, list[str]]:
+               decode: bool = True, batch: int | None = None) -> tuple[LayerScan | None, int, list[str]]:
     """Hand the layer's rows, in primary-key order and `_BATCH` at a time, to `on_batch(scan,
     geometries, [values of each column])`, all from one read transaction; (scan or None when the
     layer is absent, generation, feature layers).
@@ -54,7 +54,8 @@ def scan_layer(path: Path, layer: str, columns: list[str] | None,
     `columns`: the attribute columns to read (those the layer has; default all). `geometry=False`
     reads no geometry (`on_batch` gets None): the attributes of a layer whose geometry is at hand;
     `decode=False` hands over the geometry blobs as stored (GeoPackage header and WKB; an object
-    array of bytes, None where there is none), for a reader that takes them apart itself.
+    array of bytes, None where there is none), for a reader that takes them apart itself. `batch`:
+    rows a batch (default `_BATCH`); a reader keeping little of each batch takes smaller ones.
     A batch's rows and WKB are dropped before the next batch is fetched, so a reader that keeps
     only what it derives from each batch never holds the whole layer's blobs or geometries."""
     con = connect(path, timeout_s=30.0)
@@ -74,9 +75,9 @@ def scan_layer(path: Path, layer: str, columns: list[str] | None,
         scan = LayerScan(crs=_layer_crs(con, layer), generation=generation, columns=cols, layers=layers)
         cursor = con.execute(f"SELECT {select} FROM {quote(layer)} ORDER BY {quote(pk)}")
         first = 1 if geometry else 0
-        while batch := cursor.fetchmany(_BATCH):
-            values = list(zip(*batch))
-            del batch
+        while rows := cursor.fetchmany(batch or _BATCH):
+            values = list(zip(*rows))
+            del rows
             geoms = None
             if geometry:
                 geoms = np.array(values[0], dtype=object)

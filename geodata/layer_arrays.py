@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 # Geometries derived at a time from a loaded layer (bounds and rings of each batch, then dropped).
 _DERIVE_BATCH = 100_000
+# Rows read at a time from the store: what a batch leaves behind (rings, boxes, areas) is a fraction
+# of its rows and blobs, so small batches keep the transient memory of a read small against what is
+# kept (and the same share of it at 100,000 parcels as at 1,000,000), at no cost in time.
+_READ_BATCH = 10_000
 
 
 def factorised(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -149,7 +153,7 @@ def read_arrays(store: GeoPackageStore, layer: str, columns: list[str],
         bounds.append(b)
         rings.append(r)
 
-    scan, generation, known = scan_layer(store.path, layer, wanted, keep, decode=False)
+    scan, generation, known = scan_layer(store.path, layer, wanted, keep, decode=False, batch=_READ_BATCH)
     if scan is None:
         raise UnknownLayer(layer, known)
     n = int(sum(len(a) for a in areas))
