@@ -11,14 +11,16 @@ metric CRS (`zones.crs.METRIC`), the same as everywhere else in this tool.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from zones.crs import METRIC
-from zones.siting.clip import Rings, ring_overlap_areas, triangulate
+from zones.siting.clip import Rings, ring_overlap_areas, rings_of, triangulate
 
 METHOD = (f"planar {METRIC}; parcels wholly inside count whole, parcels crossing the boundary count with "
           "their intersection with the zone (the zone cut into convex pieces, each parcel clipped at them)")
@@ -64,7 +66,6 @@ def parcels_in_zone(zone: BaseGeometry, rings: Rings, bounds: np.ndarray, parcel
 
     Examples
     --------
-    >>> from zones.siting.clip import rings_of
     >>> cells = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(30, 0, 40, 10),
     ...                   shapely.box(-10, 0, 0, 10)])
     >>> got = parcels_in_zone(shapely.box(0, 0, 15, 10), rings_of(cells), shapely.bounds(cells), shapely.area(cells))
@@ -130,3 +131,34 @@ def zone_summary(zone_ref: str, zone: BaseGeometry, found: ZoneParcels, ids: np.
                      for r, a in zip(cross.tolist(), found.area_in_zone_m2[~found.whole].tolist())],
         "method": METHOD,
     }
+
+
+ZONE_TABLE_COLUMNS = ["zone", "row", "area_m2", "area_in_zone_m2", "whole"]
+
+
+def parcels_in_zones(zones: Sequence[tuple[str, BaseGeometry]], parcels: np.ndarray) -> pd.DataFrame:
+    """`parcels_in_zone` for several zones over one batch of parcels (their rings, boxes and areas
+    taken once): one row per (zone, parcel with area inside it), in zone order then row order.
+
+    Each parcel's verdict and area depend on that parcel and the zone alone, so the table of a
+    whole dataset is the concatenation of the tables of its partitions (rows renumbered).
+
+    >>> cells = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)])
+    >>> parcels_in_zones([("a", shapely.box(0, 0, 15, 10)), ("b", shapely.box(12, 0, 20, 5))], cells).values.tolist()
+    [['a', 0, 100.0, 100.0, True], ['a', 1, 100.0, 50.0, False], ['b', 1, 100.0, 40.0, False]]
+    """
+    parcels = np.asarray(parcels, dtype=object)
+    rings = rings_of(parcels)
+    bounds = shapely.bounds(parcels) if len(parcels) else np.zeros((0, 4))
+    areas = shapely.area(parcels) if len(parcels) else np.zeros(0)
+    parts = []
+    for ref, zone in zones:
+        found = parcels_in_zone(zone, rings, bounds, areas)
+        parts.append(pd.DataFrame({"zone": np.full(len(found.rows), ref, dtype=object), "row": found.rows,
+                                   "area_m2": areas[found.rows].astype(float), "area_in_zone_m2": found.area_in_zone_m2,
+                                   "whole": found.whole}))
+    if not parts:
+        return pd.DataFrame({"zone": pd.Series(dtype=object), "row": pd.Series(dtype=np.int64),
+                             "area_m2": pd.Series(dtype=float), "area_in_zone_m2": pd.Series(dtype=float),
+                             "whole": pd.Series(dtype=bool)})
+    return pd.concat(parts, ignore_index=True)[ZONE_TABLE_COLUMNS]
