@@ -23,12 +23,20 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Leaflet.VectorGrid (the cadastral map draws the vector tiles with it), from npm into the venv;
+# after system-deps in `make test`, which installs npm where it is missing.
+VECTORGRID := $(VENV)/npm/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js
+$(VECTORGRID): | $(PY)
+	@if command -v npm >/dev/null 2>&1; then \
+	    npm install --silent --no-audit --no-fund --no-save --prefix $(VENV)/npm leaflet.vectorgrid@1.3.0; \
+	else echo "install: no npm; /maps/cadastre needs Leaflet.VectorGrid (Debian: apt-get install npm, then make install)" >&2; fi
 
-serve: $(STAMP)
+install: $(STAMP) $(VECTORGRID)
+
+serve: $(STAMP) $(VECTORGRID)
 	$(PY) -m api.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(VECTORGRID)
 	$(PY) -m pytest
 
 report: $(STAMP)

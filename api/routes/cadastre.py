@@ -45,19 +45,19 @@ def _tiles(request: Request) -> ParcelTiles:
     return request.app.state.parcel_tiles
 
 
-async def current_index(request: Request) -> ParcelIndex | None:
-    """The dataset's index as it is now (None when nothing is imported); stats files, so off the loop."""
-    return await run_in_threadpool(_tiles(request).indexes.current)
-
-
-async def require_index(request: Request) -> ParcelIndex:
-    index = await current_index(request)
+def dataset_index(request: Request) -> ParcelIndex:
+    """The dataset's index as it is now, or a 404 saying how to import one (stats files: call off the loop)."""
+    index = _tiles(request).indexes.current()
     if index is None:
         from geodata.cadastre.engine import NoParcels
 
         raise NoParcels(f"collection {COLLECTION_ID!r} holds the imported 연속지적도, and none is imported beside "
                         "this store: import one with kizone import-parcels FILE")
     return index
+
+
+async def require_index(request: Request) -> ParcelIndex:
+    return await run_in_threadpool(dataset_index, request)
 
 
 @router.get(BASE, responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}, **problem_responses(400, 404)},
