@@ -69,8 +69,9 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values) * 1000, q))
 
 
-def tile_latencies(store: Path, seed: int = 1) -> list[tuple[str, float, str]]:
+def tile_latencies(store: Path, seed: int = 1) -> tuple[list[tuple[str, float, str]], dict[int, list]]:
     rows: list[tuple[str, float, str]] = []
+    picked: dict[int, list] = {}
     with running_uvicorn(["--workers", "1"], env={**os.environ, "ZONES_STORE": str(store)}, timeout_s=120) as url:
         conn = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=120)
         status, _, first = _get(conn, "/collections/cadastre")
@@ -81,7 +82,7 @@ def tile_latencies(store: Path, seed: int = 1) -> list[tuple[str, float, str]]:
         limits = orjson.loads(_get(conn, "/collections/cadastre/tiles/WebMercatorQuad")[1])["tileMatrixSetLimits"]
         rng = random.Random(seed)
         for z in ZOOMS:
-            tiles = _pick_tiles(limits, z, TILES_PER_ZOOM, rng)
+            tiles = picked[z] = _pick_tiles(limits, z, TILES_PER_ZOOM, rng)
             for label in ("cold", "warm"):
                 times, sizes, empty = [], [], 0
                 for r, c in tiles:
@@ -94,6 +95,56 @@ def tile_latencies(store: Path, seed: int = 1) -> list[tuple[str, float, str]]:
                 rows.append((f"tile z{z} {label} p99", _pct(times, 99), "ms"))
             rows.append((f"tile z{z} mean size", float(np.mean(sizes)) / 1024, "KiB"))
         conn.close()
+    return rows, picked
+
+
+POSTGIS_TILE = """SELECT length(ST_AsMVT(q, 'parcels', 4096, 'geom')) FROM (
+  SELECT pnu, jibun, jimok, ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope({z}, {x}, {y}), 4096, 64, true) AS geom
+  FROM cadastre WHERE geom && ST_Transform(ST_TileEnvelope({z}, {x}, {y}, margin => 64.0 / 4096), 5186)) q;"""
+
+
+def postgis_tiles(store: Path, picked: dict[int, list], work: Path) -> list[tuple[str, float, str]]:
+    """The reference: the same parcel tiles made by PostGIS (ST_AsMVT, as pg_tileserv or Martin do), the
+    dataset loaded with ogr2ogr (GiST index, ANALYZE); server-side time per tile as psql reports it."""
+    import pandas as pd
+    import geopandas as gpd
+
+    from bench import postgis
+    from geodata.cadastre.dataset import partition_files
+    from geodata.cadastre.vector_tiles import MIN_PARCEL_ZOOM
+
+    rows: list[tuple[str, float, str]] = []
+    try:
+        pg_cluster = postgis.cluster()
+        pg = pg_cluster.__enter__()
+    except postgis.PostgisUnavailable as exc:
+        return [(f"PostGIS reference skipped: {exc}", 0.0, "")]
+    try:
+        fgb = work / "cadastre.fgb"
+        frame = pd.concat([gpd.read_parquet(f, columns=["pnu", "jibun", "jimok", "geometry"])
+                           for f in partition_files(dataset_root(store))], ignore_index=True)
+        frame.to_file(fgb, driver="FlatGeobuf", engine="pyogrio")
+        del frame
+        t = time.perf_counter()
+        import subprocess
+
+        subprocess.run(["ogr2ogr", "-f", "PostgreSQL", pg.dsn, str(fgb), "-nln", "cadastre", "-lco", "GEOMETRY_NAME=geom",
+                        "-lco", "SPATIAL_INDEX=GIST", "--config", "PG_USE_COPY", "YES", "-overwrite"], check=True,
+                       capture_output=True)
+        pg.psql("ANALYZE cadastre;")
+        rows.append(("PostGIS: ogr2ogr load + GiST + ANALYZE", time.perf_counter() - t, "s"))
+        fgb.unlink()
+        for z, tiles in picked.items():
+            if z < MIN_PARCEL_ZOOM:
+                continue
+            sql = "\n".join(POSTGIS_TILE.format(z=z, x=c, y=r) for r, c in tiles)
+            pg.psql(sql)  # first pass: table and index pages in memory, as a running server has them
+            _, times = pg.psql(sql, timing=True)
+            secs = [t / 1000 for t in times]
+            rows.append((f"PostGIS ST_AsMVT z{z} p50 (same {len(tiles)} tiles)", _pct(secs, 50), "ms"))
+            rows.append((f"PostGIS ST_AsMVT z{z} p99", _pct(secs, 99), "ms"))
+    finally:
+        pg_cluster.__exit__(None, None, None)
     return rows
 
 
@@ -126,8 +177,13 @@ def bbox_reads(store: Path, repeat: int = 7) -> list[tuple[str, float, str]]:
     return rows
 
 
-def run(store: Path) -> list[tuple[str, float, str]]:
-    return bbox_reads(store) + tile_latencies(store)
+def run(store: Path, work: Path, reference: bool = True) -> list[tuple[str, float, str]]:
+    rows = bbox_reads(store)
+    tiles, picked = tile_latencies(store)
+    rows += tiles
+    if reference:
+        rows += postgis_tiles(store, picked, work)
+    return rows
 
 
 def write(rows: list[tuple[str, float, str]], n: int) -> None:
@@ -149,6 +205,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, help="generate and import this many lots (시도 29) first")
     parser.add_argument("--work", default="out/bench-tiles", help="where --n puts its files")
     parser.add_argument("--no-write", action="store_true", help="print only, do not append to SCALE_RESULTS.md")
+    parser.add_argument("--no-postgis", action="store_true", help="skip the PostGIS reference")
     args = parser.parse_args()
     if args.store:
         store = Path(args.store)
@@ -164,7 +221,9 @@ def main() -> None:
         import_parcels([zipped], store, progress_stream=io.StringIO())
     else:
         parser.error("give --store or --n")
-    rows = run(store)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    rows = run(store, work, reference=not args.no_postgis)
     n = ParcelIndexes(dataset_root(store)).current().rows
     for name, value, unit in rows:
         print(f"{name:100} {value:12,.2f} {unit}")
