@@ -241,3 +241,18 @@ def test_the_cadastral_web_map_draws_parcels_from_the_tiles_offline(browser, ser
     zoomed_out = browser.evaluate(f"kizoneMap.map.setView([{lat}, {lon}], 10, {{animate: false}}); 1")
     assert zoomed_out == 1
     browser._wait_for("performance.getEntriesByType('resource').some(e => e.name.includes('/WebMercatorQuad/10/'))")
+
+
+def test_the_cadastre_collection_is_read_only_and_its_id_is_no_layer_id(store):
+    writer = TestClient(create_app(Settings(**{**Settings.from_env().__dict__, "store_path": store,
+                                               "write_tokens": (("gis", "secret"),)})))
+    options = writer.options("/collections/cadastre/items")
+    assert options.status_code == 204 and options.headers["allow"] == "GET, HEAD, OPTIONS"
+    refused = writer.put("/collections/cadastre/items", json={"type": "FeatureCollection", "features": []},
+                         headers={"Authorization": "Bearer secret"})
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD, OPTIONS", refused.text
+    assert "kizone import-parcels" in refused.json()["detail"]
+    from geodata.store import InvalidLayerId, check_layer_id
+
+    with pytest.raises(InvalidLayerId):
+        check_layer_id("cadastre")

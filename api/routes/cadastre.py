@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import html
 from api.cadastre_docs import (COLLECTION_ID, TMS_ID, collection_doc, tile_matrix_set, tilesets_doc, tileset_doc)
+from api.http_methods import declare_read_only
 from api.ogc import (EPSG_5186, GEOJSON, HTML, JSON, ServedCrs, base_url, format_query, link, parse_bbox,
                      parse_crs, reject_unknown_params, self_and_alternate, wants_html, with_params)
 from api.ogc_models import problem_responses
@@ -39,6 +40,7 @@ def install(app: FastAPI, store: FsPath) -> None:
     """Serve the dataset beside `store`; the routes must come before the generic /collections/{id} ones."""
     app.state.parcel_tiles = ParcelTiles(dataset_root(store))
     app.include_router(router)
+    declare_read_only(app, f"{BASE}/items")  # the store's layer writes take /collections/{id}/items too
 
 
 def _tiles(request: Request) -> ParcelTiles:
@@ -137,6 +139,14 @@ async def cadastre_items(
     return GeoJSONResponse(body, headers=headers)
 
 
+async def _read_only(request: Request) -> None:
+    raise Problem(405, "Method not allowed", f"collection {COLLECTION_ID!r} is read-only: it is the imported 연속지적도; "
+                  "replace it with kizone import-parcels")
+
+
+router.add_api_route(f"{BASE}/items", _read_only, methods=["PUT"], include_in_schema=False)
+
+
 def _items_html(fc: dict, headers: dict[str, str]):
     rows = []
     for feat in fc["features"]:
@@ -227,7 +237,7 @@ def cadastre_tile(request: Request, tileMatrixSetId: str = Path(description="Web
     return Response(tile.data, media_type=MVT_MEDIA_TYPE, headers={"X-Tile-Layer": tile.layer})
 
 
-@router.get("/tileMatrixSets", tags=["cadastre"], summary="The tile matrix sets tiles are served on")
+@router.get("/tileMatrixSets", summary="The tile matrix sets tiles are served on")
 async def tile_matrix_sets(request: Request):
     reject_unknown_params(request, {"f"})
     base = base_url(request)
@@ -238,7 +248,7 @@ async def tile_matrix_sets(request: Request):
                                                             JSON, tms["title"])]}]})
 
 
-@router.get("/tileMatrixSets/{tileMatrixSetId}", tags=["cadastre"], responses=problem_responses(400, 404),
+@router.get("/tileMatrixSets/{tileMatrixSetId}", responses=problem_responses(400, 404),
             summary="The WebMercatorQuad tile matrix set (OGC 2DTMS 2.0 JSON)")
 async def tile_matrix_set_doc(request: Request, tileMatrixSetId: str = Path(description="WebMercatorQuad")):
     reject_unknown_params(request, {"f"})
