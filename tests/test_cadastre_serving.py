@@ -180,6 +180,29 @@ def test_a_parcel_tile_holds_the_parcels_of_its_area_with_pnu_jimok_jibun(client
         assert (ring >= -64).all() and (ring <= 4096 + 64).all()
 
 
+def test_our_encoder_writes_what_an_independent_decoder_reads_back():
+    from geodata.cadastre import mvt
+
+    shell = [(10, 10), (10, 200), (300, 200), (300, 10)]
+    hole = [(50, 50), (100, 50), (100, 100), (50, 100)]
+    geoms = np.array([shapely.Polygon(shell, [hole]),
+                      shapely.MultiPolygon([shapely.box(400, 400, 500, 450), shapely.box(600, 600, 700, 700)]),
+                      shapely.box(-64, 4000, 4160, 4160)], dtype=object)
+    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
+    layer = mvt.polygon_layer("parcels", geoms, {"PNU": ["2911010100100010000", "2911010100100020000", "x"],
+                                                 "JIMOK": ["대", "대", "도"], "n": [1, 300, 70000]},
+                              ids=np.array([2911010100100010000, 2911010100100020000, 7]))
+    decoded = decode(mvt.tile([layer]))["parcels"]
+    assert decoded["extent"] == 4096 and len(decoded["features"]) == 3
+    for f, g in zip(decoded["features"], geoms):
+        assert shapely.geometry.shape(f["geometry"]).equals(g)
+    assert [f["id"] for f in decoded["features"]] == [2911010100100010000, 2911010100100020000, 7]
+    assert [f["properties"] for f in decoded["features"]] == [
+        {"PNU": "2911010100100010000", "JIMOK": "대", "n": 1}, {"PNU": "2911010100100020000", "JIMOK": "대", "n": 300},
+        {"PNU": "x", "JIMOK": "도", "n": 70000}]
+    assert mvt.tile([b""]) == b""
+
+
 def test_low_zoom_tiles_carry_the_density_grid_whose_counts_add_up(client):
     world = decode(client.get(f"{TILES}/0/0/0").content)
     assert list(world) == ["parcel_density"]

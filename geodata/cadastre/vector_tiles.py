@@ -12,7 +12,7 @@ so a zoom-7 tile of the whole country costs a few array operations once the grid
 Parcel tiles: the parcels meeting the tile (plus a buffer of `BUFFER` units, so strokes do not stop
 at tile edges) are read through the bbox index (only the row groups meeting it), projected to
 EPSG:3857, scaled to the tile's `EXTENT` units, clipped, simplified to a tenth of a screen pixel
-at that zoom and encoded with `mapbox-vector-tile`. Attributes: `PNU`, `JIBUN`, `JIMOK` (the
+at that zoom, rounded to whole tile units and encoded by geodata/cadastre/mvt.py (vectorised). Attributes: `PNU`, `JIBUN`, `JIMOK` (the
 land-category code, 지목) and `land_use` (its class in geodata/jimok_classes.toml); the MVT
 feature id is the PNU as an integer.
 
@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import mapbox_vector_tile
 import numpy as np
 import pyarrow.parquet as pq
 import shapely
 
+from geodata.cadastre import mvt
 from geodata.cadastre.bbox_reader import Box, Partition, ParcelIndex, ParcelIndexes, ReadStats
 from geodata.cadastre.jimok import load_jimok_classes
 from zones.crs import METRIC, transformer
@@ -107,8 +107,8 @@ def _to_tile_units(geoms: np.ndarray, bounds: Box) -> np.ndarray:
     return shapely.transform(geoms, convert)
 
 
-def parcel_layer(index: ParcelIndex, z: int, row: int, col: int) -> tuple[dict | None, ReadStats]:
-    """The `parcels` layer of a tile (None when no parcel meets it) and what was read for it."""
+def parcel_layer(index: ParcelIndex, z: int, row: int, col: int) -> tuple[bytes | None, ReadStats]:
+    """The encoded `parcels` layer of a tile (None when no parcel meets it) and what was read for it."""
     bounds = tile_bounds(z, row, col)
     pad = (bounds[2] - bounds[0]) * BUFFER / EXTENT
     padded = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
@@ -118,7 +118,9 @@ def parcel_layer(index: ParcelIndex, z: int, row: int, col: int) -> tuple[dict |
     units = _to_tile_units(np.asarray(frame.geometry.values, dtype=object), bounds)
     units = shapely.clip_by_rect(units, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
     units = shapely.simplify(units, SIMPLIFY_UNITS, preserve_topology=True)
-    keep = ~shapely.is_empty(units) & (shapely.area(units) > 0)
+    # whole tile units, valid after the rounding (rings that collapse go)
+    units = shapely.set_precision(units, 1.0)
+    keep = np.isin(shapely.get_type_id(units), (3, 6)) & ~shapely.is_empty(units)
     if not keep.any():
         return None, stats
     # MVT wants exterior rings clockwise on screen (y down), which is a positive area by the
@@ -126,10 +128,12 @@ def parcel_layer(index: ParcelIndex, z: int, row: int, col: int) -> tuple[dict |
     units = shapely.orient_polygons(units[keep], exterior_cw=False)
     classes = _jimok_classes()
     sub = frame.loc[keep]
-    features = [{"geometry": g, "id": int(p), "properties": {"PNU": p, "JIBUN": j, "JIMOK": k,
-                                                              "land_use": classes.get(k, "unknown")}}
-                for g, p, j, k in zip(units, sub["pnu"].to_numpy(), sub["jibun"].to_numpy(), sub["jimok"].to_numpy())]
-    return {"name": PARCEL_LAYER, "features": features}, stats
+    jimok = sub["jimok"].to_numpy(dtype=object)
+    layer = mvt.polygon_layer(PARCEL_LAYER, units, {
+        "PNU": sub["pnu"].to_numpy(dtype=object), "JIBUN": sub["jibun"].to_numpy(dtype=object), "JIMOK": jimok,
+        "land_use": np.array([classes.get(k, "unknown") for k in jimok], dtype=object)},
+        ids=sub["pnu"].astype("int64").to_numpy(), extent=EXTENT)
+    return layer, stats
 
 
 # --- the summary layer -------------------------------------------------------------------------
@@ -167,7 +171,7 @@ def centre_grid(part: Partition) -> CellGrid:
     return CellGrid(cx, cy, np.ones(len(cx), dtype=np.int64)).coarser(0, merge=True)
 
 
-def summary_layer(grids: list[CellGrid], z: int, row: int, col: int) -> dict | None:
+def summary_layer(grids: list[CellGrid], z: int, row: int, col: int) -> bytes | None:
     """The `parcel_density` layer of a tile at zoom z < MIN_PARCEL_ZOOM from the files' grids."""
     level = z + 4
     shift = SUMMARY_LEVEL - level
@@ -184,8 +188,7 @@ def summary_layer(grids: list[CellGrid], z: int, row: int, col: int) -> dict | N
                      np.concatenate([p.count for p in parts])).coarser(0, merge=True)
     step = EXTENT // SUMMARY_CELLS
     boxes = shapely.box(cells.cx * step, cells.cy * step, (cells.cx + 1) * step, (cells.cy + 1) * step, ccw=True)
-    features = [{"geometry": g, "properties": {"parcels": int(n)}} for g, n in zip(boxes, cells.count)]
-    return {"name": SUMMARY_LAYER, "features": features}
+    return mvt.polygon_layer(SUMMARY_LAYER, boxes, {"parcels": cells.count.astype(np.int64)}, extent=EXTENT)
 
 
 # --- the service -------------------------------------------------------------------------------
@@ -249,8 +252,7 @@ class ParcelTiles:
             layer, _ = parcel_layer(index, z, row, col)
         else:
             layer = summary_layer(self._grids_meeting(index, z, row, col), z, row, col)
-        data = b"" if layer is None else mapbox_vector_tile.encode(
-            [layer], default_options={"extents": EXTENT, "y_coord_down": True, "check_winding_order": False})
+        data = b"" if layer is None else mvt.tile([layer])
         self.cache.put(key, data)
         return Tile(data, False, layer_name)
 
