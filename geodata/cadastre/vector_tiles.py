@@ -118,13 +118,12 @@ def parcel_layer(index: ParcelIndex, z: int, row: int, col: int) -> tuple[bytes 
     units = _to_tile_units(np.asarray(frame.geometry.values, dtype=object), bounds)
     units = shapely.clip_by_rect(units, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
     units = shapely.simplify(units, SIMPLIFY_UNITS, preserve_topology=True)
-    # whole tile units, valid after the rounding (rings that collapse go)
-    units = shapely.set_precision(units, 1.0)
     keep = np.isin(shapely.get_type_id(units), (3, 6)) & ~shapely.is_empty(units)
     if not keep.any():
         return None, stats
     # MVT wants exterior rings clockwise on screen (y down), which is a positive area by the
-    # surveyor's formula on the tile units: counter-clockwise in shapely's terms.
+    # surveyor's formula on the tile units: counter-clockwise in shapely's terms. The encoder rounds
+    # to whole units and drops the rings that collapse.
     units = shapely.orient_polygons(units[keep], exterior_cw=False)
     classes = _jimok_classes()
     sub = frame.loc[keep]
