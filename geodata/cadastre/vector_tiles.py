@@ -208,6 +208,11 @@ class TileCache:
                 self._tiles.move_to_end(key)
             return tile
 
+    def clear(self) -> None:
+        with self._lock:
+            self._tiles.clear()
+            self._bytes = 0
+
     def put(self, key: tuple, tile: bytes) -> None:
         with self._lock:
             if key in self._tiles:
@@ -236,6 +241,7 @@ class ParcelTiles:
         self.cache = TileCache(cache_bytes)
         self._grids: dict[tuple, CellGrid] = {}
         self._grid_lock = threading.Lock()
+        self._stamp: tuple | None = None
 
     def tile(self, z: int, row: int, col: int) -> Tile:
         check_tile(z, row, col)
@@ -243,6 +249,9 @@ class ParcelTiles:
         index = self.indexes.current()
         if index is None:
             return Tile(b"", False, layer_name)
+        if index.stamp != self._stamp:  # a re-import: the old generation's tiles are never asked for again
+            self.cache.clear()
+            self._stamp = index.stamp
         key = (index.stamp, z, row, col)
         hit = self.cache.get(key)
         if hit is not None:
