@@ -31,6 +31,7 @@ LAND_USE_COLOURS = {
     "public": ("#e67e22", "공공 (공·체·학…)", "public"),
     "other": ("#c0a080", "기타 (광·염·잡)", "other"),
 }
+DENSITY_COLOUR = "#2c3e50"  # a dark slate no land-use class uses
 
 
 class ParcelTileLayer(folium.map.Layer):
@@ -56,7 +57,7 @@ var {self.get_name()} = L.vectorGrid.protobuf({script_json(self.url)}, {{
     }},
     {script_json(SUMMARY_LAYER)}: function (p) {{
       var t = Math.min(1, Math.log(1 + p.parcels) / Math.log(1 + 4000));
-      return {{weight: 0, fill: true, fillColor: '#8e44ad', fillOpacity: 0.1 + 0.7 * t}};
+      return {{weight: 0, fill: true, fillColor: {script_json(DENSITY_COLOUR)}, fillOpacity: 0.1 + 0.7 * t}};
     }}
   }}
 }});
@@ -84,7 +85,7 @@ def build_cadastre_map(provider: LayerProvider, extent_lonlat: list[float], tile
     add_base_dongs(m, provider, hook)
     ParcelTileLayer(tile_url, f"필지 · Parcels (vector tiles; from zoom {MIN_PARCEL_ZOOM}, density below)").add_to(m)
     legend = [(swatch(colour, 0.55), ko, en) for colour, ko, en in LAND_USE_COLOURS.values()]
-    legend.append((swatch("#8e44ad", 0.5), f"필지 밀도 (줌 {MIN_PARCEL_ZOOM} 미만)",
+    legend.append((swatch(DENSITY_COLOUR, 0.5), f"필지 밀도 (줌 {MIN_PARCEL_ZOOM} 미만)",
                    f"parcel density (below zoom {MIN_PARCEL_ZOOM})"))
     HtmlControl(legend_html("지목별 토지이용", "Land use by 지목", legend), position="bottomright").add_to(m)
     lon0, lat0, lon1, lat1 = extent_lonlat
