@@ -8,7 +8,7 @@ PORT   ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test report bench bench-parcels install clean-venv import export
+.PHONY: serve test report bench bench-parcels bench-tiles install clean-venv import export
 
 # ZONES_STORE (your own copy of the store) reaches every target: make serve ZONES_STORE=/path/store.gpkg
 ifdef ZONES_STORE
@@ -44,6 +44,11 @@ report: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench.run
+
+# Serving the cadastral map: tile latency by zoom (cold, warm) and a complex's bbox read, PostGIS ST_AsMVT beside
+# (make bench-tiles N=1000000, or STORE=path/store.gpkg for a store with a dataset already imported)
+bench-tiles: $(STAMP) system-deps
+	$(PY) -m bench.bench_tiles $(if $(STORE),--store "$(STORE)",--n $(or $(N),1000000)) --work out/bench-tiles
 
 # Only the parcel benchmark against PostGIS (BENCH_PARCEL_SIZES=100000 for the smaller size alone)
 bench-parcels: $(STAMP) system-deps
