@@ -279,3 +279,18 @@ def test_the_cadastre_collection_is_read_only_and_its_id_is_no_layer_id(store):
 
     with pytest.raises(InvalidLayerId):
         check_layer_id("cadastre")
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="ogrinfo (Debian gdal-bin) is not installed")
+def test_gdal_reads_the_cadastre_collection_by_bbox(server_url, everything):
+    import subprocess
+
+    lon, lat = centre_lonlat(everything, N // 3)
+    box = (lon - 0.003, lat - 0.002, lon + 0.003, lat + 0.002)
+    done = subprocess.run(["ogrinfo", "-ro", "-q", "-spat", *map(str, box), "OAPIF:" + server_url, "cadastre"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    metric = transformer(LON_LAT, METRIC).transform_bounds(*box, densify_pts=21)
+    expected = everything[shapely.intersects(everything.geometry.values, shapely.box(*metric))]
+    assert done.stdout.count("OGRFeature(cadastre)") == len(expected) > 0
+    assert f"pnu (String) = {expected['pnu'].iloc[0]}" in done.stdout
