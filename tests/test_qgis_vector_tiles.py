@@ -22,7 +22,7 @@ from geodata.cadastre.importer import import_parcels
 from zones.crs import METRIC, transformer
 
 SYSTEM_PYTHON = "/usr/bin/python3"
-PROBE = Path(__file__).parent / "qgis" / "render_vector_tiles.py"
+PROBE = Path(__file__).resolve().parent.parent / "tools" / "qgis_render_vector_tiles.py"  # run by the system python
 
 
 def _qgis_available() -> bool:
