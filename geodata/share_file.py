@@ -19,19 +19,20 @@ def load_shares(path: Path = PLAN_FILE) -> list[ShareTarget]:
 
 
 def shares_of_store(provider, shares: list[ShareTarget]) -> ShareReport:
-    """The share check on the loaded layers: use and filter columns are factorised once per layer
-    and store generation (LayerData.codes), so a request sums with one `np.bincount` per group."""
+    """The share check on the layers' arrays (geodata.layer_arrays: no geometry is kept): use and
+    filter columns are factorised once per layer and store generation (LayerArrays.codes), so a
+    request sums with one `np.bincount` per group."""
     ids = set(provider.layer_ids())
 
     def areas_of(t: ShareTarget) -> dict[str, float]:
         if t.layer not in ids:
             return {}
         needed = ["use"] + ([t.filter_field] if t.filter_field else [])
-        data = provider.layer(t.layer, columns=needed)
-        if any(c not in data.metric.columns for c in needed):
+        data = provider.arrays(t.layer, needed)
+        if any(c not in data.columns for c in needed):
             return {}
         use, names = data.codes("use")
-        area = data.metric["area_m2"].to_numpy()
+        area = data.area_m2
         if t.filter_field:
             zone, zone_names = data.codes(t.filter_field)
             keep = zone == (zone_names.index(t.filter_value) if t.filter_value in zone_names else -2)
