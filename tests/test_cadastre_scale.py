@@ -311,3 +311,58 @@ def test_hilbert_keys_are_the_distances_geopandas_gives():
         x[:5] = x[0]  # ties and a column of equal x
         expected = gpd.GeoSeries(shapely.points(x, y)).hilbert_distance().to_numpy()
         np.testing.assert_array_equal(hilbert_keys(x, y), expected)
+
+
+def test_each_parcel_is_stored_with_its_planar_area(imported, lots, tmp_path):
+    """`area_m2` is shapely's area of the stored geometry, row for row, for a 5186 zip and for a Bessel
+    copy (whose area is measured after the datum shift, on the geometry stored)."""
+    bessel = generate.write_zip(lots.iloc[:3000], tmp_path / "in", "29", "202411", bessel=True)
+    import_parcels([bessel], tmp_path / "b.gpkg", progress_stream=io.StringIO())
+    for store in (imported, tmp_path / "b.gpkg"):
+        for f in partition_files(dataset_root(store)):
+            table = pq.read_table(f, columns=["geometry", "area_m2"])
+            assert table.schema.field("area_m2").type == "double" and table.column("area_m2").null_count == 0
+            measured = shapely.area(shapely.from_wkb(table.column("geometry").to_numpy()))
+            assert (table.column("area_m2").to_numpy() == measured).all(), f.name
+            assert b"EPSG:5186" in table.schema.field("area_m2").metadata[b"description"]
+    assert len(read_all(tmp_path / "b.gpkg")) == 3000
+
+
+def _without_area(source: Path, target: Path) -> None:
+    """A copy of the dataset `source` as the importer wrote it before it stored `area_m2`."""
+    for f in partition_files(source):
+        out = target / f.relative_to(source)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = pq.ParquetFile(f)
+        table = handle.read().drop_columns(["area_m2"])
+        pq.write_table(table.replace_schema_metadata(handle.schema_arrow.metadata), out,
+                       row_group_size=handle.metadata.row_group(0).num_rows)
+
+
+def test_a_dataset_written_before_the_stored_areas_gives_the_same_shares(imported, tmp_path):
+    """Files without `area_m2` are measured from their WKB: the shares equal those of the stored areas,
+    on both engines, and a dataset mixing both kinds of file is read too."""
+    from geodata.cadastre.engine import read_for_sums
+
+    root = dataset_root(imported)
+    legacy = tmp_path / "legacy.parcels"
+    _without_area(root, legacy)
+    assert all("area_m2" not in pq.read_schema(f).names for f in partition_files(legacy))
+    stored = shares_in_memory(root)
+    for f_new, f_old in zip(partition_files(root), partition_files(legacy)):
+        a, b = read_for_sums(str(f_new)), read_for_sums(str(f_old))
+        assert a.column_names == b.column_names == ["sigungu", "jimok", "area_m2"]
+        np.testing.assert_allclose(a.column("area_m2").to_numpy(), b.column("area_m2").to_numpy(), rtol=1e-12, atol=1e-9)
+    mixed = tmp_path / "mixed.parcels"
+    files = partition_files(legacy)
+    for f in files[: len(files) // 2]:
+        (mixed / f.relative_to(legacy)).parent.mkdir(parents=True, exist_ok=True)
+        (mixed / f.relative_to(legacy)).write_bytes(f.read_bytes())
+    for f in partition_files(root)[len(files) // 2:]:
+        (mixed / f.relative_to(root)).write_bytes(f.read_bytes())
+    with dask_client(n_workers=2, processes=False, threads_per_worker=1) as client:
+        on_dask = shares_dask(legacy, client)
+    for other in (shares_in_memory(legacy), on_dask, shares_in_memory(mixed)):
+        assert other[["sigungu", "land_use", "parcels"]].equals(stored[["sigungu", "land_use", "parcels"]])
+        np.testing.assert_allclose(other["area_m2"], stored["area_m2"], rtol=1e-12, atol=0.01)
+        np.testing.assert_allclose(other["share_pct"], stored["share_pct"], rtol=1e-12, atol=1e-9)

@@ -4,7 +4,8 @@ in a worker process.
 A batch is what the importer read: record numbers, GDAL's WKB and the .dbf's PNU and JIBUN bytes.
 `prepare` checks every row with whole-column operations (PNU shape and dong code known to the
 boundaries, zones/pnu.py; a valid non-empty polygon, shapely/GEOS), brings the good rows' geometry to
-`zones.crs.METRIC` (a file already in it keeps its WKB), decodes their JIBUN and returns them as
+`zones.crs.METRIC` (a file already in it keeps its WKB), measures their planar area there (the
+dataset's `area_m2`, so the shares never decode a geometry), decodes their JIBUN and returns them as
 Arrow record batches per 시군구, with the bad rows counted by kind and the first LISTED described.
 It needs nothing but its arguments, so the importer hands batches to worker processes on the
 machine's other cores while it reads the next ones (geodata/cadastre/importer.py); small imports run
@@ -108,12 +109,13 @@ def _shape(out: Prepared, b: RawBatch, good: np.ndarray, geoms: np.ndarray, type
         geoms = to_metric(geoms, CRS.from_wkt(source_wkt))
         wkb = pa.array(shapely.to_wkb(geoms), pa.binary())
     bounds = shapely.bounds(geoms)
+    area = shapely.area(geoms)  # planar, in METRIC: what the shares sum, measured once here
     rows = len(good)
     offsets = np.arange(0, PNU_LENGTH * rows + 1, PNU_LENGTH, dtype=np.int32)
     pnu = pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(digits + np.uint8(48))))
     jibun_bytes = b.jibun[good]
     jimok = _strings(["", *JIMOK_CODES], jimok_index(jibun_bytes, encoding).astype(np.int32) + 1)
-    batch = pa.RecordBatch.from_arrays([pnu, text_column(jibun_bytes, encoding), jimok, wkb,
+    batch = pa.RecordBatch.from_arrays([pnu, text_column(jibun_bytes, encoding), jimok, wkb, pa.array(area),
                                         *(pa.array(bounds[:, i]) for i in range(4))], schema=SPILL_SCHEMA)
     sigungu = code_of(digits, 5)
     order = np.argsort(sigungu, kind="stable")

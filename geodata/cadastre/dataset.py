@@ -6,8 +6,10 @@ the PNU) - or, for a 시군구 of more than PART_ROWS parcels, `<시군구>.parq
 reader holds at most PART_ROWS rows whatever the dataset's size. In each file the rows are sorted
 along a Hilbert curve over the file's extent, with a `bbox` covering column and row groups of
 ROW_GROUP rows, so a reader that knows a bounding box skips whole files (their footer states
-their bbox) and row groups (the covering column's statistics). `sigungu_of_file` names a file's
-시군구.
+their bbox) and row groups (the covering column's statistics). Each row also holds `area_m2`, the
+parcel's planar area in `zones.crs.METRIC` measured once at import, so a sum of areas reads no
+geometry (a file written before that column existed has none; its readers measure the WKB).
+`sigungu_of_file` names a file's 시군구.
 
 Re-importing a 시도 builds its folder as `.tmp-<시도>-<pid>` beside it and swaps it in with two
 renames (`<시도>` → `.old-<시도>-<pid>`, tmp → `<시도>`). A process killed while it writes leaves

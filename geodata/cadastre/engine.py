@@ -4,8 +4,10 @@
 must see the dataset's path); without it a LocalCluster on this machine's cores runs it. Each
 partition (one 시군구 file) goes through the very function the in-memory path applies to the
 whole dataset (`sums_of_table`, zones/pnu_crosscheck.dong_disagreements), and the partial results
-are added or concatenated. The shares read the geometry column as the WKB bytes it is stored as
-and measure it in place (geodata/wkb_rings.py): no geometry object is made for a sum of areas.
+are added or concatenated. The shares read three columns and no geometry: `sigungu` and `jimok`
+(dictionary-encoded) and `area_m2`, each parcel's planar area stored by the importer. A file written
+before that column existed is still read: `read_for_sums`, the one place that chooses, measures its
+WKB in place (geodata/wkb_rings.py) and hands on the same three columns.
 """
 from __future__ import annotations
 
@@ -32,7 +34,9 @@ from zones.landuse_shares import combine_sums, landuse_sums_of_codes, shares_tab
 from geodata.wkb_rings import wkb_areas
 
 SCHEDULER_ENV = "ZONES_DASK_SCHEDULER"
-READ_COLUMNS = ["sigungu", "jimok", "geometry"]
+AREA_COLUMN = "area_m2"
+READ_COLUMNS = ["sigungu", "jimok", AREA_COLUMN]
+LEGACY_READ_COLUMNS = ["sigungu", "jimok", "geometry"]  # a file without AREA_COLUMN
 CROSSCHECK_COLUMNS = ["pnu", "geometry"]
 
 
@@ -99,17 +103,24 @@ def dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sums_of_table(table: pa.Table, jimok_class: dict[str, str]) -> pd.DataFrame:
-    """`landuse_sums` of an Arrow table of parcels (sigungu and jimok dictionary-encoded, WKB geometry):
-    the one function both engines run, on each 시군구 file on Dask and on the whole dataset in memory."""
+    """`landuse_sums` of an Arrow table of parcels (`read_for_sums`: sigungu and jimok dictionary-encoded,
+    `area_m2`): the one function both engines run, on each 시군구 file on Dask and on the whole dataset in memory."""
     s_codes, s_names = dictionary_codes(table.column("sigungu"))
     j_codes, j_names = dictionary_codes(table.column("jimok"))
-    return landuse_sums_of_codes(s_codes, s_names, j_codes, j_names, areas_of_wkb_column(table.column("geometry")),
-                                 jimok_class)
+    area = table.column(AREA_COLUMN).to_numpy()
+    return landuse_sums_of_codes(s_codes, s_names, j_codes, j_names, area, jimok_class)
 
 
 def read_for_sums(path: str) -> pa.Table:
-    """A partition's sigungu and jimok (dictionary-encoded: a few dozen distinct values) and WKB geometry."""
-    return pq.read_table(path, columns=READ_COLUMNS, read_dictionary=["sigungu", "jimok"])
+    """A partition's sigungu and jimok (dictionary-encoded: a few dozen distinct values) and each parcel's
+    planar area: the stored `area_m2` column, or, for a file written before the importer stored it, the
+    area measured from the WKB geometry (`areas_of_wkb_column`). Either way the same three columns."""
+    handle = pq.ParquetFile(path, read_dictionary=["sigungu", "jimok"])
+    if AREA_COLUMN in handle.schema_arrow.names:
+        return handle.read(columns=READ_COLUMNS)
+    table = handle.read(columns=LEGACY_READ_COLUMNS)
+    area = pa.array(areas_of_wkb_column(table.column("geometry")), pa.float64())
+    return table.drop_columns(["geometry"]).append_column(AREA_COLUMN, area)
 
 
 def _sums_of_file(path: str, jimok_class: dict[str, str]) -> pd.DataFrame:

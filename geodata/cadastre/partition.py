@@ -4,7 +4,8 @@ written once as a Hilbert-sorted GeoParquet 1.1 file.
 While a shapefile streams in, each batch's good rows are appended per 시군구 to an Arrow IPC file
 (`Spill`): no encoding, no compression, one file per 시군구 however many batches. When the 시도 is
 read, each spill's rows are ordered along a Hilbert curve over the 시군구's extent (from the bbox
-columns alone, no geometry is parsed again) and written as one file, or, past PART_ROWS
+columns alone, no geometry is parsed again) and written, with each row's planar area (`area_m2`,
+measured by geodata/cadastre/batch.py) beside its geometry, as one file, or, past PART_ROWS
 (geodata/cadastre/dataset.py), dealt in that order to several files, each written once.
 """
 from __future__ import annotations
@@ -21,11 +22,14 @@ from zones.crs import METRIC
 
 HILBERT_LEVEL = 16  # geopandas' default, so GeoSeries.hilbert_distance() reproduces the order
 SPILL_SCHEMA = pa.schema([("pnu", pa.string()), ("jibun", pa.string()), ("jimok", pa.string()),
-                          ("geometry", pa.binary()), ("xmin", pa.float64()), ("ymin", pa.float64()),
+                          ("geometry", pa.binary()), ("area_m2", pa.float64()), ("xmin", pa.float64()), ("ymin", pa.float64()),
                           ("xmax", pa.float64()), ("ymax", pa.float64())])
 BBOX_TYPE = pa.struct([("xmin", pa.float64()), ("ymin", pa.float64()), ("xmax", pa.float64()),
                        ("ymax", pa.float64())])
 GEOMETRY_TYPES = {3: "Polygon", 6: "MultiPolygon"}
+AREA_FIELD = pa.field("area_m2", pa.float64(), metadata={
+    b"description": f"planar area of the geometry in {METRIC}, square metres (shapely/GEOS area, as PostGIS "
+                    f"ST_Area gives), measured once at import".encode()})
 
 
 class Spill:
@@ -154,7 +158,7 @@ def _write_sorted(table: pa.Table, target: Path, row_group: int, spill: Spill) -
     bbox = (float(xmin.min()), float(ymin.min()), float(xmax.max()), float(ymax.max()))
     schema = pa.schema([("pnu", pa.string()), ("jibun", pa.string()), ("jimok", pa.string()),
                         ("sido", pa.string()), ("sigungu", pa.string()), ("geometry", pa.binary()),
-                        ("bbox", BBOX_TYPE)], metadata={b"geo": geo_metadata(bbox, spill.geometry_types)})
+                        ("bbox", BBOX_TYPE), AREA_FIELD], metadata={b"geo": geo_metadata(bbox, spill.geometry_types)})
     with pq.ParquetWriter(str(target), schema, compression="snappy", write_statistics=True) as writer:
         for start in range(0, table.num_rows, row_group):
             part = table.take(pa.array(order[start:start + row_group]))
@@ -164,5 +168,6 @@ def _write_sorted(table: pa.Table, target: Path, row_group: int, spill: Spill) -
             writer.write_table(pa.table([part.column("pnu"), part.column("jibun"), part.column("jimok"),
                                          pa.repeat(spill.sido, n).cast(pa.string()),
                                          pa.repeat(spill.sigungu, n).cast(pa.string()),
-                                         part.column("geometry"), box], schema=schema), row_group_size=row_group)
+                                         part.column("geometry"), box, part.column("area_m2")], schema=schema),
+                               row_group_size=row_group)
     return target
