@@ -159,7 +159,9 @@ def main() -> None:
     parser.add_argument("--sido", default="29")
     parser.add_argument("--work", type=Path, default=Path("out/bench-scale"))
     args = parser.parse_args()
-    write_results(f"checks beside PostGIS, N = {args.n:,} parcels (시도 {args.sido})", run(args.n, args.sido, args.work))
+    load_before = os.getloadavg()[0]
+    write_results(f"checks beside PostGIS, N = {args.n:,} parcels (시도 {args.sido})", run(args.n, args.sido, args.work),
+                  load_before)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 `ZONES_DASK_SCHEDULER=tcp://host:8786` sends the work to an existing Dask cluster (its workers
 must see the dataset's path); without it a LocalCluster on this machine's cores runs it. Each
-partition (one 시군구 file) goes through the very function the in-memory path applies to the
+partition (one 시군구 file; the shares deal the files into one task per worker thread) goes
+through the very function the in-memory path applies to the
 whole dataset (`sums_of_table`, zones/pnu_crosscheck.dong_disagreements), and the partial results
 are added or concatenated. The shares read three columns and no geometry: `sigungu` and `jimok`
 (dictionary-encoded) and `area_m2`, each parcel's planar area stored by the importer. A file written
@@ -123,14 +124,20 @@ def read_for_sums(path: str) -> pa.Table:
     return table.drop_columns(["geometry"]).append_column(AREA_COLUMN, area)
 
 
-def _sums_of_file(path: str, jimok_class: dict[str, str]) -> pd.DataFrame:
-    return sums_of_table(read_for_sums(path), jimok_class)
+def _sums_of_files(paths: list[str], jimok_class: dict[str, str]) -> pd.DataFrame:
+    """The sums of several partition files, read and summed one after the other (memory: one file's columns)."""
+    return combine_sums([sums_of_table(read_for_sums(p), jimok_class) for p in paths])
 
 
 def shares_dask(root: Path, client: object, jimok_class: dict[str, str] | None = None) -> pd.DataFrame:
-    """Land-use shares by 시군구 over the dataset, one task per 시군구 file on `client`'s cluster."""
+    """Land-use shares by 시군구 over the dataset on `client`'s cluster: the 시군구 files dealt round-robin
+    into one task per worker thread. A file's three columns take milliseconds to sum, less than the
+    scheduling of a task, so one task per file would spend the time on the scheduler."""
     mapping = jimok_class or load_jimok_classes()
-    futures = [client.submit(_sums_of_file, f, mapping, pure=False) for f in _files(root)]  # type: ignore[attr-defined]
+    files = _files(root)
+    slots = max(1, min(len(files), sum(client.nthreads().values())))  # type: ignore[attr-defined]
+    futures = [client.submit(_sums_of_files, files[k::slots], mapping, pure=False)  # type: ignore[attr-defined]
+               for k in range(slots)]
     return shares_table(combine_sums(client.gather(futures)))  # type: ignore[attr-defined]
 
 
