@@ -183,13 +183,14 @@ def _mb(n: int) -> str:
 
 
 def cmd_shares(args: argparse.Namespace) -> int:
+    """One run from the terminal: the store file is read as it is (stored areas, one GROUP BY per
+    group; geodata.share_file.shares_of_gpkg), without loading any layer."""
     from cli.shares_report import shares_table
-    from geodata.provider import LayerProvider
-    from geodata.share_file import load_shares, shares_of_store
-    
-    provider = LayerProvider(_store(args))
-    shares = load_shares(Path(args.plan))
-    report = shares_of_store(provider, shares)
+    from geodata.share_file import load_shares, shares_of_gpkg
+    from geodata.store import GeoPackageStore
+
+    store = GeoPackageStore(Path(args.store or os.environ.get("ZONES_STORE") or DEFAULT_STORE)).require()
+    report = shares_of_gpkg(store.path, load_shares(Path(args.plan)))
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

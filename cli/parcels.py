@@ -62,12 +62,16 @@ def _crosscheck(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[str | None], Path]) -> None:
-    from geodata.cadastre.generate import add_options, run
-
+def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[str | None], Path],
+                         sample_options: bool = True) -> None:
+    """`kizone parcels-sample` and `kizone import-parcels`; `sample_options=False` leaves out the
+    generator's options (they come with GeoPandas), for a run of another command."""
     p = sub.add_parser("parcels-sample", help="write a GENERATED 연속지적도 zip in the published shape")
-    add_options(p)
-    p.set_defaults(func=run)
+    if sample_options:
+        from geodata.cadastre.generate import add_options, run
+
+        add_options(p)
+        p.set_defaults(func=run)
 
     p = sub.add_parser("import-parcels", help="import 연속지적도 zips (LSMD_CONT_LDREG_*) into the parcel dataset")
     p.add_argument("inputs", nargs="+", help="zips, .shp files or folders of them; each 시도 is replaced whole")

@@ -28,6 +28,7 @@ from geodata.revisions import (
     Revision, connect, ensure_history_tables, has_history, layer_columns, next_revision, quote, snapshot,
     table_exists,
 )
+from geodata.stored_areas import drop_areas
 
 # GeoPackage metadata tables whose rows are keyed by table_name.
 META_TABLES = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_ogr_contents",
@@ -167,6 +168,7 @@ def _drop_layer(con: sqlite3.Connection, layer: str) -> None:
         _, geom, _ = layer_columns(con, "main", layer)
         con.execute(f"DROP TABLE IF EXISTS main.{quote(f'rtree_{layer}_{geom}')}")
         con.execute(f"DROP TABLE main.{quote(layer)}")  # drops its triggers and indexes too
+    drop_areas(con, layer)
     for meta in META_TABLES:
         if table_exists(con, "main", meta):
             con.execute(f"DELETE FROM main.{meta} WHERE lower(table_name) = lower(?)", (layer,))

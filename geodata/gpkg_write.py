@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from geodata.revisions import quote
+from geodata.stored_areas import feature_areas, write_areas
 from zones.crs import METRIC, METRIC_CRS
 from zones.errors import InvalidInput
 
@@ -169,6 +170,7 @@ def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> N
         con.executemany(f"INSERT INTO main.{quote(layer)} VALUES ({marks})", zip(fids.tolist(), blobs, *values))
     except (sqlite3.InterfaceError, OverflowError) as exc:
         raise WriteProblem(f"the layer could not be written as a GeoPackage table: {exc}") from None
+    write_areas(con, layer, FID_COLUMN, GEOM_COLUMN, fids.tolist(), feature_areas(geoms).tolist())
     rtree = f"rtree_{layer}_{GEOM_COLUMN}"
     con.execute(f"CREATE VIRTUAL TABLE main.{quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
     indexed = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(

@@ -21,14 +21,14 @@ import json
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
+from typing import TYPE_CHECKING
 
 from zones.crs import METRIC
 from zones.errors import Gone, NotFound
+
+if TYPE_CHECKING:  # the history is read and listed without them; a revision's content needs them
+    import geopandas as gpd
+    import pandas as pd
 
 HISTORY_DDL = (
     """CREATE TABLE IF NOT EXISTS zones_revisions (
@@ -220,6 +220,8 @@ def query_checksum(con: sqlite3.Connection, blob_sql: str, props_sql: str, from_
     >>> query_checksum(con, "g", "p", "FROM t ORDER BY rowid") == rows_checksum(con.execute("SELECT g, p FROM t"))
     True
     """
+    import numpy as np
+
     cur = con.execute(f"SELECT ifnull(length({blob_sql}), 0), ifnull({blob_sql}, x''), "
                       f"CAST({props_sql} AS BLOB) {from_sql}", params)
     h = hashlib.sha256()
@@ -336,6 +338,11 @@ def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFram
         con.execute("COMMIT")
     finally:
         con.close()
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
     geoms = shapely.from_wkb(np.array([d[0] for d in data], dtype=object))
     records = [json.loads(d[1]) for d in data]
     frame = pd.DataFrame.from_records(records, columns=[c for c, _ in cols]) if records else \
