@@ -4,7 +4,8 @@ A write used to let GDAL stage the layer in a scratch GeoPackage and then copy i
 features were written twice. Here the table, its R-tree index and their GeoPackage metadata are
 created in the store's own transaction and the rows inserted once: geometry blobs (GeoPackage
 header + ISO WKB) are built for the whole layer at once, and the R-tree is filled from the
-bounds array before its triggers exist, so no per-row SQL function runs. The schema is what GDAL
+bounds array before its triggers exist, packed at once (geodata.gpkg_rtree), so no per-row SQL
+function or R-tree insertion runs. The schema is what GDAL
 writes for the same data (table, R-tree, the standard's R-tree triggers, OGR's feature count), so
 QGIS and GDAL read and edit the layer as before.
 """
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geodata.gpkg_rtree import fill_rtree
 from geodata.revisions import quote
 from geodata.stored_areas import feature_areas, write_areas
 from zones.crs import METRIC, METRIC_CRS
@@ -176,8 +178,7 @@ def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> N
     indexed = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(
         np.where(shapely.is_missing(geoms), shapely.Point(), geoms)))
     bounds = shapely.bounds(geoms[indexed]) if len(indexed) else np.zeros((0, 4))
-    con.executemany(f"INSERT INTO main.{quote(rtree)} VALUES (?, ?, ?, ?, ?)",
-                    zip(fids[indexed].tolist(), *bounds[:, [0, 2, 1, 3]].T.tolist()))
+    fill_rtree(con, rtree, fids[indexed], bounds[:, 0], bounds[:, 2], bounds[:, 1], bounds[:, 3])
     for sql in _rtree_triggers(layer, rtree):
         con.execute(sql)
     extent = (float(bounds[:, 0].min()), float(bounds[:, 1].min()), float(bounds[:, 2].max()),
