@@ -154,9 +154,9 @@ def _swap_layer(con: sqlite3.Connection, layer: str, gdf_metric: gpd.GeoDataFram
         snapshot(con, "main", layer, 0, created_utc=now, token_name="-", source_file="",
                  action="baseline", note="content before the first recorded write")
     _drop_layer(con, layer)
-    write_layer(con, layer, gdf_metric)
+    written = write_layer(con, layer, gdf_metric)
     revision = snapshot(con, "main", layer, next_revision(con, layer), created_utc=now,
-                        token_name=token_name, source_file=source_file, action=action, note=note)
+                        token_name=token_name, source_file=source_file, action=action, note=note, written=written)
     prune_layer(con, layer, keep_revisions, now)
     con.execute("INSERT INTO zones_store_state (key, value) VALUES ('generation', 1) "
                 "ON CONFLICT (key) DO UPDATE SET value = value + 1")

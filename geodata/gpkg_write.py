@@ -12,6 +12,7 @@ QGIS and GDAL read and edit the layer as before.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import geopandas as gpd
@@ -150,7 +151,16 @@ def srs_id_for_metric(con: sqlite3.Connection) -> int:
     return code
 
 
-def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> None:
+@dataclass(frozen=True)
+class WrittenRows:
+    """What was just stored, row for row in fid order: the revision record is computed from these
+    instead of reading the geometries back (geodata.revisions.snapshot)."""
+    fids: np.ndarray
+    blobs: list[bytes | None]  # the geometry column's values
+    geoms: np.ndarray  # the geometries those blobs encode
+
+
+def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> WrittenRows:
     """Create `layer` in the main schema of `con` (inside its open transaction) holding `gdf`
     (in `METRIC`), with its R-tree and metadata. The layer must not exist."""
     srs_id = srs_id_for_metric(con)
@@ -196,6 +206,7 @@ def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> N
         con.execute("INSERT INTO main.gpkg_ogr_contents (table_name, feature_count) VALUES (?, ?)", (layer, len(gdf)))
         for sql in _count_triggers(layer):
             con.execute(sql)
+    return WrittenRows(fids, blobs, geoms)
 
 
 def _table_exists(con: sqlite3.Connection, table: str) -> bool:

@@ -21,9 +21,13 @@ import hashlib
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    from geodata.gpkg_write import WrittenRows
 
 # key, geometry hash, attribute hash, fid: one row of the index
 ROW = np.dtype([("key", "<u8"), ("geom", "<u8"), ("attr", "<u8"), ("fid", "<i8")])
@@ -138,6 +142,36 @@ def index_rows(con: sqlite3.Connection, layer: str, revision: int) -> np.ndarray
         attr_parts.append(text_hashes(props))
     cat = (lambda parts: np.concatenate(parts) if parts else np.empty(0, dtype="<u8"))
     return build_rows(ids, cat(geom_parts), cat(attr_parts), np.asarray(fids, dtype=np.int64))
+
+
+def index_rows_of_written(con: sqlite3.Connection, layer: str, revision: int, written: "WrittenRows"
+                          ) -> tuple[str, int, np.ndarray] | None:
+    """(checksum, feature count, index rows) of a revision just copied from the rows a write holds
+    (geodata.gpkg_write.WrittenRows): the geometries come from memory, and only the feature ids and
+    properties are read back. The same values as `query_checksum` and `index_rows` on the stored
+    content; None when the stored rows are not the written ones (then those are used)."""
+    from geodata.revisions import checksum_update
+
+    cur = con.execute("SELECT fid, json_extract(properties, '$.id'), CAST(properties AS BLOB) "
+                      "FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid", (layer, revision))
+    h = hashlib.sha256()
+    ids: list[str] = []
+    fids: list[int] = []
+    attr_parts: list[np.ndarray] = []
+    blobs = written.blobs
+    while batch := cur.fetchmany(_CHUNK):
+        fid, feature_id, props = zip(*batch)
+        start = len(ids)
+        ids.extend(str(start + k + 1) if f is None else str(f) for k, f in enumerate(feature_id))
+        fids.extend(fid)
+        mine = blobs[start:start + len(batch)]
+        checksum_update(h, [0 if b is None else len(b) for b in mine], [b or b"" for b in mine], props)
+        attr_parts.append(np.fromiter((_h64(p) for p in props), dtype="<u8", count=len(props)))
+    if len(fids) != len(written.fids) or not np.array_equal(np.asarray(fids, dtype=np.int64), written.fids):
+        return None
+    attr = np.concatenate(attr_parts) if attr_parts else np.empty(0, dtype="<u8")
+    rows = build_rows(ids, geometry_hashes_of(written.geoms), attr, np.asarray(fids, dtype=np.int64))
+    return h.hexdigest(), len(fids), rows
 
 
 # The directory row of a revision (bucket MARKER_BUCKET) holds every bucket's digest in one blob,

@@ -43,3 +43,27 @@ def test_a_written_layer_has_a_sound_rtree(tmp_path):
     con = sqlite3.connect(path)
     assert con.execute("SELECT rtreecheck('rtree_parcels_geom')").fetchone() == ("ok",)
     assert con.execute("SELECT count(*) FROM rtree_parcels_geom").fetchone()[0] == 40
+
+
+def test_the_revision_record_of_a_write_equals_the_one_read_back_from_its_content(tmp_path):
+    """The checksum and index computed from the rows in memory are those of the stored content."""
+    import geopandas as gpd
+    import shapely
+
+    from geodata.revision_index import index_rows, read_buckets, read_digests
+    from geodata.revisions import query_checksum
+
+    path = store_copy(tmp_path)
+    gdf = pyogrio.read_dataframe(SAMPLE_FILE).to_crs("EPSG:5186")
+    gdf.loc[3, "geometry"] = None  # a feature without geometry, one with an empty one, one with z
+    gdf.loc[4, "geometry"] = shapely.Polygon()
+    gdf.loc[5, "geometry"] = shapely.force_3d(gdf.geometry[5], 12.5)
+    gdf.loc[6, "id"] = None
+    rev = GeoPackageStore(path).replace_layer("parcels", gpd.GeoDataFrame(gdf, crs="EPSG:5186"))
+    con = sqlite3.connect(path)
+    checksum, count = query_checksum(con, "geom", "properties", "FROM zones_revision_data WHERE layer = 'parcels' "
+                                     "AND revision = ? ORDER BY fid", (rev.revision,))
+    assert (rev.checksum, rev.feature_count) == (checksum, count) == (GeoPackageStore(path).checksum("parcels"), 40)
+    stored = read_buckets(con, "parcels", rev.revision, [b for b in read_digests(con, "parcels", rev.revision)
+                                                            if b >= 0])
+    assert stored.tobytes() == index_rows(con, "parcels", rev.revision).tobytes()
