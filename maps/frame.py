@@ -31,9 +31,9 @@ REGIONS: list[tuple[str, str, str, tuple[str, ...]]] = [
 ]
 
 # Tooltip rows: property -> label; both languages on every label.
-TOOLTIP_FIELDS: list[tuple[str, str]] = [
-    ("name_ko", "이름"),
-    ("name_en", "Name"),
+NAME_ROWS: list[tuple[str, str]] = [("name_ko", "이름"), ("name_en", "Name")]
+# The area in every unit a planner reads, then where the figure comes from.
+AREA_SOURCE_ROWS: list[tuple[str, str]] = [
     ("area_m2_text", "면적 Area"),
     ("area_km2_text", "제곱킬로미터 km²"),
     ("area_ha_text", "헥타르 ha"),
@@ -41,6 +41,7 @@ TOOLTIP_FIELDS: list[tuple[str, str]] = [
     ("provenance_text", "구분 Provenance"),
     ("source", "출처 Source"),
 ]
+TOOLTIP_FIELDS: list[tuple[str, str]] = NAME_ROWS + AREA_SOURCE_ROWS
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 

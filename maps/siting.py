@@ -20,7 +20,7 @@ from geodata.provider import LayerProvider
 from maps.controls import HtmlControl, MapHook, Place, legend_html, swatch
 from maps.data_layer import DataLayer
 from maps.display import fmt_ha, fmt_km2, fmt_m2, fmt_pyeong
-from maps.frame import (add_backgrounds, add_base_dongs, area_labels, bounds_of, finish, layer_label, new_map,
+from maps.frame import (AREA_SOURCE_ROWS, NAME_ROWS, add_backgrounds, add_base_dongs, area_labels, bounds_of, finish, layer_label, new_map,
                         set_title, zone_properties)
 from maps.page_text import html_text
 from maps.render import render_html
@@ -59,17 +59,7 @@ FEASIBLE_TOOLTIP: list[tuple[str, str]] = [
     ("width_text", "최대 폭 Largest width"),
     ("fits_text", "최소 규모 수용 Minimum fits"),
 ]
-PLANNED_TOOLTIP: list[tuple[str, str]] = [
-    ("name_ko", "이름"),
-    ("name_en", "Name"),
-    ("verdict_text", "판정 Verdict"),
-    ("area_m2_text", "면적 Area"),
-    ("area_km2_text", "제곱킬로미터 km²"),
-    ("area_ha_text", "헥타르 ha"),
-    ("area_pyeong_text", "평 pyeong"),
-    ("provenance_text", "구분 Provenance"),
-    ("source", "출처 Source"),
-]
+PLANNED_TOOLTIP: list[tuple[str, str]] = NAME_ROWS + [("verdict_text", "판정 Verdict")] + AREA_SOURCE_ROWS
 
 
 def file_link(facility: str) -> str:
