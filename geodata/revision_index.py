@@ -66,13 +66,18 @@ def geometry_hashes(wkbs: Sequence[bytes | None]) -> np.ndarray:
     return geometry_hashes_of(geoms)
 
 
-def geometry_hashes_of(geoms: np.ndarray) -> np.ndarray:
-    """64-bit hashes of normalised shapely geometries (0 for a missing or empty one)."""
+def geometry_hashes_of(geoms: np.ndarray, wrapped: np.ndarray | None = None) -> np.ndarray:
+    """64-bit hashes of normalised shapely geometries (0 for a missing or empty one); those marked
+    in `wrapped` are hashed as their one-part multi geometry (geodata.gpkg_write.wrapped_wkb), which
+    normalises to the multi of the normalised part."""
+    from geodata.gpkg_write import wrapped_wkb
+
     geoms = np.asarray(geoms, dtype=object)
     out = np.zeros(len(geoms), dtype="<u8")
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if present.any():
-        wkb = shapely.to_wkb(shapely.normalize(geoms[present]), output_dimension=2)
+        wkb = shapely.to_wkb(shapely.normalize(geoms[present]), output_dimension=2, byte_order=1)
+        wkb = wrapped_wkb(wkb, None if wrapped is None else wrapped[present])
         out[present] = [_h64(w) for w in wkb]
     return out
 
@@ -170,7 +175,7 @@ def index_rows_of_written(con: sqlite3.Connection, layer: str, revision: int, wr
     if len(fids) != len(written.fids) or not np.array_equal(np.asarray(fids, dtype=np.int64), written.fids):
         return None
     attr = np.concatenate(attr_parts) if attr_parts else np.empty(0, dtype="<u8")
-    rows = build_rows(ids, geometry_hashes_of(written.geoms), attr, np.asarray(fids, dtype=np.int64))
+    rows = build_rows(ids, geometry_hashes_of(written.geoms, written.wrapped), attr, np.asarray(fids, dtype=np.int64))
     return h.hexdigest(), len(fids), rows
 
 
