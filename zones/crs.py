@@ -285,6 +285,28 @@ def lonlat_of(x: Any, y: Any, crs: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
+def box_in_korea(minx: float, miny: float, maxx: float, maxy: float, crs: str, steps: int = 64) -> bool:
+    """Whether every position of the rectangle (in `crs`) lies in the Korea extent, from its outline
+    alone: a projection maps the rectangle onto the region its outline encloses, so when the outline
+    (`steps` points a side) lies a hundredth of a degree inside the box, all of it does. False
+    means "look at each position" (`lonlat_of`, `in_korea`), not that one lies outside.
+
+    >>> box_in_korea(160_000, 270_000, 200_000, 300_000, METRIC), box_in_korea(139.6, 35.6, 139.8, 35.8, LON_LAT)
+    (True, False)
+    """
+    import numpy as np
+
+    if not all(map(np.isfinite, (minx, miny, maxx, maxy))):
+        return False
+    t = np.linspace(0.0, 1.0, steps)
+    x = np.concatenate([minx + (maxx - minx) * t, np.full(steps, maxx), maxx - (maxx - minx) * t, np.full(steps, minx)])
+    y = np.concatenate([np.full(steps, miny), miny + (maxy - miny) * t, np.full(steps, maxy), maxy - (maxy - miny) * t])
+    lon, lat = lonlat_of(x, y, crs)
+    margin = 0.01
+    return bool(((KOREA_LON_RANGE[0] + margin <= lon) & (lon <= KOREA_LON_RANGE[1] - margin)
+                 & (KOREA_LAT_RANGE[0] + margin <= lat) & (lat <= KOREA_LAT_RANGE[1] - margin)).all())
+
+
 def check_in_korea(xy: Any, crs: str, label: str | None = None) -> None:
     """The degrees-or-metres diagnosis: every x, y position (in `crs`, a name from `crs_name`) lies
     in Korea, or a GeoInputFault names the likeliest reason why not.
