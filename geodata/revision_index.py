@@ -54,6 +54,17 @@ def _h64(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
+def h64_many(datas: Iterable[bytes]) -> np.ndarray:
+    """`_h64` of each of `datas`, as one array: the digests are joined and read as little-endian
+    64-bit integers at once, not converted one by one.
+
+    >>> h64_many([b"a", b"bc"]).tolist() == [_h64(b"a"), _h64(b"bc")]
+    True
+    """
+    b2 = hashlib.blake2b
+    return np.frombuffer(b"".join([b2(d, digest_size=8).digest() for d in datas]), dtype="<u8").copy()
+
+
 def feature_key(feature_id: str, occurrence: int) -> int:
     """The index key of the `occurrence`-th feature (0 for the first) carrying `feature_id`:
     duplicated ids are paired in stored order."""
@@ -78,22 +89,28 @@ def geometry_hashes_of(geoms: np.ndarray, wrapped: np.ndarray | None = None) -> 
     if present.any():
         wkb = shapely.to_wkb(shapely.normalize(geoms[present]), output_dimension=2, byte_order=1)
         wkb = wrapped_wkb(wkb, None if wrapped is None else wrapped[present])
-        out[present] = [_h64(w) for w in wkb]
+        out[present] = h64_many(wkb)
     return out
 
 
 def text_hashes(texts: Iterable[str]) -> np.ndarray:
-    return np.fromiter((_h64(t.encode("utf-8")) for t in texts), dtype="<u8")
+    return h64_many(t.encode("utf-8") for t in texts)
 
 
 def keys_for(ids: Sequence[str]) -> np.ndarray:
-    """Keys of features in stored order; a repeated id counts its occurrences."""
+    """Keys of features in stored order (`feature_key`); a repeated id counts its occurrences.
+
+    >>> keys_for(["a", "b", "a"]).tolist() == [feature_key("a", 0), feature_key("b", 0), feature_key("a", 1)]
+    True
+    """
+    if len(set(ids)) == len(ids):  # the usual case: every id once, every occurrence 0
+        return h64_many(f"{fid}\x1f0".encode("utf-8") for fid in ids)
     seen: dict[str, int] = defaultdict(int)
-    out = np.empty(len(ids), dtype="<u8")
-    for i, fid in enumerate(ids):
-        out[i] = feature_key(fid, seen[fid])
+    occurrences = []
+    for fid in ids:
+        occurrences.append(seen[fid])
         seen[fid] += 1
-    return out
+    return h64_many(f"{fid}\x1f{k}".encode("utf-8") for fid, k in zip(ids, occurrences))
 
 
 def build_rows(ids: Sequence[str], geom_hashes: np.ndarray, attr_hashes: np.ndarray,
@@ -171,7 +188,7 @@ def index_rows_of_written(con: sqlite3.Connection, layer: str, revision: int, wr
         fids.extend(fid)
         mine = blobs[start:start + len(batch)]
         checksum_update(h, [0 if b is None else len(b) for b in mine], [b or b"" for b in mine], props)
-        attr_parts.append(np.fromiter((_h64(p) for p in props), dtype="<u8", count=len(props)))
+        attr_parts.append(h64_many(props))
     if len(fids) != len(written.fids) or not np.array_equal(np.asarray(fids, dtype=np.int64), written.fids):
         return None
     attr = np.concatenate(attr_parts) if attr_parts else np.empty(0, dtype="<u8")
