@@ -150,7 +150,7 @@ def column_values(series: pd.Series) -> list:
     if kind in "iuf" and not missing.any():
         return series.to_numpy().tolist()
     values = series.astype(object).where(~missing, None).tolist()
-    if kind in "iuf":
+    if kind in "iuf" or isinstance(series.dtype, pd.StringDtype):  # text columns hold only str or None
         return values
     return [v if v is None or isinstance(v, (str, int, float, bytes)) else str(v) for v in values]
 
