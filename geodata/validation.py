@@ -157,17 +157,16 @@ def _make_valid(geoms: np.ndarray) -> np.ndarray:
 
 def _repair_invalid(geoms: np.ndarray, ids: list[str], report: ValidationReport, skip: np.ndarray) -> np.ndarray:
     check = np.flatnonzero(~skip)
-    reasons = shapely.is_valid_reason(geoms[check])
-    inv_pos = np.flatnonzero(reasons != "Valid Geometry")
-    invalid = check[inv_pos]
+    invalid = check[~shapely.is_valid(geoms[check])]  # the reasons, as text, only for those
     if not len(invalid):
         return geoms
+    reasons = shapely.is_valid_reason(geoms[invalid])
     fixed = np.array([_polygonal(g) for g in _make_valid(geoms[invalid])], dtype=object)
     before = shapely.area(geoms[invalid])
     after = shapely.area(fixed)
     out = geoms.copy()
     for k, i in enumerate(invalid):
-        reason = str(reasons[inv_pos[k]])
+        reason = str(reasons[k])
         change = float(after[k] - before[k])
         report.add(Finding(
             "invalid_geometry", "error",
