@@ -89,10 +89,13 @@ def area_sums(path: Path, layer: str, by: Sequence[str], where: tuple[str, Seque
         names = {c for c, _ in cols}
         if not set(by) <= names or (where is not None and where[0] not in names):
             return None
-        keys = ", ".join(f"ifnull(CAST(l.{quote(c)} AS TEXT), '')" for c in by)
+        types = dict(cols)
+        keys = ", ".join(_as_text(c, types[c]) for c in by)
         cond, params = "", ()
         if where is not None:
-            cond = f"WHERE ifnull(CAST(l.{quote(where[0])} AS TEXT), '') IN ({', '.join('?' * len(where[1]))})"
+            column = _as_text(where[0], types[where[0]])
+            cond = f"WHERE ({column} IN ({', '.join('?' * len(where[1]))})" \
+                + (f" OR {column} IS NULL)" if "" in where[1] else ")")
             params = tuple(where[1])
         groups = ", ".join(str(i + 1) for i in range(len(by)))
         sums: dict[tuple[str, ...], float] = {}
@@ -100,7 +103,9 @@ def area_sums(path: Path, layer: str, by: Sequence[str], where: tuple[str, Seque
             join = f"LEFT JOIN {quote(area_table(layer))} a ON a.fid = l.{quote(pk)}"
             rows = con.execute(f"SELECT {keys}, total(a.area_m2), count(*) - count(a.area_m2) FROM {quote(layer)} l "
                                f"{join} {cond} GROUP BY {groups}", params).fetchall()
-            sums = {tuple(r[:-2]): r[-2] for r in rows}
+            for r in rows:
+                key = tuple("" if v is None else v for v in r[:-2])
+                sums[key] = sums.get(key, 0.0) + r[-2]
             unmeasured = any(r[-1] for r in rows)
             missing = f"{cond} {'AND' if cond else 'WHERE'} a.fid IS NULL"
         else:  # every feature is measured
@@ -116,8 +121,15 @@ def area_sums(path: Path, layer: str, by: Sequence[str], where: tuple[str, Seque
         con.close()
 
 
+def _as_text(column: str, declared: str) -> str:
+    """SQL giving `column` of the layer (alias l) as text, NULL when missing: a TEXT column already
+    holds only text (SQLite converts what is stored into it), so it is read as it is."""
+    return f"l.{quote(column)}" if declared.split("(")[0].strip() == "TEXT" else f"CAST(l.{quote(column)} AS TEXT)"
+
+
 def _measure(rows: list[tuple]) -> dict[tuple[str, ...], float]:
-    """key -> summed planar area of (*key, WKB) rows (a missing geometry is 0 m²)."""
+    """key -> summed planar area of (*key, WKB) rows (a missing geometry is 0 m², a missing key
+    value is "")."""
     import numpy as np
     import shapely
 
@@ -126,7 +138,8 @@ def _measure(rows: list[tuple]) -> dict[tuple[str, ...], float]:
     areas = np.nan_to_num(shapely.area(shapely.from_wkb(np.array([r[-1] for r in rows], dtype=object))))
     out: dict[tuple[str, ...], float] = {}
     for r, a in zip(rows, areas.tolist()):
-        out[r[:-1]] = out.get(r[:-1], 0.0) + a
+        key = tuple("" if v is None else v for v in r[:-1])
+        out[key] = out.get(key, 0.0) + a
     return out
 
 

@@ -118,3 +118,19 @@ def test_gdal_reads_the_written_layer_and_its_spatial_index(tmp_path):
     expected = int(np.count_nonzero(shapely.intersects(shapely.envelope(gdf.geometry.values),
                                                        shapely.box(*map(float, box)))))
     assert hits == expected >= 1
+
+
+@needs_gdal
+def test_missing_values_group_as_empty_text(tmp_path):
+    path = _store(tmp_path)
+    for statement in ("UPDATE parcels SET use = NULL WHERE fid IN (1, 2)", "UPDATE parcels SET use = '' WHERE fid = 3",
+                      "UPDATE parcels SET zone = NULL WHERE fid = 2"):  # attributes only: the areas stay
+        subprocess.run(["ogrinfo", str(path), "-sql", statement], check=True, capture_output=True, timeout=60)
+    with sqlite3.connect(path) as con:
+        areas = dict(con.execute(f"SELECT fid, area_m2 FROM {area_table('parcels')} WHERE fid IN (1, 2, 3)"))
+        zone = con.execute("SELECT zone FROM parcels WHERE fid = 1").fetchone()[0]
+        assert con.execute("SELECT zone FROM parcels WHERE fid = 3").fetchone()[0] == zone
+    assert len(areas) == 3
+    sums = area_sums(path, "parcels", ["use"], ("zone", [zone, ""]))
+    assert sums[("",)] == pytest.approx(sum(areas.values()))
+    assert None not in {k[0] for k in sums}
