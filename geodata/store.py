@@ -4,7 +4,8 @@ Layers are stored in the metric CRS (`zones.crs.METRIC`) so areas read straight 
 
 Replacing a layer is one SQLite transaction inside the GeoPackage (see
 `geodata.gpkg_tx`): the new features are written once, straight into the store
-(`geodata.gpkg_write`: table, R-tree and metadata as GDAL writes them), together
+(`geodata.gpkg_write`: table, R-tree and metadata as GDAL writes them, and the features'
+planar areas, geodata.stored_areas), together
 with the revision record and a bump of the store's generation counter, and
 committed at once. A write killed
 at any moment leaves the store as it was (SQLite rolls the unfinished
