@@ -214,8 +214,10 @@ def cmd_parcels_zone(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_data_commands(sub) -> None:
-    """Register the data subcommands on the `kizone` parser."""
+def add_data_commands(sub, dataset_options: bool = True) -> None:
+    """Register the data subcommands on the `kizone` parser; `dataset_options=False` leaves out
+    `parcels shares|zones|crosscheck` (their options come with the Dask engine), for a run of
+    another command."""
     store_help = "GeoPackage store (default: $ZONES_STORE or the embedded store)"
 
     p = sub.add_parser("import", help="import a Shapefile (.shp/.zip), GeoPackage or GeoJSON as a layer",
@@ -279,5 +281,6 @@ def add_data_commands(sub) -> None:
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan file, for plan:<target id> zones")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=cmd_parcels_zone)
-    from cli.parcels import add_dataset_commands
-    add_dataset_commands(parcels_sub)
+    if dataset_options:
+        from cli.parcels import add_dataset_commands
+        add_dataset_commands(parcels_sub)

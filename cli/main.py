@@ -66,8 +66,8 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 # Subcommands whose options are defined by the heavy modules that run them (the layout search:
-# GEOS, numba; the cadastre generator: GeoPandas).
-HEAVY_OPTIONS = ("map", "siting", "parcels-sample")
+# GEOS, numba; the cadastre generator: GeoPandas; the parcel dataset's engine: Dask).
+HEAVY_OPTIONS = ("map", "siting", "parcels-sample", "parcels")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -117,7 +117,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_map)
 
     from cli.data_commands import add_data_commands
-    add_data_commands(sub)
+    add_data_commands(sub, dataset_options=full)
     from cli.scenario_commands import add_scenario_commands
     add_scenario_commands(sub)
     from cli.parcels import add_parcels_commands

@@ -134,3 +134,18 @@ def test_missing_values_group_as_empty_text(tmp_path):
     sums = area_sums(path, "parcels", ["use"], ("zone", [zone, ""]))
     assert sums[("",)] == pytest.approx(sum(areas.values()))
     assert None not in {k[0] for k in sums}
+
+
+def test_kizone_shares_starts_without_the_geometry_libraries(tmp_path):
+    """The whole command reads stored areas: GeoPandas, pandas, PROJ, GEOS and Dask are never imported."""
+    import json
+    import sys
+
+    path = _store(tmp_path)
+    script = ("import contextlib, io, json, sys\nfrom cli.main import main\n"
+              f"with contextlib.redirect_stdout(io.StringIO()): code = main(['shares', '--store', {str(path)!r}])\n"
+              "print(json.dumps([code, sorted(m for m in ('geopandas', 'pandas', 'pyproj', 'shapely', 'numpy', 'dask', "
+              "'pyogrio', 'numba') if m in sys.modules)]))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, []], done.stderr
