@@ -8,7 +8,7 @@ PORT   ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test report bench bench-parcels install clean-venv import export
+.PHONY: serve test report bench bench-parcels bench-tiles install clean-venv import export
 
 # ZONES_STORE (your own copy of the store) reaches every target: make serve ZONES_STORE=/path/store.gpkg
 ifdef ZONES_STORE
@@ -23,12 +23,20 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Leaflet.VectorGrid (the cadastral map draws the vector tiles with it), from npm into the venv;
+# after system-deps in `make test`, which installs npm where it is missing.
+VECTORGRID := $(VENV)/npm/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js
+$(VECTORGRID): | $(PY)
+	@if command -v npm >/dev/null 2>&1; then \
+	    npm install --silent --no-audit --no-fund --no-save --prefix $(VENV)/npm leaflet.vectorgrid@1.3.0; \
+	else echo "install: no npm; /maps/cadastre needs Leaflet.VectorGrid (Debian: apt-get install npm, then make install)" >&2; fi
 
-serve: $(STAMP)
+install: $(STAMP) $(VECTORGRID)
+
+serve: $(STAMP) $(VECTORGRID)
 	$(PY) -m api.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(VECTORGRID)
 	$(PY) -m pytest
 
 report: $(STAMP)
@@ -36,6 +44,11 @@ report: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench.run
+
+# Serving the cadastral map: tile latency by zoom (cold, warm) and a complex's bbox read, PostGIS ST_AsMVT beside
+# (make bench-tiles N=1000000, or STORE=path/store.gpkg for a store with a dataset already imported)
+bench-tiles: $(STAMP) system-deps
+	$(PY) -m bench.bench_tiles $(if $(STORE),--store "$(STORE)",--n $(or $(N),1000000)) --work out/bench-tiles
 
 # Only the parcel benchmark against PostGIS (BENCH_PARCEL_SIZES=100000 for the smaller size alone)
 bench-parcels: $(STAMP) system-deps

@@ -12,7 +12,7 @@ from api.problems import install_problem_handlers
 from api.auth import WriteGate
 from api.limits import BodyLimit
 from api.scenario_view import ScenarioView
-from api.routes import (allocations, collections, diffs, landing, layer_writes, layout, plan, scenarios,
+from api.routes import (allocations, cadastre, collections, diffs, landing, layer_writes, layout, plan, scenarios,
                         shares, siting, system)
 from api.routes import maps as map_routes
 from api.routes import parcel_dataset
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(landing.router)
     app.include_router(plan.router)
     app.include_router(system.router)
+    cadastre.install(app, settings.store_path)  # before /collections/{id}: its paths are fixed
     app.include_router(collections.router)
     app.include_router(allocations.router)
     app.include_router(layer_writes.router)

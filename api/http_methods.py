@@ -5,7 +5,9 @@ The routes declare GET, POST or PUT. For a path, the allowed methods are those o
 that matches it (a path such as /collections/{id}/items has a GET route and a PUT route, and a
 405 raised by one of them knows only its own). They are found by asking each route whether it
 matches the path with a given method (Starlette's public `matches`), so nothing here depends on
-how the routes are registered.
+how the routes are registered. A path declared read-only (`declare_read_only`: a collection served
+from elsewhere than the store, whose path a general route with write methods also matches) is
+answered GET, HEAD and OPTIONS only.
 """
 from __future__ import annotations
 
@@ -18,10 +20,16 @@ ROUTE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 STATIC_METHODS = {"GET", "HEAD"}  # what a mounted static directory (the docs assets) serves
 
 
+def declare_read_only(app, path: str) -> None:
+    """Only GET (HEAD, OPTIONS) on exactly `path`, whatever other routes match it."""
+    app.state.read_only_paths = frozenset({*getattr(app.state, "read_only_paths", ()), path})
+
+
 def allowed_methods(app, scope: Scope) -> set[str]:
     """The methods the app answers on `scope`'s path (HEAD and OPTIONS included); empty for an
     unknown path."""
     allowed: set[str] = set()
+    read_only = scope.get("path") in getattr(app.state, "read_only_paths", ())
     routes = app.router.routes
     for method in ROUTE_METHODS:
         probe = {**scope, "method": method}
@@ -30,6 +38,8 @@ def allowed_methods(app, scope: Scope) -> set[str]:
             if match is Match.FULL:
                 allowed |= STATIC_METHODS if isinstance(route, Mount) else {method}
                 break
+    if read_only:
+        allowed &= {"GET"}
     if allowed:
         allowed |= {"OPTIONS"} | ({"HEAD"} if "GET" in allowed else set())
     return allowed

@@ -33,7 +33,8 @@ STATUS: dict[type[ZonesError], tuple[int, str]] = {
 TITLES = {"unknown_layer": "Unknown collection", "unknown_facility": "Unknown facility",
           "unknown_revision": "Unknown revision", "pruned_revision": "Revision no longer restorable",
           "invalid_layer_id": "Invalid collection id", "unreadable_file": "Unreadable or unusable file",
-          "unusable_crs": "Unreadable or unusable file", "not_storable": "Layer not storable"}
+          "unusable_crs": "Unreadable or unusable file", "not_storable": "Layer not storable",
+          "tile_out_of_range": "Tile out of range", "no_parcel_dataset": "No cadastral map imported"}
 
 
 def status_of(exc: ZonesError) -> tuple[int, str]:

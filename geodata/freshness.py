@@ -38,14 +38,23 @@ class StampedCache(Generic[V]):
 
     def get(self, key: Hashable, build: Callable[[], V]) -> V:
         """The value for `key` as of the store's current state, built by `build()` when needed."""
+        return self.get_covering(key, lambda _value: True, lambda _previous: build())
+
+    def get_covering(self, key: Hashable, covers: Callable[[V], bool], build: Callable[[V | None], V]) -> V:
+        """The value for `key` when it is current and `covers(value)`; otherwise `build(previous)`
+        (the current value that does not cover, or None) makes the one kept: a value that grows
+        (more columns of a layer) replaces itself instead of being kept twice."""
         stamp = self._stamp_now()
+        previous = None
         with self._lock:
             if stamp != self._stamp:
                 self._entries.clear()
                 self._stamp = stamp
             if stamp is not None and key in self._entries:
-                return self._entries[key]
-        value = build()
+                previous = self._entries[key]
+                if covers(previous):
+                    return previous
+        value = build(previous)
         with self._lock:
             if stamp is not None and self._stamp == stamp:
                 self._entries[key] = value

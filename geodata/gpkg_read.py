@@ -11,6 +11,8 @@ transaction, so a reader gets the old layer or the new one, never a mix.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,13 +33,31 @@ def feature_tables(con: sqlite3.Connection) -> list[str]:
     return [r[0] for r in rows if not r[0].startswith("zones_")]
 
 
-def read_layer(path: Path, layer: str, columns: list[str] | None = None
-               ) -> tuple[gpd.GeoDataFrame | None, int, list[str]]:
-    """(layer or None when absent, store generation, feature layers), all from one snapshot.
+@dataclass(frozen=True)
+class LayerScan:
+    """What a scan of one layer found besides its rows: the CRS, the generation, the attribute
+    columns read (name, SQL type) and the store's feature layers."""
 
-    `columns`: the attribute columns to read (those the layer has; default all); the geometry
-    always comes. Reading three columns of a million parcels instead of all of them is most of
-    a cold start."""
+    crs: CRS | None
+    generation: int
+    columns: list[tuple[str, str]]
+    layers: list[str]
+
+
+def scan_layer(path: Path, layer: str, columns: list[str] | None,
+               on_batch: Callable[[LayerScan, np.ndarray | None, list[np.ndarray]], None], *, geometry: bool = True,
+               decode: bool = True, batch: int | None = None) -> tuple[LayerScan | None, int, list[str]]:
+    """Hand the layer's rows, in primary-key order and `_BATCH` at a time, to `on_batch(scan,
+    geometries, [values of each column])`, all from one read transaction; (scan or None when the
+    layer is absent, generation, feature layers).
+
+    `columns`: the attribute columns to read (those the layer has; default all). `geometry=False`
+    reads no geometry (`on_batch` gets None): the attributes of a layer whose geometry is at hand;
+    `decode=False` hands over the geometry blobs as stored (GeoPackage header and WKB; an object
+    array of bytes, None where there is none), for a reader that takes them apart itself. `batch`:
+    rows a batch (default `_BATCH`); a reader keeping little of each batch takes smaller ones.
+    A batch's rows and WKB are dropped before the next batch is fetched, so a reader that keeps
+    only what it derives from each batch never holds the whole layer's blobs or geometries."""
     con = connect(path, timeout_s=30.0)
     try:
         con.execute("BEGIN")
@@ -50,23 +70,50 @@ def read_layer(path: Path, layer: str, columns: list[str] | None = None
         if columns is not None:
             wanted = set(columns)
             cols = [(c, t) for c, t in cols if c in wanted]
-        select = ", ".join([wkb_sql(geom)] + [quote(c) for c, _ in cols])
-        crs = _layer_crs(con, layer)
+        geom_sql = [(wkb_sql(geom) if decode else quote(geom))] if geometry else []
+        select = ", ".join(geom_sql + [quote(c) for c, _ in cols] or [quote(pk)])
+        scan = LayerScan(crs=_layer_crs(con, layer), generation=generation, columns=cols, layers=layers)
         cursor = con.execute(f"SELECT {select} FROM {quote(layer)} ORDER BY {quote(pk)}")
-        geom_parts: list[np.ndarray] = []
-        col_parts: list[list[np.ndarray]] = [[] for _ in cols]
-        while batch := cursor.fetchmany(_BATCH):
-            values = list(zip(*batch))
-            geom_parts.append(shapely.from_wkb(np.array(values[0], dtype=object)))
-            for k in range(len(cols)):
-                col_parts[k].append(_shared_values(values[k + 1]))
-            del batch, values  # a batch's row tuples and WKB go before the next one comes
+        first = 1 if geometry else 0
+        while rows := cursor.fetchmany(batch or _BATCH):
+            values = list(zip(*rows))
+            del rows
+            geoms = None
+            if geometry:
+                geoms = np.array(values[0], dtype=object)
+                geoms = shapely.from_wkb(geoms) if decode else geoms
+            on_batch(scan, geoms, [_shared_values(values[k + first]) for k in range(len(cols))])
+            del values, geoms  # a batch's row tuples and WKB go before the next one comes
         con.execute("COMMIT")
     finally:
         con.close()
+    return scan, generation, layers
+
+
+def read_layer(path: Path, layer: str, columns: list[str] | None = None
+               ) -> tuple[gpd.GeoDataFrame | None, int, list[str]]:
+    """(layer or None when absent, store generation, feature layers), all from one snapshot.
+
+    `columns`: the attribute columns to read (those the layer has; default all); the geometry
+    always comes. Reading three columns of a million parcels instead of all of them is most of
+    a cold start."""
+    geom_parts: list[np.ndarray] = []
+    col_parts: list[list[np.ndarray]] = []
+
+    def keep(_scan: LayerScan, geoms: np.ndarray | None, values: list[np.ndarray]) -> None:
+        geom_parts.append(geoms)
+        while len(col_parts) < len(values):
+            col_parts.append([])
+        for k, v in enumerate(values):
+            col_parts[k].append(v)
+
+    scan, generation, layers = scan_layer(path, layer, columns, keep)
+    if scan is None:
+        return None, generation, layers
+    cols, crs = scan.columns, scan.crs
     geoms = np.concatenate(geom_parts) if geom_parts else np.array([], dtype=object)
     index = pd.RangeIndex(len(geoms))
-    frame = pd.DataFrame({name: _typed(pd.Series(np.concatenate(col_parts[k]) if col_parts[k] else [], dtype=object,
+    frame = pd.DataFrame({name: _typed(pd.Series(np.concatenate(col_parts[k]) if geom_parts else [], dtype=object,
                                                  index=index), sql_type)
                           for k, (name, sql_type) in enumerate(cols)}, index=index)
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=index, crs=crs), crs=crs)

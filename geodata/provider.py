@@ -10,6 +10,11 @@ a second server worker) or an edit in QGIS is picked up on the next read. Every
 other cache of store content keys on the same stamp (`LayerProvider.cache()`);
 what is derived from one loaded layer (its lon/lat copy, spatial index, factorised
 columns) lives with it (`LayerData.once`) and so goes with it.
+
+The land-use shares and the parcels of a zone read a layer as flat arrays instead
+(`LayerProvider.arrays`, geodata.layer_arrays: ids, the columns asked for, areas, boxes,
+rings), without a geometry object per feature: a million parcels then hold ~250 MB, not
+the ~1 GB of the loaded layer, which they use only when something else has loaded it.
 """
 from __future__ import annotations
 
@@ -19,10 +24,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from geodata.catalog import LayerInfo, load_catalog
 from geodata.freshness import StampedCache
+from geodata.layer_arrays import LayerArrays, arrays_of, factorised, read_arrays
 from geodata.store import GeoPackageStore, StoreStamp
 from zones.allocation import LayerGeometries
 from zones.area import area_columns, geodesic_areas_m2
@@ -55,11 +60,7 @@ class LayerData:
     def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
         """(code of each row, the distinct values as text): a column factorised once for this layer,
         so sums by use or by zone are one `np.bincount`. A missing value is "" like an empty one."""
-        def make():
-            values = self.metric[column].astype(object).where(self.metric[column].notna(), "").astype(str)
-            codes, names = pd.factorize(values.to_numpy(dtype=object), sort=True)
-            return codes.astype(np.int64), [str(n) for n in names]
-        return self.once(f"codes:{column}", make)
+        return self.once(f"codes:{column}", lambda: factorised(self.metric[column].to_numpy(dtype=object)))
 
     @property
     def geodesic_m2(self) -> np.ndarray:
@@ -99,6 +100,10 @@ class LayerSource:
 
     def layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
         raise NotImplementedError
+
+    def arrays(self, layer_id: str, columns: list[str]) -> LayerArrays:
+        """What the share and zone queries read of a layer (geodata.layer_arrays), with `columns`."""
+        return arrays_of(self.layer(layer_id, columns))
 
     def geometries(self, layer_ids: list[str] | None = None) -> LayerGeometries:
         """layer -> feature id -> metric geometry, the input of the allocation check."""
@@ -172,6 +177,25 @@ class LayerProvider(LayerSource):
         return self._cache.get((layer_id, tuple(sorted(set(columns)))),
                                lambda: self._read(layer_id, ["id", *columns]))
 
+    def arrays(self, layer_id: str, columns: list[str]) -> LayerArrays:
+        """The layer's arrays in the scenario being viewed, else as stored: from the layer when it
+        is loaded whole, else read without keeping its geometries, once per store state (a query
+        wanting another column reads that column and shares the rest)."""
+        from geodata.views import viewed_scenario
+
+        scenario = viewed_scenario()
+        if scenario is not None:
+            return self.view(scenario).arrays(layer_id, columns)
+        return self.base_arrays(layer_id, columns)
+
+    def base_arrays(self, layer_id: str, columns: list[str]) -> LayerArrays:
+        """`arrays` of the layer as stored, whatever scenario is being viewed."""
+        whole = self._cache.peek(layer_id)
+        if whole is not None:
+            return arrays_of(whole)
+        return self._cache.get_covering(("arrays", layer_id), lambda have: have.covers(columns),
+                                        lambda previous: read_arrays(self.store, layer_id, columns, previous))
+
     def _read(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
         gdf, generation = self.store.read_consistent(layer_id, columns)
         return layer_data(load_catalog().get(layer_id), gdf, generation)
@@ -191,3 +215,6 @@ class BaseView(LayerSource):
 
     def layer(self, layer_id: str, columns: list[str] | None = None) -> LayerData:
         return self.provider.base_layer(layer_id, columns)
+
+    def arrays(self, layer_id: str, columns: list[str]) -> LayerArrays:
+        return self.provider.base_arrays(layer_id, columns)

@@ -89,12 +89,28 @@ def _junction(prev_final: str, initial: str, onset: str) -> tuple[str, str]:
 
 
 def romanize_place(name: str) -> str:
-    """A place name with its administrative suffix: 덕림동 → Deongnim-dong, 팔복동1가 → Palbok-dong 1-ga."""
+    """A place name with its administrative suffix: 덕림동 → Deongnim-dong, 팔복동1가 → Palbok-dong 1-ga.
+
+    A code standing in for a name the boundary data lacks stays as it is.
+
+    >>> romanize_place("덕림동"), romanize_place("팔복동1가"), romanize_place("상도1동"), romanize_place("44830")
+    ('Deongnim-dong', 'Palbok-dong 1-ga', 'Sangdo 1-dong', '44830')
+    >>> romanize_place("북문로1가동")
+    'Bungmun-ro 1-ga-dong'
+    """
+    if name.isascii() and name.isdigit():
+        return name
     if name in _SIDO:
         return _SIDO[name]
     m = re.fullmatch(r"(.+?)(\d+)가", name)
     if m:
         return f"{romanize_place(m.group(1))} {m.group(2)}-ga"
+    m = re.fullmatch(r"(.+?)(\d+)가동", name)  # 북문로1가동 → Bungmun-ro 1-ga-dong
+    if m:
+        return f"{romanize_place(m.group(1))} {m.group(2)}-ga-dong"
+    m = re.fullmatch(r"(\D+?)(\d+)([동리])", name)  # 상도1동 → Sangdo 1-dong
+    if m:
+        return f"{romanize_word(m.group(1)).capitalize()} {m.group(2)}-{_SUFFIXES[m.group(3)]}"
     m = re.fullmatch(r"(.+?시)(.+구)", name)  # 전주시덕진구 → Jeonju-si Deokjin-gu
     if m:
         return f"{romanize_place(m.group(1))} {romanize_place(m.group(2))}"

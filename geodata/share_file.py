@@ -17,8 +17,9 @@ def load_shares(path: Path = PLAN_FILE) -> list[ShareTarget]:
 
 
 def shares_of_store(provider, shares: list[ShareTarget]) -> ShareReport:
-    """The share check on the loaded layers: use and filter columns are factorised once per layer
-    and store generation (LayerData.codes), so a request sums with one `np.bincount` per group."""
+    """The share check on the layers' arrays (geodata.layer_arrays: no geometry is kept): use and
+    filter columns are factorised once per layer and store generation (LayerArrays.codes), so a
+    request sums with one `np.bincount` per group."""
     import numpy as np
 
     ids = set(provider.layer_ids())
@@ -27,11 +28,11 @@ def shares_of_store(provider, shares: list[ShareTarget]) -> ShareReport:
         if t.layer not in ids:
             return {}
         needed = ["use"] + ([t.filter_field] if t.filter_field else [])
-        data = provider.layer(t.layer, columns=needed)
-        if any(c not in data.metric.columns for c in needed):
+        data = provider.arrays(t.layer, needed)
+        if any(c not in data.columns for c in needed):
             return {}
         use, names = data.codes("use")
-        area = data.metric["area_m2"].to_numpy()
+        area = data.area_m2
         if t.filter_field:
             zone, zone_names = data.codes(t.filter_field)
             keep = zone == (zone_names.index(t.filter_value) if t.filter_value in zone_names else -2)
@@ -45,7 +46,7 @@ def shares_of_store(provider, shares: list[ShareTarget]) -> ShareReport:
 
 def shares_of_gpkg(path: Path, shares: list[ShareTarget]) -> ShareReport:
     """The same check straight on the GeoPackage file, for one run from the terminal: the groups
-    that read one layer through one filter column are summed in one GROUP BY over the areas stored
+    that read one layer through one filter column are summed in one scan over the areas stored
     at write time (geodata.stored_areas), so no geometry is read unless a feature was edited
     elsewhere since."""
     from geodata.stored_areas import area_sums

@@ -46,6 +46,9 @@ if TYPE_CHECKING:  # GeoPandas only where a layer is read or written: opening th
 # Layer ids become SQLite table names and URL path segments.
 LAYER_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED_PREFIXES = ("gpkg_", "rtree_", "zones_", "sqlite_", "trigger_")
+# Collection ids the API serves from elsewhere than a GeoPackage layer: `cadastre` is the imported
+# 연속지적도 beside the store (api/routes/cadastre.py).
+RESERVED_IDS = ("cadastre",)
 
 
 # A file modified less than this long ago may be modified again within the same mtime tick
@@ -100,6 +103,9 @@ def geopackage_problem(path: Path) -> str | None:
 
 
 def check_layer_id(layer: str) -> str:
+    if layer in RESERVED_IDS:
+        raise InvalidLayerId(f"layer id {layer!r} is not allowed: it names the imported cadastral map "
+                             "(kizone import-parcels), which is not a GeoPackage layer")
     if not LAYER_ID_RE.match(layer or "") or layer.startswith(RESERVED_PREFIXES):
         raise InvalidLayerId(
             f"layer id {layer!r} is not allowed: use 1-63 lower-case letters, digits and '_', "

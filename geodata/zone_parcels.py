@@ -2,20 +2,20 @@
 
 A zone reference is `<layer>:<feature id>` (any zone feature, e.g. `fez_districts:fez_ai`) or
 `plan:<target id>` (the union of a plan target's features, e.g. `plan:fez_total`). The parcel
-layer's spatial index is built once per store generation (it lives with the loaded layer), so a
-warm query costs one prepared predicate and the intersections of the crossing parcels.
+layer is read as flat arrays (geodata.layer_arrays: boxes, rings, areas, ids, use) once per store
+state, so a warm query costs one box test over the layer and one compiled clip of the candidates.
 """
 from __future__ import annotations
 
 import numpy as np
-import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geodata.provider import LayerData, LayerProvider
+from geodata.layer_arrays import LayerArrays
+from geodata.provider import LayerSource
 from zones.allocation import target_geometry
 from zones.errors import InvalidInput, NotFound
 from zones.plan import PlanTarget
-from zones.zone_parcels import ZoneParcels, first_vertices, parcels_in_zone, zone_summary
+from zones.zone_parcels import ZoneParcels, parcels_in_zone, zone_summary
 
 PLAN_PREFIX = "plan"
 
@@ -30,7 +30,7 @@ class BadZoneReference(InvalidInput):
     default_code = "invalid_zone"
 
 
-def zone_geometry(provider: LayerProvider, plan: list[PlanTarget], ref: str) -> BaseGeometry:
+def zone_geometry(provider: LayerSource, plan: list[PlanTarget], ref: str) -> BaseGeometry:
     """The geometry (in `zones.crs.METRIC`) a zone reference names."""
     layer, sep, key = (ref or "").partition(":")
     if not sep or not layer or not key:
@@ -58,30 +58,22 @@ def zone_geometry(provider: LayerProvider, plan: list[PlanTarget], ref: str) -> 
     return metric.geometry.values[hit[0]]
 
 
-def parcel_index(data: LayerData) -> shapely.STRtree:
-    """The STR-tree over a loaded layer's geometries, built once per loaded layer."""
-    return data.once("strtree", lambda: shapely.STRtree(np.asarray(data.metric.geometry.values)))
-
-
-def parcels_of_zone(provider: LayerProvider, plan: list[PlanTarget], ref: str,
-                    layer: str = "parcels") -> tuple[BaseGeometry, ZoneParcels, LayerData]:
-    """(zone geometry, the parcels of `layer` in it, the loaded parcel layer)."""
+def parcels_of_zone(provider: LayerSource, plan: list[PlanTarget], ref: str,
+                    layer: str = "parcels", columns: list[str] | None = None
+                    ) -> tuple[BaseGeometry, ZoneParcels, LayerArrays]:
+    """(zone geometry, the parcels of `layer` in it, the parcel layer's arrays with `columns`)."""
     zone = zone_geometry(provider, plan, ref)
-    data = provider.layer(layer)
-    return zone, find_in_zone(zone, data), data
+    arrays = provider.arrays(layer, columns or [])
+    return zone, find_in_zone(zone, arrays), arrays
 
 
-def find_in_zone(zone: BaseGeometry, data: LayerData) -> ZoneParcels:
-    """`parcels_in_zone` with the layer's index and first vertices made once per loaded layer."""
-    geoms = np.asarray(data.metric.geometry.values)
-    return parcels_in_zone(zone, geoms, parcel_index(data), data.metric["area_m2"].to_numpy(),
-                           data.once("first_vertices", lambda: first_vertices(geoms)))
+def find_in_zone(zone: BaseGeometry, arrays: LayerArrays) -> ZoneParcels:
+    """`parcels_in_zone` on a layer's arrays (geodata.layer_arrays)."""
+    return parcels_in_zone(zone, arrays.rings, arrays.bounds, arrays.area_m2)
 
 
-def zone_report(provider: LayerProvider, plan: list[PlanTarget], ref: str, layer: str = "parcels") -> dict:
+def zone_report(provider: LayerSource, plan: list[PlanTarget], ref: str, layer: str = "parcels") -> dict:
     """The summary the API (`/collections/{layer}/zone-summary`) and `kizone parcels zone` give."""
-    zone, found, data = parcels_of_zone(provider, plan, ref, layer)
-    metric = data.metric
-    codes, names = data.codes("use") if "use" in metric.columns else (np.zeros(len(metric), np.int64), [""])
-    return zone_summary(ref, zone, found, metric["id"].to_numpy(dtype=object), codes, names,
-                        metric["area_m2"].to_numpy(), layer)
+    zone, found, arrays = parcels_of_zone(provider, plan, ref, layer, ["use"])
+    codes, names = arrays.codes("use") if "use" in arrays.columns else (np.zeros(len(arrays), np.int64), [""])
+    return zone_summary(ref, zone, found, arrays.ids, codes, names, arrays.area_m2, layer)

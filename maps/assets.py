@@ -99,3 +99,29 @@ _FETCHING = [
 def external_references(html: str) -> list[str]:
     """URLs the page would fetch from another machine as soon as it opens."""
     return [m.group(1) for pattern in _FETCHING for m in pattern.finditer(html)]
+
+
+# --- Leaflet.VectorGrid: vector tiles (MVT) in Leaflet --------------------------------------
+# Installed at set-up time from npm (`make install` runs `npm install leaflet.vectorgrid` into the
+# virtual environment, next to the Python packages), never copied into the repository.
+VECTORGRID_PACKAGE = "leaflet.vectorgrid@1.3.0"
+VECTORGRID_FILE = Path("npm", "node_modules", "leaflet.vectorgrid", "dist", "Leaflet.VectorGrid.bundled.min.js")
+
+
+def vectorgrid_path() -> Path:
+    """Where `make install` puts Leaflet.VectorGrid: inside the environment running this code."""
+    import sys
+
+    return Path(sys.prefix) / VECTORGRID_FILE
+
+
+@lru_cache(maxsize=1)
+def vectorgrid_js() -> str:
+    path = vectorgrid_path()
+    if not path.is_file():
+        raise OfflineError(f"the vector-tile map needs Leaflet.VectorGrid at {path}; install it with "
+                           f"make install, or npm install --prefix {path.parents[2]} {VECTORGRID_PACKAGE}")
+    js = re.sub(r"//# sourceMappingURL=\S+", "", path.read_text(encoding="utf-8"))
+    if "</script" in js.lower():
+        raise OfflineError("Leaflet.VectorGrid cannot be inlined: it contains '</script'")
+    return js

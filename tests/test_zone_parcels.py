@@ -78,8 +78,8 @@ def test_the_hole_and_the_touching_cells_are_left_out(store):
     report = zone_report(provider, load_plan(), "test_zones:holed")
     inner = "c60"  # cell (5, 5): in the middle of the hole
     assert inner not in holed and report["parcels"] == len(_expected(HOLED))
-    _, found, data = parcels_of_zone(provider, load_plan(), "test_zones:multi")
-    ids = set(data.metric["id"].to_numpy()[found.rows])
+    _, found, arrays = parcels_of_zone(provider, load_plan(), "test_zones:multi")
+    ids = set(arrays.ids[found.rows])
     assert "c82" not in ids and "c83" in ids  # cell (5, 7) ends at x = 60, the second part's west edge: it only touches
 
 
@@ -102,6 +102,8 @@ def test_plan_targets_and_bad_references(store):
     client = TestClient(create_app(Settings(store_path=store.path, plan_path=PLAN_FILE)))
     plan = client.get("/collections/parcels/zone-summary", params={"zone": "plan:fez_total"})
     assert plan.status_code == 200 and plan.json()["parcels"] == 0  # the test parcels lie outside the FEZ
+    unknown = client.get("/collections/no_such_layer/zone-summary", params={"zone": "plan:fez_total"})
+    assert unknown.status_code == 404 and "no_such_layer" in unknown.json()["detail"], unknown.text
     for ref, word in (("fez_districts", "<layer>:<feature id>"), ("nowhere:x", "no layer"),
                       ("fez_districts:nope", "no feature"), ("plan:nope", "no plan target")):
         r = client.get("/collections/parcels/zone-summary", params={"zone": ref})

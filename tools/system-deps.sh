@@ -5,6 +5,8 @@
 #   wrk                        the HTTP load generator of `make bench`
 #   poppler-utils              pdftoppm and pdftotext: the report tests render and read the printed PDF
 #   postgresql + postgis       the PostGIS side of the parcel benchmark (`make bench`, `make bench-parcels`)
+#   python3-qgis               QGIS itself (its Python bindings): loads the cadastral vector tiles as an XYZ layer
+#   npm                        installs Leaflet.VectorGrid for the cadastral map (`make install`)
 # Without root or apt-get nothing is installed: the tests that need a program skip and say why.
 set -u
 need=""
@@ -15,6 +17,10 @@ fi
 command -v ogrinfo >/dev/null 2>&1 || need="$need gdal-bin"
 command -v wrk >/dev/null 2>&1 || need="$need wrk"
 command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
+command -v npm >/dev/null 2>&1 || need="$need npm"
+if command -v dpkg >/dev/null 2>&1 && ! dpkg -s python3-qgis >/dev/null 2>&1; then
+    need="$need python3-qgis"
+fi
 if command -v dpkg >/dev/null 2>&1; then
     dpkg -s postgresql >/dev/null 2>&1 || need="$need postgresql"
     # postgis: shp2pgsql and friends; postgresql-postgis: the extension for the distribution's

@@ -2,11 +2,12 @@
 
 A parcel wholly inside the zone counts with its whole area; a parcel crossing the zone's
 boundary counts with the exact area of its intersection with the zone; a parcel outside, or
-only touching the boundary, does not count. The parcels away from the zone's outline are
-settled by one vectorised point-in-polygon test against the prepared zone (its holes and parts
-respected); only those near the outline get the exact `contains` test, and only the few that
-cross it are intersected. Areas are planar in the metric CRS (`zones.crs.METRIC`), the same as
-everywhere else in this tool.
+only touching the boundary, does not count. The parcels come as flat arrays (boxes, rings,
+areas: `zones.siting.clip.Rings`), not geometry objects: the candidates are the parcels whose
+box meets the zone's, and the zone, cut once into convex pieces, clips them all in one compiled
+loop (`zones.siting.clip`), which settles a parcel that no segment of the zone's outline meets
+(its holes and parts respected) by one vertex, without clipping it. Areas are planar in the
+metric CRS (`zones.crs.METRIC`), the same as everywhere else in this tool.
 """
 from __future__ import annotations
 
@@ -16,13 +17,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import shapely
-from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
 from zones.crs import METRIC
+from zones.siting.clip import Rings, ring_overlap_areas, rings_of, triangulate
 
-METHOD = (f"planar {METRIC}; parcels wholly inside count whole (STR-tree, prepared zone), "
-          "parcels crossing the boundary count with their intersection with the zone")
+METHOD = (f"planar {METRIC}; parcels wholly inside count whole, parcels crossing the boundary count with "
+          "their intersection with the zone (the zone cut into convex pieces, each parcel clipped at them)")
+
+# A parcel's part inside (or outside) the zone smaller than this fraction of the parcel (and of
+# 1 m²) is the rounding of the clip, not land: a parcel touching the zone from outside gets
+# nothing, one touching its outline from inside lies wholly in it. The clip agrees with GEOS to
+# ~1e-12 of a parcel's area, so a real sliver (a square millimetre of a 1.5 ha parcel) still counts.
+AREA_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -38,67 +45,60 @@ class ZoneParcels:
         return self.rows[~self.whole]
 
 
-BOUNDARY_PIECE_M = 50.0  # the zone's outline is cut into pieces this long to find the parcels near it
+def parcels_in_zone(zone: BaseGeometry, rings: Rings, bounds: np.ndarray, parcel_areas: np.ndarray) -> ZoneParcels:
+    """The parcels of `zone`, given as the `rings` of the parcel layer, their `bounds` ((n, 4),
+    NaN for none) and their planar `parcel_areas`, all in `METRIC` like the zone.
 
+    Parameters
+    ----------
+    zone : shapely geometry
+        Its polygonal parts count (holes excluded); None or empty holds no parcel.
+    rings : Rings
+        The parcels' rings (`zones.siting.clip.rings_of`); a parcel without rings has no area.
+    bounds : ndarray, shape (n, 4)
+        xmin, ymin, xmax, ymax of each parcel.
+    parcel_areas : ndarray, shape (n,)
+        Each parcel's planar area: what a wholly inside parcel counts.
 
-def first_vertices(parcels: np.ndarray) -> np.ndarray:
-    """(n, 2) first vertex of each parcel's first exterior ring (NaN for a missing or empty one): the
-    first coordinate of each geometry, taken from one flat `get_coordinates` call.
+    Returns
+    -------
+    ZoneParcels
+        Rows with area inside, that area, and which lie wholly inside.
 
-    >>> first_vertices(np.array([shapely.box(0, 0, 1, 1), None, shapely.Polygon([(5, 6), (7, 6), (7, 8)])])).tolist()
-    [[1.0, 0.0], [nan, nan], [5.0, 6.0]]
-    """
-    parcels = np.asarray(parcels, dtype=object)
-    out = np.full((len(parcels), 2), np.nan)
-    coords, index = shapely.get_coordinates(parcels, return_index=True)
-    if len(index):
-        starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
-        out[index[starts]] = coords[starts]
-    return out
-
-
-def parcels_in_zone(zone: BaseGeometry, parcels: np.ndarray, tree: STRtree | None = None,
-                    parcel_areas: np.ndarray | None = None, vertices: np.ndarray | None = None) -> ZoneParcels:
-    """The parcels of `zone` (both in `METRIC`); `tree` is an STRtree over `parcels`, `parcel_areas`
-    their planar areas and `vertices` their `first_vertices` (each computed when None).
-
-    A parcel whose envelope meets no piece of the zone's outline cannot cross it: it lies wholly
-    inside or wholly outside, which one vertex tells (a vectorised point-in-polygon against the
-    prepared zone). Only the parcels near the outline are tested exactly and, when they cross
-    it, intersected.
-
-    >>> cells = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(30, 0, 40, 10)])
-    >>> got = parcels_in_zone(shapely.box(0, 0, 15, 10), cells)
+    Examples
+    --------
+    >>> cells = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(30, 0, 40, 10),
+    ...                   shapely.box(-10, 0, 0, 10)])
+    >>> got = parcels_in_zone(shapely.box(0, 0, 15, 10), rings_of(cells), shapely.bounds(cells), shapely.area(cells))
     >>> got.rows.tolist(), got.area_in_zone_m2.tolist(), got.whole.tolist()
     ([0, 1], [100.0, 50.0], [True, False])
     """
-    parcels = np.asarray(parcels, dtype=object)
-    if zone is None or zone.is_empty or not len(parcels):
+    n = rings.n
+    if zone is None or zone.is_empty or not n:
         return ZoneParcels(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
-    tree = tree if tree is not None else STRtree(parcels)
-    zone = shapely.from_wkb(shapely.to_wkb(zone))  # a private copy to prepare: the caller's is left as it is
-    shapely.prepare(zone)
-    candidates = np.sort(tree.query(zone))  # envelopes only
-    outline = shapely.segmentize(shapely.boundary(zone), BOUNDARY_PIECE_M)
-    coords, ring = shapely.get_coordinates(shapely.get_parts(shapely.get_parts(outline)), return_index=True)
-    same = ring[:-1] == ring[1:]
-    pieces = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
-    near = np.intersect1d(candidates, np.unique(tree.query(pieces)[1]), assume_unique=False)
-    far = np.setdiff1d(candidates, near, assume_unique=True)
-    xy = vertices[far] if vertices is not None else first_vertices(parcels[far])
-    inside_far = far[shapely.contains_xy(zone, xy[:, 0], xy[:, 1])]
-    whole_near = shapely.contains(zone, parcels[near])
-    rest = near[~whole_near]
-    crossing = rest[shapely.intersects(zone, parcels[rest])]
-    inside = np.union1d(inside_far, near[whole_near])
-    cross_area = shapely.area(shapely.intersection(parcels[crossing], zone)) if len(crossing) else np.zeros(0)
-    keep = cross_area > 0.0  # parcels only touching the outline have nothing inside
-    crossing, cross_area = crossing[keep], cross_area[keep]
-    whole_area = (parcel_areas[inside] if parcel_areas is not None else shapely.area(parcels[inside])).astype(float)
-    rows = np.concatenate([inside, crossing])
-    order = np.argsort(rows, kind="stable")
-    return ZoneParcels(rows=rows[order], area_in_zone_m2=np.concatenate([whole_area, cross_area])[order],
-                       whole=np.concatenate([np.ones(len(inside), bool), np.zeros(len(crossing), bool)])[order])
+    zx0, zy0, zx1, zy1 = zone.bounds
+    candidates = np.flatnonzero((bounds[:, 0] <= zx1) & (bounds[:, 2] >= zx0) &
+                                (bounds[:, 1] <= zy1) & (bounds[:, 3] >= zy0))  # NaN boxes meet nothing
+    inside = _areas_inside(zone, rings.take(candidates), bounds[candidates])
+    area = np.asarray(parcel_areas, dtype=float)[candidates]
+    slack = AREA_RTOL * np.maximum(np.abs(area), 1.0)
+    keep = inside > slack
+    rows, inside, area, slack = candidates[keep], inside[keep], area[keep], slack[keep]
+    whole = inside >= area - slack
+    return ZoneParcels(rows=rows, area_in_zone_m2=np.where(whole, area, inside), whole=whole)
+
+
+def _areas_inside(zone: BaseGeometry, rings: Rings, bounds: np.ndarray) -> np.ndarray:
+    """m² of each geometry of `rings` inside `zone`: the compiled clip, or GEOS overlays of the
+    rebuilt geometries when the zone cannot be cut into pieces that add up to it."""
+    pieces = triangulate(zone)
+    if pieces is not None:
+        return ring_overlap_areas(rings, pieces, 1, bounds=np.ascontiguousarray(bounds, dtype=np.float64))[:, 0]
+    geoms = rings.geometries()
+    out = np.zeros(rings.n)
+    has = np.flatnonzero(shapely.intersects(geoms, zone))
+    out[has] = shapely.area(shapely.intersection(geoms[has], zone))
+    return out
 
 
 def zone_summary(zone_ref: str, zone: BaseGeometry, found: ZoneParcels, ids: np.ndarray, use_codes: np.ndarray,
@@ -138,8 +138,8 @@ ZONE_TABLE_COLUMNS = ["zone", "row", "area_m2", "area_in_zone_m2", "whole"]
 
 
 def parcels_in_zones(zones: Sequence[tuple[str, BaseGeometry]], parcels: np.ndarray) -> pd.DataFrame:
-    """`parcels_in_zone` for several zones over one batch of parcels (one STR-tree, one set of areas):
-    one row per (zone, parcel with area inside it), in zone order then row order.
+    """`parcels_in_zone` for several zones over one batch of parcels (their rings, boxes and areas
+    taken once): one row per (zone, parcel with area inside it), in zone order then row order.
 
     Each parcel's verdict and area depend on that parcel and the zone alone, so the table of a
     whole dataset is the concatenation of the tables of its partitions (rows renumbered).
@@ -149,11 +149,12 @@ def parcels_in_zones(zones: Sequence[tuple[str, BaseGeometry]], parcels: np.ndar
     [['a', 0, 100.0, 100.0, True], ['a', 1, 100.0, 50.0, False], ['b', 1, 100.0, 40.0, False]]
     """
     parcels = np.asarray(parcels, dtype=object)
-    tree = STRtree(parcels) if len(parcels) else None
+    rings = rings_of(parcels)
+    bounds = shapely.bounds(parcels) if len(parcels) else np.zeros((0, 4))
     areas = shapely.area(parcels) if len(parcels) else np.zeros(0)
     parts = []
     for ref, zone in zones:
-        found = parcels_in_zone(zone, parcels, tree, areas)
+        found = parcels_in_zone(zone, rings, bounds, areas)
         parts.append(pd.DataFrame({"zone": np.full(len(found.rows), ref, dtype=object), "row": found.rows,
                                    "area_m2": areas[found.rows].astype(float), "area_in_zone_m2": found.area_in_zone_m2,
                                    "whole": found.whole}))

@@ -19,7 +19,10 @@ import shapely
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from starlette.concurrency import run_in_threadpool
+
 from api import html
+from api.cadastre_docs import collection_doc as cadastre_collection_doc
 from api.feature_cache import FeatureCache, ServedLayer
 from api.ogc import (CRS84, CRS_URIS, GEOJSON, HTML, JSON, STORAGE_CRS, ServedCrs, base_url, format_query, link,
                      parse_bbox, parse_crs, path_segment, reject_unknown_params, self_and_alternate, wants_html, with_params)
@@ -100,8 +103,11 @@ async def collection_doc(request: Request, cache: FeatureCache, layer_id: str) -
 async def list_collections(request: Request, cache: FeatureCache = Depends(get_feature_cache),
                      f: str | None = format_query(openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})):
     reject_unknown_params(request, {"f"})
-    doc = {"links": self_and_alternate(request, "/collections", html=wants_html(request)),
-           "collections": [await collection_doc(request, cache, layer_id) for layer_id in await known_layer_ids(cache)]}
+    docs = [await collection_doc(request, cache, layer_id) for layer_id in await known_layer_ids(cache)]
+    cadastre = await run_in_threadpool(request.app.state.parcel_tiles.indexes.current)
+    if cadastre is not None:  # the imported 연속지적도, listed only while it holds parcels
+        docs.append(cadastre_collection_doc(request, cadastre))
+    doc = {"links": self_and_alternate(request, "/collections", html=wants_html(request)), "collections": docs}
     return html.collections(doc) if wants_html(request) else JSONResponse(doc)
 
 
@@ -154,13 +160,14 @@ def _matching_rows(request: Request, served: ServedLayer, bbox: str | None, bbox
 def within_mask(request: Request, data, zone_ref: str) -> np.ndarray:
     """Rows of a loaded layer with area inside the zone `zone_ref` names (a 400 when it names none).
     Reads the store: call it off the event loop."""
+    from geodata.layer_arrays import arrays_of
     from geodata.zone_parcels import BadZoneReference, UnknownZone, find_in_zone, zone_geometry
 
     try:
         zone = zone_geometry(request.app.state.provider, request.app.state.plan, zone_ref)
     except (BadZoneReference, UnknownZone) as exc:
         raise Problem(400, "Invalid within", exc.detail, parameter="within") from None
-    found = find_in_zone(zone, data)
+    found = find_in_zone(zone, arrays_of(data))
     mask = np.zeros(len(data.metric), dtype=bool)
     mask[found.rows] = True
     return mask

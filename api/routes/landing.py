@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api import html
+from api.cadastre_docs import REL_TILING_SCHEMES, TILES_CONFORMANCE
 from api.ogc import HTML, JSON, OPENAPI_JSON, base_url, format_query, link, reject_unknown_params, self_and_alternate, wants_html
 from api.ogc_models import Conformance, LandingPage, problem_responses
 from zones.crs import LON_LAT, METRIC
@@ -18,6 +19,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *TILES_CONFORMANCE,
 ]
 FORMAT = format_query(openapi_examples={"JSON": {"value": "json"}, "HTML": {"value": "html"}})
 
@@ -38,6 +40,7 @@ async def landing(request: Request, f: str | None = FORMAT):
             link(f"{base}/docs", "service-doc", HTML, "API documentation"),
             link(f"{base}/conformance", "conformance", JSON, "Conformance classes implemented"),
             link(f"{base}/collections", "data", JSON, "The layers (collections)"),
+            link(f"{base}/tileMatrixSets", REL_TILING_SCHEMES, JSON, "Tile matrix sets of the vector tiles"),
             link(f"{base}/plan", "related", JSON, "Plan targets with sources"),
             link(f"{base}/allocations", "related", JSON, "Allocation check of the stored layers"),
             link(f"{base}/allocations?f=html", "related", HTML,

@@ -14,6 +14,7 @@ from geodata.freshness import StampedCache
 from geodata.provider import LayerProvider
 from geodata.views import viewed_scenario
 from maps.allocation import allocation_html
+from maps.cadastre import TILE_PATH
 from maps.overview import overview_html
 from zones.plan import PlanTarget
 
@@ -44,6 +45,21 @@ def overview(request: Request, provider: LayerProvider = Depends(get_provider)) 
 def allocation(request: Request, provider: LayerProvider = Depends(get_provider),
                plan: list[PlanTarget] = Depends(get_plan)) -> HTMLResponse:
     return HTMLResponse(_cached(request, "allocation", lambda: allocation_html(provider, plan)))
+
+
+@router.get("/cadastre", response_class=HTMLResponse, responses=problem_responses(404),
+            summary="The imported cadastral map (연속지적도) drawn from the vector tiles: parcels by land use from "
+                    "zoom 15, their density below")
+def cadastre(request: Request, provider: LayerProvider = Depends(get_provider)) -> HTMLResponse:
+    from api.cadastre_docs import lonlat_extent
+    from api.routes.cadastre import dataset_index
+    from maps.cadastre import build_cadastre_map
+    from maps.render import render_html
+
+    index = dataset_index(request)
+    return HTMLResponse(_cached(request, f"cadastre:{index.rows}:{hash(index.stamp)}",
+                                lambda: render_html(build_cadastre_map(provider, lonlat_extent(index),
+                                                                       "../" + TILE_PATH))))
 
 
 @router.get("/siting", response_class=HTMLResponse,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
 from api.deps import get_plan, get_provider
 from api.ogc import reject_unknown_params
@@ -24,10 +25,12 @@ def zone_summary(request: Request, collection_id: str,
                  zone: str = Query(description="<layer>:<feature id> or plan:<target id>",
                                    openapi_examples={"FEZ AI district": {"value": "fez_districts:fez_ai"},
                                                      "plan target": {"value": "plan:fez_total"}}),
-                 provider: LayerProvider = Depends(get_provider), plan: list[PlanTarget] = Depends(get_plan)) -> dict:
+                 provider: LayerProvider = Depends(get_provider), plan: list[PlanTarget] = Depends(get_plan)
+                 ) -> JSONResponse:
     reject_unknown_params(request, {"zone"})
-    provider.layer(collection_id)  # 404 for an unknown collection
+    provider.arrays(collection_id, ["use"])  # 404 for an unknown collection; what zone_report reads next
     try:
-        return zone_report(provider, plan, zone, collection_id)
+        # Plain JSON types already: encoded as they are, without a pass over every crossing parcel.
+        return JSONResponse(zone_report(provider, plan, zone, collection_id))
     except (BadZoneReference, UnknownZone) as exc:
         raise Problem(400, "Invalid zone", exc.detail, parameter="zone") from None

@@ -5,7 +5,7 @@ must see the dataset's path); without it a LocalCluster on this machine's cores 
 partition (one 시군구 file) goes through the very function the in-memory path applies to the
 whole dataset (`sums_of_table`, zones/pnu_crosscheck.dong_disagreements), and the partial results
 are added or concatenated. The shares read the geometry column as the WKB bytes it is stored as
-and measure it in place (zones/wkb_area.py): no geometry object is made for a sum of areas.
+and measure it in place (geodata/wkb_rings.py): no geometry object is made for a sum of areas.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from zones.crs import METRIC
 from zones.errors import NotFound
 from zones.pnu_crosscheck import dong_disagreements
 from zones.landuse_shares import combine_sums, landuse_sums_of_codes, shares_table
-from zones.wkb_area import wkb_areas
+from geodata.wkb_rings import wkb_areas
 
 SCHEDULER_ENV = "ZONES_DASK_SCHEDULER"
 READ_COLUMNS = ["sigungu", "jimok", "geometry"]
@@ -68,7 +68,7 @@ def _files(root: Path) -> list[str]:
 
 def areas_of_wkb_column(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Planar area of each WKB geometry of an Arrow binary column, read from its buffers in place
-    (`zones.wkb_area`); a null geometry is NaN, any geometry the compiled reader skips is measured by shapely."""
+    (`geodata.wkb_rings.wkb_areas`); a null geometry is NaN, any geometry the compiled reader skips is measured by shapely."""
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     out = []
     for chunk in chunks:

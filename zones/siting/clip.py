@@ -273,16 +273,72 @@ class Rings:
     n: int  # number of geometries
 
     def take(self, idx: np.ndarray) -> Rings:
-        """The rings of geometries `idx` (increasing), renumbered 0..len(idx)-1."""
+        """The rings of geometries `idx` (increasing), renumbered 0..len(idx)-1.
+
+        A geometry's rings, and a ring's vertices, are contiguous: the kept ones are gathered by
+        their offsets, in time proportional to what is kept, not to all the rings held.
+
+        >>> r = rings_of(np.array([shapely.box(0, 0, 1, 1), None, shapely.box(0, 0, 4, 4).difference(shapely.box(1, 1, 2, 2))]))
+        >>> t = r.take(np.array([0, 2]))
+        >>> t.n, t.ring_geom.tolist(), t.vert_ring.tolist(), t.sign.tolist() == r.sign.tolist()
+        (2, [0, 1, 1], [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2], True)
+        >>> r.take(np.array([1])).coords.shape
+        (0, 2)
+        """
         if len(idx) == self.n:
             return self
-        pos = np.full(self.n, -1, dtype=np.int64)
-        pos[idx] = np.arange(len(idx))
-        ring_keep = pos[self.ring_geom] >= 0
-        vert_keep = ring_keep[self.vert_ring]
-        ring_new = np.cumsum(ring_keep) - 1
-        return Rings(coords=self.coords[vert_keep], vert_ring=ring_new[self.vert_ring[vert_keep]],
-                     ring_geom=pos[self.ring_geom[ring_keep]], sign=self.sign[ring_keep], n=len(idx))
+        idx = np.asarray(idx, dtype=np.int64)
+        first_ring = self.geom_ring_off[idx]
+        n_rings = self.geom_ring_off[idx + 1] - first_ring
+        rings = _ranges(first_ring, n_rings)
+        first_vert = self.ring_off[rings]
+        n_verts = self.ring_off[rings + 1] - first_vert
+        return Rings(coords=self.coords[_ranges(first_vert, n_verts)],
+                     vert_ring=np.repeat(np.arange(len(rings), dtype=np.int64), n_verts),
+                     ring_geom=np.repeat(np.arange(len(idx), dtype=np.int64), n_rings),
+                     sign=self.sign[rings], n=len(idx))
+
+    @staticmethod
+    def concat(parts: list[Rings]) -> Rings:
+        """The rings of several batches of geometries as one, geometries numbered on in order
+        (a layer decoded batch by batch never holds all its geometries at once).
+
+        >>> a, b = rings_of(np.array([shapely.box(0, 0, 1, 1)])), rings_of(np.array([None, shapely.box(0, 0, 2, 1)]))
+        >>> both = Rings.concat([a, b])
+        >>> both.n, both.ring_geom.tolist(), both.vert_ring.tolist()
+        (3, [0, 2], [0, 0, 0, 0, 1, 1, 1, 1])
+        """
+        geom_base = np.cumsum([0] + [p.n for p in parts])
+        ring_base = np.cumsum([0] + [len(p.ring_geom) for p in parts])
+        return Rings(coords=np.concatenate([p.coords.reshape(-1, 2) for p in parts] or [np.empty((0, 2))]),
+                     vert_ring=np.concatenate([p.vert_ring + r for p, r in zip(parts, ring_base)]
+                                              or [np.empty(0, np.int64)]).astype(np.int64, copy=False),
+                     ring_geom=np.concatenate([p.ring_geom + g for p, g in zip(parts, geom_base)]
+                                              or [np.empty(0, np.int64)]).astype(np.int64, copy=False),
+                     sign=np.concatenate([p.sign for p in parts] or [np.empty(0)]), n=int(geom_base[-1]))
+
+    def geometries(self) -> np.ndarray:
+        """The geometries back, for GEOS where a clip cannot serve: (multi)polygons with their
+        holes (a polygon comes back as a one-part multipolygon, same area), None where there was
+        no ring.
+
+        >>> holed = shapely.box(0, 0, 10, 10).difference(shapely.box(2, 2, 4, 4))
+        >>> back = rings_of(np.array([holed, None, shapely.box(0, 0, 1, 1)], dtype=object)).geometries()
+        >>> [None if g is None else g.area for g in back], back[0].equals(holed)
+        ([96.0, None, 1.0], True)
+        """
+        out = np.full(self.n, None, dtype=object)
+        if not len(self.ring_geom):
+            return out
+        closed = shapely.linearrings(self.coords, indices=self.vert_ring)
+        ccw = np.where(shapely.is_ccw(closed), 1.0, -1.0)
+        exterior = self.sign * ccw >= 0  # sign: exterior rings count positive, holes negative
+        exterior[np.r_[True, self.ring_geom[1:] != self.ring_geom[:-1]]] = True  # a geometry starts with one
+        polygons = shapely.polygons(closed, indices=np.cumsum(exterior) - 1)
+        owner = self.ring_geom[exterior]
+        has = np.unique(owner)
+        out[has] = shapely.multipolygons(polygons, indices=np.searchsorted(has, owner))
+        return out
 
     @cached_property
     def ring_off(self) -> np.ndarray:
@@ -310,6 +366,19 @@ class Rings:
         """Every edge a→b of every ring with its geometry index, as zones.siting.distance.ring_edges gives them."""
         edge_of = np.repeat(self.ring_geom, np.diff(self.ring_off)).astype(np.int64, copy=False)
         return self.coords, _ring_next(self.coords, self.ring_off), edge_of
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices start, start+1, … of each range, one range after the other.
+
+    >>> _ranges(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
+    [5, 6, 9, 10, 11]
+    """
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(total, dtype=np.int64)
 
 
 # Above this many candidate × triangle box tests a dense comparison costs more memory than the STRtree query.
@@ -565,6 +634,20 @@ def rings_of(geoms: np.ndarray, types: np.ndarray | None = None, holes: np.ndarr
         n_rings = len(geoms)
         ring_cand = np.arange(n_rings)
         is_exterior = np.ones(n_rings, bool)
+    elif (types >= 0).any() and np.isin(types, [-1, *(int(t) for t in _POLYGONAL)]).all():
+        # Polygons and multipolygons (an imported layer's are often all multipolygons): their
+        # rings as offsets, read in one pass without making a geometry object per part and ring.
+        _, coords, offsets = shapely.to_ragged_array(geoms)
+        ring_off, poly_off, geom_off = offsets if len(offsets) == 3 else (offsets[0], None, offsets[1])
+        n_rings = len(ring_off) - 1
+        vert_ring = np.repeat(np.arange(n_rings), np.diff(ring_off))
+        if poly_off is None:  # all polygons: polygon k is geometry k
+            poly_off = geom_off
+            geom_off = np.arange(len(geoms) + 1)
+        ring_poly = np.repeat(np.arange(len(poly_off) - 1), np.diff(poly_off))
+        ring_cand = np.repeat(np.arange(len(geoms)), np.diff(geom_off))[ring_poly]
+        is_exterior = np.zeros(n_rings, bool)
+        is_exterior[poly_off[:-1][np.diff(poly_off) > 0]] = True
     else:
         parts, part_of = shapely.get_parts(geoms, return_index=True)
         rings, ring_part = shapely.get_rings(parts, return_index=True)
@@ -572,14 +655,14 @@ def rings_of(geoms: np.ndarray, types: np.ndarray | None = None, holes: np.ndarr
         n_rings = len(rings)
         ring_cand = part_of[ring_part]
         is_exterior = np.r_[True, ring_part[1:] != ring_part[:-1]] if n_rings else np.empty(0, bool)
-    coords, vert_ring, area = _open_rings(coords, vert_ring.astype(np.int64), n_rings)
+    coords, vert_ring, area = open_rings(coords, vert_ring.astype(np.int64), n_rings)
     sign = np.sign(area)
     return Rings(coords=coords, vert_ring=vert_ring, ring_geom=ring_cand,
                  sign=np.where(is_exterior, sign, -sign), n=len(geoms))
 
 
 @njit(cache=True, nogil=True)
-def _open_rings(coords, vert_ring, n_rings):  # pragma: no cover - compiled
+def open_rings(coords, vert_ring, n_rings):  # pragma: no cover - compiled
     """Drop each closed ring's closing vertex; also the ring's signed shoelace area (CCW positive)."""
     n = coords.shape[0]
     out_xy = np.empty((n, 2))
