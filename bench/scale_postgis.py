@@ -65,9 +65,7 @@ def dataset(n: int, sido: str, work: Path) -> tuple[Path, Path]:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         shutil.copyfile(DEFAULT_STORE, store)
-        lots = generate.lots(n, sido)
-        generate.write_zip(lots, zipped.parent, sido, MONTH)
-        del lots
+        generate.write_sample(n, zipped.parent, sido, MONTH)
         import_parcels([zipped], store, progress_stream=io.StringIO())
         (folder / "done").write_text("")
     return store, zipped

@@ -66,8 +66,8 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 # Subcommands whose options are defined by the heavy modules that run them (the layout search:
-# GEOS, numba; the cadastre generator: GeoPandas; the parcel dataset's engine: Dask).
-HEAVY_OPTIONS = ("map", "siting", "parcels-sample", "parcels")
+# GEOS, numba; the cadastre generator and importer: GeoPandas, PROJ; the parcel dataset's engine: Dask).
+HEAVY_OPTIONS = ("map", "siting", "parcels-sample", "import-parcels", "parcels")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -121,7 +121,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from cli.scenario_commands import add_scenario_commands
     add_scenario_commands(sub)
     from cli.parcels import add_parcels_commands
-    add_parcels_commands(sub, _store_path, sample_options=full)
+    add_parcels_commands(sub, _store_path, cadastre_options=full)
     return parser
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 def cmd_import_parcels(args: argparse.Namespace, store_path: Callable[[str | None], Path]) -> int:
     from geodata.cadastre.importer import import_parcels, write_report
 
-    report = import_parcels([Path(p) for p in args.inputs], store_path(args.store), progress_stream=sys.stderr)
+    report = import_parcels([Path(p) for p in args.inputs], store_path(args.store), progress_stream=sys.stderr,
+                            batch=args.batch)
     print(report.summary())
     for row in report.bad_rows[:args.show_bad]:
         print(f"  bad row {row['input']} #{row['row']} PNU {row['pnu']!r}: {row['reason']}")
@@ -67,11 +68,12 @@ def _plan_store(store: Path, plan_arg: str | None):
 
 
 def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[str | None], Path],
-                         sample_options: bool = True) -> None:
-    """`kizone parcels-sample` and `kizone import-parcels`; `sample_options=False` leaves out the
-    generator's options (they come with GeoPandas), for a run of another command."""
+                         cadastre_options: bool = True) -> None:
+    """`kizone parcels-sample` and `kizone import-parcels`; `cadastre_options=False` leaves out the
+    options that come from the cadastre modules (the generator's, the importer's batch size: they
+    import GeoPandas, PROJ), for a run of another command."""
     p = sub.add_parser("parcels-sample", help="write a GENERATED 연속지적도 zip in the published shape")
-    if sample_options:
+    if cadastre_options:
         from geodata.cadastre.generate import add_options, run
 
         add_options(p)
@@ -82,6 +84,11 @@ def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[
     p.add_argument("--store", help="GeoPackage the dataset sits beside (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--report", help="write the import report (JSON, with the bad rows) to this file")
     p.add_argument("--show-bad", type=int, default=20, help="bad rows to print (all are counted; default 20)")
+    if cadastre_options:
+        from geodata.cadastre.importer import BATCH
+
+        p.add_argument("--batch", type=int, default=BATCH,
+                       help=f"records read and checked at a time (default {BATCH:,}; fewer use less memory)")
     p.set_defaults(func=lambda a: cmd_import_parcels(a, store_path))
 
 

@@ -133,11 +133,11 @@ def test_reimport_killed_midway_leaves_the_previous_partitions(imported, tmp_pat
     import_parcels([first], store, progress_stream=io.StringIO())
     before = _digest(root / "29")
     big = generate.write_zip(generate.lots(60_000, "29", seed=6), tmp_path / "v2", "29", "202411")
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "import-parcels", str(big), "--store", str(store)],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "import-parcels", str(big), "--store", str(store),
+                             "--batch", "1000"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     tmp = root / f".tmp-29-{proc.pid}"
-    while time.monotonic() < deadline and not any((tmp / ".chunks").glob("*/*.parquet")):
+    while time.monotonic() < deadline and not any((tmp / ".spill").glob("*.arrow")):
         assert proc.poll() is None, "the import ended before it could be killed"
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
@@ -201,3 +201,113 @@ def test_a_bbox_read_opens_only_the_partitions_it_meets(imported):
     expected = everything[shapely.intersects(everything.geometry.values, shapely.box(*box))]
     assert sorted(frame["pnu"]) == sorted(expected["pnu"]) and len(frame) > 0
     assert opened < len(partition_files(root))
+
+
+def test_streamed_sample_is_the_frame_gdal_reads_back(tmp_path):
+    """The sample written a dong at a time by our own shapefile writer holds, as GDAL reads it, the very lots
+    `generate.lots` gives, in the published shape; the importer takes it like any other file."""
+    import pyogrio
+
+    frame = generate.lots(3000, "29", seed=8)
+    path = generate.write_sample(3000, tmp_path, "29", "202411", seed=8)
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == [f"LSMD_CONT_LDREG_29_202411.{e}" for e in ("dbf", "prj", "shp", "shx")]
+    back = pyogrio.read_dataframe(f"zip://{path}", encoding="cp949")
+    assert back["PNU"].tolist() == frame["PNU"].tolist() and back["JIBUN"].tolist() == frame["JIBUN"].tolist()
+    assert shapely.equals(back.geometry.values, frame.geometry.values).all()
+    assert (shapely.is_ccw(shapely.get_exterior_ring(frame.geometry.values)) == False).all()  # noqa: E712 (clockwise)
+    report = import_parcels([path], tmp_path / "w.gpkg", progress_stream=io.StringIO())
+    assert report.rows_written == 3000 and not report.bad_counts
+
+
+def test_a_worker_process_checking_geometries_gives_the_same_dataset(lots, tmp_path):
+    """The geometry checks in a worker process (big imports) and in-process (small ones) give the same
+    files, bad rows included, for a Bessel copy too (the worker reprojects)."""
+    sample = lots.iloc[:2500].copy().reset_index(drop=True)
+    generate.inject_faults(sample, 3)
+    for bessel in (False, True):
+        path = generate.write_zip(sample, tmp_path / f"in{bessel}", "29", "202411", bessel=bessel)
+        one = import_parcels([path], tmp_path / f"one{bessel}.gpkg", progress_stream=io.StringIO(), workers=0, batch=700)
+        two = import_parcels([path], tmp_path / f"two{bessel}.gpkg", progress_stream=io.StringIO(), workers=1, batch=700)
+        assert one.bad_counts == two.bad_counts == {"invalid_pnu": 3, "invalid_geometry": 3, "unknown_dong": 3}
+        assert one.bad_rows == two.bad_rows
+        a, b = read_all(tmp_path / f"one{bessel}.gpkg"), read_all(tmp_path / f"two{bessel}.gpkg")
+        assert len(a) == 2491 and a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+        assert shapely.equals_exact(a.geometry.values, b.geometry.values, tolerance=0).all()
+        assert (a["jibun"] == a["pnu"].map(dict(zip(sample["PNU"], sample["JIBUN"])))).all()
+
+
+def test_dbf_text_is_decoded_like_python_decodes_it():
+    """cp949 (published), UTF-8 (re-saved) and other encodings give the text Python's codecs give, a
+    broken two-byte character included."""
+    from geodata.cadastre.dbf import text_column
+    from zones.pnu import text_matrix
+
+    values = pd.Series(["12-3대", "산7임", "8", "공원 ", "", "abc", "·점", "갂가"])
+    for encoding in ("cp949", "euc-kr", "utf-8"):
+        assert text_column(text_matrix(values, encoding), encoding).to_pylist() == [v.rstrip() for v in values]
+    broken = np.frombuffer(b"ab\xb0  cd\xb0\xa1\xb0", dtype=np.uint8).reshape(2, 5)
+    assert text_column(broken, "cp949").to_pylist() == ["ab\ufffd", "cd가\ufffd"]
+    assert text_column(text_matrix(pd.Series(["é", "a"]), "latin-1"), "latin-1").to_pylist() == ["é", "a"]
+
+
+def test_a_large_sigungu_is_written_as_several_sorted_files_with_the_same_numbers(imported, lots, tmp_path,
+                                                                                 monkeypatch):
+    """Past PART_ROWS a 시군구 becomes several files, each a stretch of its Hilbert order and sorted on its
+    own: every parcel is there once, bbox reads and shares are those of the one-file layout."""
+    from geodata.cadastre import dataset
+    from geodata.cadastre.dataset import read_bbox, sigungu_of_file
+
+    monkeypatch.setattr(dataset, "PART_ROWS", 2500)
+    path = generate.write_zip(lots, tmp_path / "in", "29", "202411")
+    store = tmp_path / "parts.gpkg"
+    import_parcels([path], store, progress_stream=io.StringIO(), batch=3000)
+    root, single = dataset_root(store), dataset_root(imported)
+    files = partition_files(root)
+    assert len(files) > len(partition_files(single)) and all(pq.ParquetFile(f).metadata.num_rows <= 2500 for f in files)
+    assert {sigungu_of_file(f) for f in files} == {f.stem for f in partition_files(single)}
+    for f in files:
+        frame = gpd.read_parquet(f)
+        assert (frame["sigungu"] == sigungu_of_file(f)).all()
+        assert (np.diff(frame.geometry.hilbert_distance().to_numpy()) >= 0).all()
+    both = read_all(store)
+    assert len(both) == N and both["pnu"].is_unique
+    x, y = both.geometry.values[N // 3].centroid.coords[0]
+    box = (x - 400, y - 400, x + 400, y + 400)
+    assert sorted(read_bbox(root, box)[0]["pnu"]) == sorted(read_bbox(single, box)[0]["pnu"])
+    a, b = shares_in_memory(root), shares_in_memory(single)
+    assert a[["sigungu", "land_use", "parcels"]].equals(b[["sigungu", "land_use", "parcels"]])
+    np.testing.assert_allclose(a["area_m2"], b["area_m2"], rtol=1e-12)
+
+
+def test_records_deleted_in_the_dbf_leave_every_pnu_on_its_own_geometry(lots, tmp_path):
+    """GDAL skips records flagged deleted in the .dbf; the PNU and JIBUN read from the .dbf bytes are
+    matched to geometries by record number, so no parcel gets its neighbour's number."""
+    sample = lots.iloc[:400].copy().reset_index(drop=True)
+    path = generate.write_zip(sample, tmp_path / "in", "29", "202411")
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(folder)
+    dbf = folder / "LSMD_CONT_LDREG_29_202411.dbf"
+    raw = bytearray(dbf.read_bytes())
+    header_len, record_len = int.from_bytes(raw[8:10], "little"), int.from_bytes(raw[10:12], "little")
+    for k in (0, 7, 8, 399):
+        raw[header_len + k * record_len] = ord("*")
+    dbf.write_bytes(bytes(raw))
+    report = import_parcels([folder / "LSMD_CONT_LDREG_29_202411.shp"], tmp_path / "d.gpkg", progress_stream=io.StringIO())
+    got = read_all(tmp_path / "d.gpkg").set_index("pnu").sort_index()
+    want = sample.drop(index=[0, 7, 8, 399]).set_index("PNU").sort_index()
+    assert report.rows_written == 396 and list(got.index) == list(want.index)
+    assert shapely.equals(got.geometry.values, want.geometry.values).all()
+
+
+def test_hilbert_keys_are_the_distances_geopandas_gives():
+    """Our whole-array Hilbert index equals GeoSeries.hilbert_distance() on the same midpoints."""
+    from geodata.cadastre.partition import hilbert_keys
+
+    rng = np.random.default_rng(4)
+    for scale in (1.0, 30_000.0):
+        x, y = rng.uniform(180_000, 180_000 + scale, 50_000), rng.uniform(270_000, 270_000 + scale / 3, 50_000)
+        x[:5] = x[0]  # ties and a column of equal x
+        expected = gpd.GeoSeries(shapely.points(x, y)).hilbert_distance().to_numpy()
+        np.testing.assert_array_equal(hilbert_keys(x, y), expected)

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geodata.cadastre.dataset import file_bbox
+from geodata.cadastre.dataset import file_bbox, row_groups_meeting
 from geodata.cadastre.engine import _files
 from geodata.cadastre.jimok import OTHER_USE, load_jimok_classes, load_statutory_uses
 from geodata.provider import LayerProvider
@@ -97,24 +97,6 @@ def _tasks(files: list[str], shapes: Sequence[Any]) -> list[tuple[str, list[Any]
     return out
 
 
-def _row_groups_near(pf: pq.ParquetFile, parts: list[Bounds]) -> list[int]:
-    """The row groups whose `bbox` statistics (min of xmin/ymin, max of xmax/ymax) meet one of `parts`;
-    a group without statistics is kept. Rows are Hilbert-sorted, so a group covers a compact area."""
-    md = pf.metadata
-    where = {md.schema.column(i).path: i for i in range(md.num_columns)}
-    cols = [where.get(f"bbox.{n}") for n in ("xmin", "ymin", "xmax", "ymax")]
-    keep = []
-    for g in range(md.num_row_groups):
-        stats = [md.row_group(g).column(i).statistics if i is not None else None for i in cols]
-        if any(st is None or not st.has_min_max for st in stats):
-            keep.append(g)
-            continue
-        box = (stats[0].min, stats[1].min, stats[2].max, stats[3].max)
-        if any(_meets(box, b) for b in parts):
-            keep.append(g)
-    return keep
-
-
 def read_parcels(path: str, columns: list[str], shapes: Sequence[Any] | None = None) -> pd.DataFrame:
     """A partition's `columns` (attributes as text, `geometry` as shapely polygons), whole or only its
     rows whose bbox (the covering column) meets a part of one of `shapes`: the row groups whose
@@ -124,7 +106,7 @@ def read_parcels(path: str, columns: list[str], shapes: Sequence[Any] | None = N
     else:
         parts = [b for bounds in _part_bounds(shapes) for b in bounds]
         pf = pq.ParquetFile(path)
-        table = pf.read_row_groups(_row_groups_near(pf, parts), columns=[*columns, "bbox"])
+        table = pf.read_row_groups(row_groups_meeting(pf.metadata, parts), columns=[*columns, "bbox"])
         box = table.column("bbox").combine_chunks()
         x0, y0, x1, y1 = (box.field(n).to_numpy(zero_copy_only=False) for n in ("xmin", "ymin", "xmax", "ymax"))
         near = np.zeros(len(table), dtype=bool)

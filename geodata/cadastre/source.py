@@ -38,6 +38,7 @@ class CadastreSourceError(InvalidInput):
 @dataclass(frozen=True)
 class Shapefile:
     path: Path  # the .shp
+    dbf: Path  # its attribute table
     name: str  # how the user named it (the zip and member)
     encoding: str
     crs: CRS
@@ -104,7 +105,7 @@ def _describe(shp: Path, name: str) -> Shapefile:
         crs, resolution = resolve(declared, None, hint="a .prj ({code})")
     except CrsProblem as problem:
         raise CrsProblem(f"{name}: {problem.detail}", code=problem.code) from None
-    return Shapefile(shp, name, detect_encoding(dbf, _sibling(shp, ".cpg")), crs, resolution,
+    return Shapefile(shp, dbf, name, detect_encoding(dbf, _sibling(shp, ".cpg")), crs, resolution,
                      shp.stat().st_size + dbf.stat().st_size)
 
 
