@@ -31,11 +31,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
 
-from geodata.cadastre.dataset import partition_files
+from geodata.cadastre.dataset import groups_meeting, partition_files, row_group_boxes
 from zones.crs import METRIC
 
 Box = tuple[float, float, float, float]
-BBOX_FIELDS = ("xmin", "ymin", "xmax", "ymax")
 ATTRIBUTES = ("pnu", "jibun", "jimok", "sido", "sigungu")
 COUNT_UP_TO = 500_000  # rows a bbox page may scan past its own features to give numberMatched
 
@@ -58,9 +57,7 @@ class Partition:
 
     def groups_meeting(self, box: Box) -> np.ndarray:
         """Row groups whose covering box meets `box` (touching counts)."""
-        minx, miny, maxx, maxy = box
-        b = self.group_boxes
-        return np.flatnonzero((b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny))
+        return np.asarray(groups_meeting(self.group_boxes, [box]), dtype=np.int64)
 
 
 @dataclass
@@ -104,22 +101,10 @@ def generation(root: Path) -> tuple:
 
 def _partition(path: Path) -> Partition:
     md = pq.read_metadata(path)
-    paths = [md.schema.column(i).path for i in range(md.num_columns)]
     try:
-        cols = [paths.index(f"bbox.{k}") for k in BBOX_FIELDS]
-    except ValueError:
-        raise ValueError(f"{path}: no bbox covering column (import it again with kizone import-parcels)") from None
-    boxes = np.empty((md.num_row_groups, 4))
-    rows = np.empty(md.num_row_groups, dtype=np.int64)
-    for g in range(md.num_row_groups):
-        group = md.row_group(g)
-        rows[g] = group.num_rows
-        for k, c in enumerate(cols):
-            stats = group.column(c).statistics
-            if stats is None or not stats.has_min_max:  # no statistics: the group must be read
-                boxes[g, k] = -np.inf if k < 2 else np.inf
-            else:
-                boxes[g, k] = stats.min if k < 2 else stats.max
+        boxes, rows = row_group_boxes(md)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     return Partition(path=path, rows=int(md.num_rows), group_rows=rows, group_boxes=boxes, metadata=md)
 
 

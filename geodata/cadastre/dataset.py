@@ -119,22 +119,55 @@ def file_bbox(path: Path) -> tuple[float, float, float, float] | None:
     return tuple(box) if box and len(box) == 4 else None
 
 
-def row_groups_meeting(meta, boxes: list[tuple[float, float, float, float]]) -> list[int]:
-    """The row groups of a file (its footer `meta`) whose `bbox` covering-column statistics (min of
-    xmin/ymin, max of xmax/ymax) meet one of `boxes`; a group without statistics is kept. Rows are
-    Hilbert-sorted, so a group covers a compact area."""
+def row_group_boxes(meta):
+    """(boxes, rows): each row group's box from its `bbox` covering-column statistics (min of xmin/ymin,
+    max of xmax/ymax), an (n, 4) float array, and its row count. A group without statistics gets an
+    unbounded box, so that every bbox meets it and it is read. Raises ValueError for a file without
+    the covering column (written before it existed). Rows are Hilbert-sorted, so a group covers a
+    compact area."""
+    import numpy as np
+
     where = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
     cols = [where.get(f"bbox.{k}") for k in ("xmin", "ymin", "xmax", "ymax")]
-    out = []
+    if None in cols:
+        raise ValueError("no bbox covering column (import the file again with kizone import-parcels)")
+    boxes = np.empty((meta.num_row_groups, 4))
+    rows = np.empty(meta.num_row_groups, dtype=np.int64)
     for g in range(meta.num_row_groups):
-        stats = [meta.row_group(g).column(i).statistics if i is not None else None for i in cols]
-        if any(st is None or not st.has_min_max for st in stats):
-            out.append(g)
-            continue
-        box = (stats[0].min, stats[1].min, stats[2].max, stats[3].max)
-        if any(not (box[0] > b[2] or box[2] < b[0] or box[1] > b[3] or box[3] < b[1]) for b in boxes):
-            out.append(g)
-    return out
+        group = meta.row_group(g)
+        rows[g] = group.num_rows
+        for k, c in enumerate(cols):
+            st = group.column(c).statistics
+            if st is None or not st.has_min_max:
+                boxes[g, k] = -np.inf if k < 2 else np.inf
+            else:
+                boxes[g, k] = st.min if k < 2 else st.max
+    return boxes, rows
+
+
+def groups_meeting(group_boxes, boxes: list[tuple[float, float, float, float]]) -> list[int]:
+    """Indexes of the row groups (boxes from `row_group_boxes`) that meet one of `boxes`; touching counts.
+
+    >>> import numpy as np
+    >>> groups_meeting(np.array([[0, 0, 1, 1], [5, 5, 6, 6], [-np.inf, -np.inf, np.inf, np.inf]]), [(1, 1, 2, 2)])
+    [0, 2]
+    """
+    import numpy as np
+
+    b = group_boxes
+    hit = np.zeros(len(b), dtype=bool)
+    for minx, miny, maxx, maxy in boxes:
+        hit |= (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
+    return np.flatnonzero(hit).tolist()
+
+
+def row_groups_meeting(meta, boxes: list[tuple[float, float, float, float]]) -> list[int]:
+    """The row groups of a file (its footer `meta`) whose covering-column box meets one of `boxes`."""
+    try:
+        group_boxes, _ = row_group_boxes(meta)
+    except ValueError:  # no covering column: every group must be read
+        return list(range(meta.num_row_groups))
+    return groups_meeting(group_boxes, boxes)
 
 
 def read_bbox(root: Path, bbox: tuple[float, float, float, float]):
