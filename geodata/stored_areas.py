@@ -22,8 +22,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geodata.revisions import connect, layer_columns, quote, table_exists, wkb_sql
+
+if TYPE_CHECKING:  # numpy is imported only where used: kizone shares starts without it
+    import numpy as np
 
 _EVENTS = ("insert", "update", "delete")
 _MMAP_BYTES = 1 << 30
@@ -163,7 +167,7 @@ def _measure(rows: list[tuple]) -> dict[tuple[str, ...], float]:
     return out
 
 
-def feature_areas(geoms) -> "np.ndarray":
+def feature_areas(geoms) -> np.ndarray:
     """What `write_areas` stores for each geometry: its planar area, 0 for a missing or empty one."""
     import numpy as np
     import shapely
