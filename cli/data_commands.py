@@ -183,13 +183,14 @@ def _mb(n: int) -> str:
 
 
 def cmd_shares(args: argparse.Namespace) -> int:
+    """One run from the terminal: the store file is read as it is (stored areas, one GROUP BY per
+    group; geodata.share_file.shares_of_gpkg), without loading any layer."""
     from cli.shares_report import shares_table
-    from geodata.provider import LayerProvider
-    from geodata.share_file import load_shares, shares_of_store
-    
-    provider = LayerProvider(_store(args))
-    shares = load_shares(Path(args.plan))
-    report = shares_of_store(provider, shares)
+    from geodata.share_file import load_shares, shares_of_gpkg
+    from geodata.store import GeoPackageStore
+
+    store = GeoPackageStore(Path(args.store or os.environ.get("ZONES_STORE") or DEFAULT_STORE)).require()
+    report = shares_of_gpkg(store.path, load_shares(Path(args.plan)))
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -213,8 +214,10 @@ def cmd_parcels_zone(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_data_commands(sub) -> None:
-    """Register the data subcommands on the `kizone` parser."""
+def add_data_commands(sub, dataset_options: bool = True) -> None:
+    """Register the data subcommands on the `kizone` parser; `dataset_options=False` leaves out
+    `parcels shares|zones|crosscheck` (their options come with the Dask engine), for a run of
+    another command."""
     store_help = "GeoPackage store (default: $ZONES_STORE or the embedded store)"
 
     p = sub.add_parser("import", help="import a Shapefile (.shp/.zip), GeoPackage or GeoJSON as a layer",
@@ -278,5 +281,6 @@ def add_data_commands(sub) -> None:
     p.add_argument("--plan", default=str(PLAN_FILE), help="plan file, for plan:<target id> zones")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=cmd_parcels_zone)
-    from cli.parcels import add_dataset_commands
-    add_dataset_commands(parcels_sub)
+    if dataset_options:
+        from cli.parcels import add_dataset_commands
+        add_dataset_commands(parcels_sub)

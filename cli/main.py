@@ -65,7 +65,16 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Subcommands whose options are defined by the heavy modules that run them (the layout search:
+# GEOS, numba; the cadastre generator and importer: GeoPandas, PROJ; the parcel dataset's engine: Dask).
+HEAVY_OPTIONS = ("map", "siting", "parcels-sample", "import-parcels", "parcels")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `kizone` parser. `command`: the subcommand about to run, when known. Every subcommand is
+    always there; the options of HEAVY_OPTIONS are added only for that command, or for help (None),
+    so `kizone shares` starts without importing the layout search or GeoPandas."""
+    full = command is None or command in HEAVY_OPTIONS
     parser = argparse.ArgumentParser(prog="kizone", description="Korean industrial-zone planning tool")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -81,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     from cli.siting import add_parser as add_siting_parser
-    add_siting_parser(sub, _store_path)
+    add_siting_parser(sub, _store_path, layout=full)
 
     p = sub.add_parser("build-default", help="redraw the schematic default store from geodata/zone_specs.toml")
     p.add_argument("--out", default=str(DEFAULT_STORE),
@@ -101,22 +110,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--png", action="store_true", help="also save a PNG of each map (needs chromium)")
     p.add_argument("--view", choices=("all", "gwangju", "jeonju"), default="",
                    help="the place the PNGs show (default: fitted to all data)")
-    from cli.layout import add_options as add_layout_options
-    layout_options = p.add_argument_group("layout", "with `map layout`: the search's options")
-    add_layout_options(layout_options, store=False)
+    if full:
+        from cli.layout import add_options as add_layout_options
+        layout_options = p.add_argument_group("layout", "with `map layout`: the search's options")
+        add_layout_options(layout_options, store=False)
     p.set_defaults(func=cmd_map)
 
     from cli.data_commands import add_data_commands
-    add_data_commands(sub)
+    add_data_commands(sub, dataset_options=full)
     from cli.scenario_commands import add_scenario_commands
     add_scenario_commands(sub)
     from cli.parcels import add_parcels_commands
-    add_parcels_commands(sub, _store_path)
+    add_parcels_commands(sub, _store_path, cadastre_options=full)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(next((a for a in argv if not a.startswith("-")), None)).parse_args(argv)
     try:
         return args.func(args)
     except ZonesError as exc:  # every refusal of the tool: its message, one line (a batch lists its sites below)

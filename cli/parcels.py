@@ -67,21 +67,28 @@ def _plan_store(store: Path, plan_arg: str | None):
     return LayerProvider(GeoPackageStore(store).require()), plan
 
 
-def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[str | None], Path]) -> None:
-    from geodata.cadastre.generate import add_options, run
-    from geodata.cadastre.importer import BATCH
-
+def add_parcels_commands(sub: argparse._SubParsersAction, store_path: Callable[[str | None], Path],
+                         cadastre_options: bool = True) -> None:
+    """`kizone parcels-sample` and `kizone import-parcels`; `cadastre_options=False` leaves out the
+    options that come from the cadastre modules (the generator's, the importer's batch size: they
+    import GeoPandas, PROJ), for a run of another command."""
     p = sub.add_parser("parcels-sample", help="write a GENERATED 연속지적도 zip in the published shape")
-    add_options(p)
-    p.set_defaults(func=run)
+    if cadastre_options:
+        from geodata.cadastre.generate import add_options, run
+
+        add_options(p)
+        p.set_defaults(func=run)
 
     p = sub.add_parser("import-parcels", help="import 연속지적도 zips (LSMD_CONT_LDREG_*) into the parcel dataset")
     p.add_argument("inputs", nargs="+", help="zips, .shp files or folders of them; each 시도 is replaced whole")
     p.add_argument("--store", help="GeoPackage the dataset sits beside (default: $ZONES_STORE or the embedded store)")
     p.add_argument("--report", help="write the import report (JSON, with the bad rows) to this file")
     p.add_argument("--show-bad", type=int, default=20, help="bad rows to print (all are counted; default 20)")
-    p.add_argument("--batch", type=int, default=BATCH,
-                   help=f"records read and checked at a time (default {BATCH:,}; fewer use less memory)")
+    if cadastre_options:
+        from geodata.cadastre.importer import BATCH
+
+        p.add_argument("--batch", type=int, default=BATCH,
+                       help=f"records read and checked at a time (default {BATCH:,}; fewer use less memory)")
     p.set_defaults(func=lambda a: cmd_import_parcels(a, store_path))
 
 

@@ -5,11 +5,17 @@ import argparse
 import json
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from zones.crs import METRIC
-from zones.siting import SiteCheck
+
+if TYPE_CHECKING:
+    from zones.siting import SiteCheck
 
 
-def add_parser(sub: argparse._SubParsersAction, store_path) -> None:
+def add_parser(sub: argparse._SubParsersAction, store_path, layout: bool = True) -> None:
+    """`kizone siting check|report|layout`; `layout=False` leaves out `layout` (its options come from
+    the layout search's modules), for a run of another command."""
     p = sub.add_parser("siting", help="facility-siting checks of the seven core infrastructures")
     ssub = p.add_subparsers(dest="siting_command", required=True)
 
@@ -24,8 +30,9 @@ def add_parser(sub: argparse._SubParsersAction, store_path) -> None:
     _common(r)
     r.set_defaults(func=lambda a: cmd_report(a, store_path(a.store)))
 
-    from cli.layout import add_parser as add_layout_parser
-    add_layout_parser(ssub, store_path)
+    if layout:
+        from cli.layout import add_parser as add_layout_parser
+        add_layout_parser(ssub, store_path)
 
 
 def _common(p: argparse.ArgumentParser) -> None:

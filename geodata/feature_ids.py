@@ -24,6 +24,7 @@ True
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_ID_CHARS = 200
@@ -49,8 +50,36 @@ def id_fault(fid: str) -> str | None:
     return None
 
 
+# The control characters (Unicode category Cc: exactly these two ranges)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _all_addressable(ids: list[str]) -> bool:
+    """True when no id has a fault, proven on the whole list at once (C loops, no Python step per
+    id): lengths, the bare dot names, one search of the ids joined and one UTF-8 encoding. False
+    means "look at each id".
+
+    >>> _all_addressable(["a", "광산구 1-2"]), _all_addressable(["a", "b/c"]), _all_addressable(["a", ""])
+    (True, False, False)
+    """
+    if not ids:
+        return True
+    if "" in ids or "." in ids or ".." in ids or max(map(len, ids)) > MAX_ID_CHARS:
+        return False
+    joined = "/".join(ids)  # '/' is refused inside an id, so it separates them unambiguously
+    if joined.count("/") != len(ids) - 1 or _CONTROL.search(joined):
+        return False
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def id_refusal(ids: list[str], shown: int = 5) -> str | None:
     """One line naming the ids no URL can address (the first `shown` of them), or None."""
+    if _all_addressable(ids):
+        return None
     bad = [(i, fid, fault) for i, fid in enumerate(ids) if (fault := id_fault(fid)) is not None]
     if not bad:
         return None

@@ -28,6 +28,7 @@ from geodata.revisions import (
     Revision, connect, ensure_history_tables, has_history, layer_columns, next_revision, quote, snapshot,
     table_exists,
 )
+from geodata.stored_areas import drop_areas
 
 # GeoPackage metadata tables whose rows are keyed by table_name.
 META_TABLES = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_ogr_contents",
@@ -153,9 +154,9 @@ def _swap_layer(con: sqlite3.Connection, layer: str, gdf_metric: gpd.GeoDataFram
         snapshot(con, "main", layer, 0, created_utc=now, token_name="-", source_file="",
                  action="baseline", note="content before the first recorded write")
     _drop_layer(con, layer)
-    write_layer(con, layer, gdf_metric)
+    written = write_layer(con, layer, gdf_metric)
     revision = snapshot(con, "main", layer, next_revision(con, layer), created_utc=now,
-                        token_name=token_name, source_file=source_file, action=action, note=note)
+                        token_name=token_name, source_file=source_file, action=action, note=note, written=written)
     prune_layer(con, layer, keep_revisions, now)
     con.execute("INSERT INTO zones_store_state (key, value) VALUES ('generation', 1) "
                 "ON CONFLICT (key) DO UPDATE SET value = value + 1")
@@ -167,6 +168,7 @@ def _drop_layer(con: sqlite3.Connection, layer: str) -> None:
         _, geom, _ = layer_columns(con, "main", layer)
         con.execute(f"DROP TABLE IF EXISTS main.{quote(f'rtree_{layer}_{geom}')}")
         con.execute(f"DROP TABLE main.{quote(layer)}")  # drops its triggers and indexes too
+    drop_areas(con, layer)
     for meta in META_TABLES:
         if table_exists(con, "main", meta):
             con.execute(f"DELETE FROM main.{meta} WHERE lower(table_name) = lower(?)", (layer,))

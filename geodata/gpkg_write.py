@@ -4,13 +4,15 @@ A write used to let GDAL stage the layer in a scratch GeoPackage and then copy i
 features were written twice. Here the table, its R-tree index and their GeoPackage metadata are
 created in the store's own transaction and the rows inserted once: geometry blobs (GeoPackage
 header + ISO WKB) are built for the whole layer at once, and the R-tree is filled from the
-bounds array before its triggers exist, so no per-row SQL function runs. The schema is what GDAL
+bounds array before its triggers exist, packed at once (geodata.gpkg_rtree), so no per-row SQL
+function or R-tree insertion runs. The schema is what GDAL
 writes for the same data (table, R-tree, the standard's R-tree triggers, OGR's feature count), so
 QGIS and GDAL read and edit the layer as before.
 """
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import geopandas as gpd
@@ -18,7 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geodata.gpkg_rtree import fill_rtree
 from geodata.revisions import quote
+from geodata.stored_areas import feature_areas, write_areas
 from zones.crs import METRIC, METRIC_CRS
 from zones.errors import InvalidInput
 
@@ -39,14 +43,17 @@ class WriteProblem(InvalidInput):
     default_code = "not_storable"
 
 
-def geometry_blobs(geoms: np.ndarray, srs_id: int) -> list[bytes | None]:
-    """GeoPackage geometry blobs (GeoPackage 1.4, clause 2.1.3) for an array of shapely geometries.
+def geometry_blobs(geoms: np.ndarray, srs_id: int, wrap: np.ndarray | None = None) -> list[bytes | None]:
+    """GeoPackage geometry blobs (GeoPackage 1.4, clause 2.1.3) for an array of shapely geometries;
+    those marked in `wrap` are stored as their one-part multi geometry (see `promote_to_multi`).
 
     >>> blob = geometry_blobs(np.array([shapely.box(0, 0, 2, 1)]), 5186)[0]
     >>> blob[:4], int.from_bytes(blob[4:8], "little"), np.frombuffer(blob[8:40]).tolist()
     (b'GP\\x00\\x03', 5186, [0.0, 2.0, 0.0, 1.0])
     >>> shapely.from_wkb(blob[40:]).equals(shapely.box(0, 0, 2, 1))
     True
+    >>> shapely.from_wkb(geometry_blobs(np.array([shapely.box(0, 0, 2, 1)]), 5186, np.array([True]))[0][40:]).wkt
+    'MULTIPOLYGON (((2 0, 2 1, 0 1, 0 0, 2 0)))'
     """
     geoms = np.asarray(geoms, dtype=object)
     out: list[bytes | None] = [None] * len(geoms)
@@ -54,7 +61,8 @@ def geometry_blobs(geoms: np.ndarray, srs_id: int) -> list[bytes | None]:
     empty = present & shapely.is_empty(np.where(present, geoms, shapely.Point()))
     full = np.flatnonzero(present & ~empty)
     if len(full):
-        wkb = shapely.to_wkb(geoms[full], flavor="iso", byte_order=1)
+        wkb = wrapped_wkb(shapely.to_wkb(geoms[full], flavor="iso", byte_order=1),
+                          None if wrap is None else wrap[full])
         header = np.zeros(len(full), dtype=_HEADER)
         header["magic"], header["flags"], header["srs"] = b"GP", 0b0000_0011, srs_id
         header["env"] = shapely.bounds(geoms[full])[:, [0, 2, 1, 3]]
@@ -72,35 +80,48 @@ def geometry_blobs(geoms: np.ndarray, srs_id: int) -> list[bytes | None]:
     return out
 
 
-def promote_to_multi(geoms: np.ndarray) -> tuple[np.ndarray, str, bool]:
-    """(geometries, GeoPackage geometry type, has z): single parts become multi when the layer holds
-    one kind of geometry (as GDAL's promote_to_multi), else the layer is GEOMETRY."""
+def wrapped_wkb(wkbs, wrap: np.ndarray | None) -> list[bytes]:
+    """Little-endian ISO WKB of single geometries with those marked in `wrap` turned into their
+    one-part multi geometry: byte order, the multi type (the single's type + 3, whatever its z and
+    m) and a count of 1 put before the single's own WKB, so no geometry is built for it.
+
+    >>> w = shapely.to_wkb(shapely.Point(1, 2), flavor="iso", byte_order=1)
+    >>> shapely.from_wkb(wrapped_wkb([w], np.array([True]))[0]).wkt
+    'MULTIPOINT ((1 2))'
+    """
+    if wrap is None or not wrap.any():
+        return list(wkbs)
+    prefix: dict[bytes, bytes] = {}
+    out = []
+    for w, multi in zip(wkbs, wrap.tolist()):
+        if multi:
+            head = w[1:5]
+            if head not in prefix:
+                prefix[head] = b"\x01" + (int.from_bytes(head, "little") + 3).to_bytes(4, "little") + b"\x01\0\0\0"
+            w = prefix[head] + w
+        out.append(w)
+    return out
+
+
+def promote_to_multi(geoms: np.ndarray) -> tuple[np.ndarray, str, bool, np.ndarray]:
+    """(geometries, GeoPackage geometry type, has z, wrap): single parts become multi when the layer
+    holds one kind of geometry (as GDAL's promote_to_multi), else the layer is GEOMETRY. Non-empty
+    single parts stay as they are and are marked in `wrap`: their multi form is written straight
+    into the WKB (`wrapped_wkb`); empty ones become the empty multi geometry."""
     geoms = np.asarray(geoms, dtype=object)
+    wrap = np.zeros(len(geoms), dtype=bool)
     present = ~shapely.is_missing(geoms)
     kinds = {_MULTI.get(int(t), "GEOMETRY") for t in np.unique(shapely.get_type_id(geoms[present]))}
     has_z = bool(shapely.has_z(geoms[present]).any()) if present.any() else False
     if len(kinds) != 1 or "GEOMETRY" in kinds:
-        return geoms, "GEOMETRY", has_z
+        return geoms, "GEOMETRY", has_z, wrap
     kind = kinds.pop()
-    single = np.flatnonzero(present & np.isin(shapely.get_type_id(geoms), (0, 1, 2, 3)))
-    if len(single):
-        make = {"MULTIPOINT": shapely.multipoints, "MULTILINESTRING": shapely.multilinestrings,
-                "MULTIPOLYGON": shapely.multipolygons}[kind]
+    single = present & np.isin(shapely.get_type_id(geoms), (0, 1, 2, 3))
+    empty = single & shapely.is_empty(np.where(present, geoms, shapely.Point()))
+    if empty.any():
         geoms = geoms.copy()
-        singles = geoms[single]
-        empty = shapely.is_empty(singles)
-        geoms[single] = np.where(empty, shapely.from_wkt(f"{kind} EMPTY"),
-                                 make(singles, indices=np.arange(len(singles))) if not empty.any()
-                                 else _multi_each(make, singles, empty))
-    return geoms, kind, has_z
-
-
-def _multi_each(make, singles: np.ndarray, empty: np.ndarray) -> np.ndarray:
-    out = np.empty(len(singles), dtype=object)
-    keep = np.flatnonzero(~empty)
-    if len(keep):
-        out[keep] = make(singles[keep], indices=np.arange(len(keep)))
-    return out
+        geoms[empty] = shapely.from_wkt(f"{kind} EMPTY")
+    return geoms, kind, has_z, single & ~empty
 
 
 def column_type(series: pd.Series) -> str:
@@ -129,7 +150,7 @@ def column_values(series: pd.Series) -> list:
     if kind in "iuf" and not missing.any():
         return series.to_numpy().tolist()
     values = series.astype(object).where(~missing, None).tolist()
-    if kind in "iuf":
+    if kind in "iuf" or isinstance(series.dtype, pd.StringDtype):  # text columns hold only str or None
         return values
     return [v if v is None or isinstance(v, (str, int, float, bytes)) else str(v) for v in values]
 
@@ -147,11 +168,21 @@ def srs_id_for_metric(con: sqlite3.Connection) -> int:
     return code
 
 
-def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> None:
+@dataclass(frozen=True)
+class WrittenRows:
+    """What was just stored, row for row in fid order: the revision record is computed from these
+    instead of reading the geometries back (geodata.revisions.snapshot)."""
+    fids: np.ndarray
+    blobs: list[bytes | None]  # the geometry column's values
+    geoms: np.ndarray  # the geometries those blobs encode, those marked in `wrapped` as their one-part multi
+    wrapped: np.ndarray
+
+
+def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> WrittenRows:
     """Create `layer` in the main schema of `con` (inside its open transaction) holding `gdf`
     (in `METRIC`), with its R-tree and metadata. The layer must not exist."""
     srs_id = srs_id_for_metric(con)
-    geoms, type_name, has_z = promote_to_multi(np.asarray(gdf.geometry.values, dtype=object))
+    geoms, type_name, has_z, wrap = promote_to_multi(np.asarray(gdf.geometry.values, dtype=object))
     props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     columns = [str(c) for c in props.columns]
     if len({c.lower() for c in columns} | {FID_COLUMN, GEOM_COLUMN}) != len(columns) + 2:
@@ -163,19 +194,19 @@ def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> N
                 f"{quote(GEOM_COLUMN)} {type_name}{fields})")
     fids = np.arange(1, len(gdf) + 1)
     values = [column_values(props[c]) for c in props.columns]
-    blobs = geometry_blobs(geoms, srs_id)
+    blobs = geometry_blobs(geoms, srs_id, wrap)
     marks = ", ".join("?" * (len(columns) + 2))
     try:
         con.executemany(f"INSERT INTO main.{quote(layer)} VALUES ({marks})", zip(fids.tolist(), blobs, *values))
     except (sqlite3.InterfaceError, OverflowError) as exc:
         raise WriteProblem(f"the layer could not be written as a GeoPackage table: {exc}") from None
+    write_areas(con, layer, FID_COLUMN, GEOM_COLUMN, fids.tolist(), feature_areas(geoms).tolist())
     rtree = f"rtree_{layer}_{GEOM_COLUMN}"
     con.execute(f"CREATE VIRTUAL TABLE main.{quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
     indexed = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(
         np.where(shapely.is_missing(geoms), shapely.Point(), geoms)))
     bounds = shapely.bounds(geoms[indexed]) if len(indexed) else np.zeros((0, 4))
-    con.executemany(f"INSERT INTO main.{quote(rtree)} VALUES (?, ?, ?, ?, ?)",
-                    zip(fids[indexed].tolist(), *bounds[:, [0, 2, 1, 3]].T.tolist()))
+    fill_rtree(con, rtree, fids[indexed], bounds[:, 0], bounds[:, 2], bounds[:, 1], bounds[:, 3])
     for sql in _rtree_triggers(layer, rtree):
         con.execute(sql)
     extent = (float(bounds[:, 0].min()), float(bounds[:, 1].min()), float(bounds[:, 2].max()),
@@ -193,6 +224,7 @@ def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> N
         con.execute("INSERT INTO main.gpkg_ogr_contents (table_name, feature_count) VALUES (?, ?)", (layer, len(gdf)))
         for sql in _count_triggers(layer):
             con.execute(sql)
+    return WrittenRows(fids, blobs, geoms, wrap)
 
 
 def _table_exists(con: sqlite3.Connection, table: str) -> bool:

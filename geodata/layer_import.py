@@ -24,7 +24,8 @@ from geodata.revisions import Revision, revision_ranges
 from geodata.safe_unzip import ZipLimits
 from geodata.store import GeoPackageStore, check_layer_id
 from geodata.validation import Finding, summary, validate
-from zones.crs import DEGREE_LIMIT, LON_LAT, METRIC, check_in_korea, in_korea, is_geographic, lonlat_of
+from zones.crs import (DEGREE_LIMIT, LON_LAT, METRIC, box_in_korea, check_in_korea, in_korea, is_geographic,
+                       lonlat_of)
 from zones.errors import GeoInputFault
 
 
@@ -189,9 +190,15 @@ def placement_causes(raw: np.ndarray, resolution: korean_crs.CrsResolution,
     code = f"EPSG:{resolution.epsg}"
     coords, owner = shapely.get_coordinates(raw, return_index=True)
     finite = np.isfinite(coords).all(axis=1)
-    inside = finite & in_korea(*lonlat_of(coords[:, 0], coords[:, 1], code))
+    if finite.all() and len(coords) and box_in_korea(*coords.min(axis=0), *coords.max(axis=0), code):
+        inside = finite  # the layer's extent lies in Korea: no position is transformed one by one
+    else:
+        inside = finite & in_korea(*lonlat_of(coords[:, 0], coords[:, 1], code))
     suspects = np.unique(owner[~inside])
-    if not is_geographic(code):  # degrees read as metres may land inside the Korea box (EPSG:5174, 5176, ...)
+    # Degrees read as metres may land inside the Korea box (EPSG:5174, 5176, ...); none can when every
+    # position has a coordinate larger than any degree (one test on the whole array).
+    all_large = bool(len(coords)) and np.abs(coords).max(axis=1).min() > DEGREE_LIMIT
+    if not is_geographic(code) and not all_large:
         present, large = np.zeros(len(raw), dtype=bool), np.zeros(len(raw), dtype=bool)
         present[owner] = True
         large[owner[(np.abs(coords) > DEGREE_LIMIT).any(axis=1)]] = True

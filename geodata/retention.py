@@ -19,7 +19,6 @@ import os
 import sqlite3
 from dataclasses import dataclass
 
-from geodata.revision_index import drop_index
 from zones.errors import InvalidInput
 
 KEEP_ENV = "ZONES_KEEP_REVISIONS"
@@ -95,6 +94,8 @@ def prune_layer(con: sqlite3.Connection, layer: str, keep: int | None, now: str)
             "SELECT count(*), coalesce(sum(length(geom)), 0) + coalesce(sum(length(CAST(properties AS BLOB))), 0) "
             "FROM main.zones_revision_data WHERE layer = ? AND revision <= ?", (layer, cutoff)).fetchone()
         con.execute("DELETE FROM main.zones_revision_data WHERE layer = ? AND revision <= ?", (layer, cutoff))
+        from geodata.revision_index import drop_index  # numpy and GEOS only for a write
+
         drop_index(con, layer, cutoff)
         con.execute("UPDATE main.zones_revisions SET data_pruned_utc = ? WHERE layer = ? AND revision <= ? "
                     "AND data_pruned_utc IS NULL", (now, layer, cutoff))

@@ -21,9 +21,13 @@ import hashlib
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    from geodata.gpkg_write import WrittenRows
 
 # key, geometry hash, attribute hash, fid: one row of the index
 ROW = np.dtype([("key", "<u8"), ("geom", "<u8"), ("attr", "<u8"), ("fid", "<i8")])
@@ -50,6 +54,17 @@ def _h64(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
+def h64_many(datas: Iterable[bytes]) -> np.ndarray:
+    """`_h64` of each of `datas`, as one array: the digests are joined and read as little-endian
+    64-bit integers at once, not converted one by one.
+
+    >>> h64_many([b"a", b"bc"]).tolist() == [_h64(b"a"), _h64(b"bc")]
+    True
+    """
+    b2 = hashlib.blake2b
+    return np.frombuffer(b"".join([b2(d, digest_size=8).digest() for d in datas]), dtype="<u8").copy()
+
+
 def feature_key(feature_id: str, occurrence: int) -> int:
     """The index key of the `occurrence`-th feature (0 for the first) carrying `feature_id`:
     duplicated ids are paired in stored order."""
@@ -62,29 +77,40 @@ def geometry_hashes(wkbs: Sequence[bytes | None]) -> np.ndarray:
     return geometry_hashes_of(geoms)
 
 
-def geometry_hashes_of(geoms: np.ndarray) -> np.ndarray:
-    """64-bit hashes of normalised shapely geometries (0 for a missing or empty one)."""
+def geometry_hashes_of(geoms: np.ndarray, wrapped: np.ndarray | None = None) -> np.ndarray:
+    """64-bit hashes of normalised shapely geometries (0 for a missing or empty one); those marked
+    in `wrapped` are hashed as their one-part multi geometry (geodata.gpkg_write.wrapped_wkb), which
+    normalises to the multi of the normalised part."""
+    from geodata.gpkg_write import wrapped_wkb
+
     geoms = np.asarray(geoms, dtype=object)
     out = np.zeros(len(geoms), dtype="<u8")
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if present.any():
-        wkb = shapely.to_wkb(shapely.normalize(geoms[present]), output_dimension=2)
-        out[present] = [_h64(w) for w in wkb]
+        wkb = shapely.to_wkb(shapely.normalize(geoms[present]), output_dimension=2, byte_order=1)
+        wkb = wrapped_wkb(wkb, None if wrapped is None else wrapped[present])
+        out[present] = h64_many(wkb)
     return out
 
 
 def text_hashes(texts: Iterable[str]) -> np.ndarray:
-    return np.fromiter((_h64(t.encode("utf-8")) for t in texts), dtype="<u8")
+    return h64_many(t.encode("utf-8") for t in texts)
 
 
 def keys_for(ids: Sequence[str]) -> np.ndarray:
-    """Keys of features in stored order; a repeated id counts its occurrences."""
+    """Keys of features in stored order (`feature_key`); a repeated id counts its occurrences.
+
+    >>> keys_for(["a", "b", "a"]).tolist() == [feature_key("a", 0), feature_key("b", 0), feature_key("a", 1)]
+    True
+    """
+    if len(set(ids)) == len(ids):  # the usual case: every id once, every occurrence 0
+        return h64_many(f"{fid}\x1f0".encode("utf-8") for fid in ids)
     seen: dict[str, int] = defaultdict(int)
-    out = np.empty(len(ids), dtype="<u8")
-    for i, fid in enumerate(ids):
-        out[i] = feature_key(fid, seen[fid])
+    occurrences = []
+    for fid in ids:
+        occurrences.append(seen[fid])
         seen[fid] += 1
-    return out
+    return h64_many(f"{fid}\x1f{k}".encode("utf-8") for fid, k in zip(ids, occurrences))
 
 
 def build_rows(ids: Sequence[str], geom_hashes: np.ndarray, attr_hashes: np.ndarray,
@@ -138,6 +164,36 @@ def index_rows(con: sqlite3.Connection, layer: str, revision: int) -> np.ndarray
         attr_parts.append(text_hashes(props))
     cat = (lambda parts: np.concatenate(parts) if parts else np.empty(0, dtype="<u8"))
     return build_rows(ids, cat(geom_parts), cat(attr_parts), np.asarray(fids, dtype=np.int64))
+
+
+def index_rows_of_written(con: sqlite3.Connection, layer: str, revision: int, written: "WrittenRows"
+                          ) -> tuple[str, int, np.ndarray] | None:
+    """(checksum, feature count, index rows) of a revision just copied from the rows a write holds
+    (geodata.gpkg_write.WrittenRows): the geometries come from memory, and only the feature ids and
+    properties are read back. The same values as `query_checksum` and `index_rows` on the stored
+    content; None when the stored rows are not the written ones (then those are used)."""
+    from geodata.revisions import checksum_update
+
+    cur = con.execute("SELECT fid, json_extract(properties, '$.id'), CAST(properties AS BLOB) "
+                      "FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid", (layer, revision))
+    h = hashlib.sha256()
+    ids: list[str] = []
+    fids: list[int] = []
+    attr_parts: list[np.ndarray] = []
+    blobs = written.blobs
+    while batch := cur.fetchmany(_CHUNK):
+        fid, feature_id, props = zip(*batch)
+        start = len(ids)
+        ids.extend(str(start + k + 1) if f is None else str(f) for k, f in enumerate(feature_id))
+        fids.extend(fid)
+        mine = blobs[start:start + len(batch)]
+        checksum_update(h, [0 if b is None else len(b) for b in mine], [b or b"" for b in mine], props)
+        attr_parts.append(h64_many(props))
+    if len(fids) != len(written.fids) or not np.array_equal(np.asarray(fids, dtype=np.int64), written.fids):
+        return None
+    attr = np.concatenate(attr_parts) if attr_parts else np.empty(0, dtype="<u8")
+    rows = build_rows(ids, geometry_hashes_of(written.geoms, written.wrapped), attr, np.asarray(fids, dtype=np.int64))
+    return h.hexdigest(), len(fids), rows
 
 
 # The directory row of a revision (bucket MARKER_BUCKET) holds every bucket's digest in one blob,

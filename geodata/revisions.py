@@ -21,14 +21,16 @@ import json
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
+from typing import TYPE_CHECKING
 
 from zones.crs import METRIC
 from zones.errors import Gone, NotFound
+
+if TYPE_CHECKING:  # the history is read and listed without them; a revision's content needs them
+    import geopandas as gpd
+    import pandas as pd
+
+    from geodata.gpkg_write import WrittenRows
 
 HISTORY_DDL = (
     """CREATE TABLE IF NOT EXISTS zones_revisions (
@@ -229,29 +231,47 @@ def query_checksum(con: sqlite3.Connection, blob_sql: str, props_sql: str, from_
         if not batch:
             break
         lengths, blobs, props = zip(*batch)
-        parts: list[bytes] = [b"\x1e"] * (4 * len(batch))
-        parts[0::4] = np.asarray(lengths, dtype="<u8").view("V8").tolist()
-        parts[1::4] = blobs
-        parts[2::4] = props
-        h.update(b"".join(parts))
+        checksum_update(h, lengths, blobs, props)
         n += len(batch)
     return h.hexdigest(), n
 
 
+def checksum_update(h, lengths, blobs, props) -> None:
+    """Feed rows (blob length, blob, UTF-8 properties JSON) to `h` as `rows_checksum` does, as one
+    buffer: the columns are interleaved with the record separators by slice assignment."""
+    import numpy as np
+
+    parts: list[bytes] = [b"\x1e"] * (4 * len(blobs))
+    parts[0::4] = np.asarray(lengths, dtype="<u8").view("V8").tolist()
+    parts[1::4] = blobs
+    parts[2::4] = props
+    h.update(b"".join(parts))
+
+
 def snapshot(con: sqlite3.Connection, schema: str, layer: str, revision: int, *, created_utc: str,
-             token_name: str, source_file: str, action: str, note: str) -> Revision:
-    """Copy the layer's current rows in `schema` into the history as `revision`."""
+             token_name: str, source_file: str, action: str, note: str,
+             written: "WrittenRows | None" = None) -> Revision:
+    """Copy the layer's current rows in `schema` into the history as `revision`.
+
+    `written`: the rows as the write just stored them (geodata.gpkg_write); the checksum and the
+    index then take the geometries from it and read back only the properties, instead of reading
+    and decoding every geometry blob again."""
     pk, geom, cols = layer_columns(con, schema, layer)
     con.execute(
         f"INSERT INTO main.zones_revision_data (layer, revision, fid, geom, properties) "
         f"SELECT ?, ?, {quote(pk)}, {quote(geom)}, {properties_json_sql(cols)} "
         f"FROM {schema}.{quote(layer)} ORDER BY {quote(pk)}", (layer, revision))
-    checksum, count = query_checksum(
-        con, "geom", "properties", "FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid",
-        (layer, revision))
-    from geodata.revision_index import index_rows, write_index
+    from geodata.revision_index import index_rows, index_rows_of_written, write_index
 
-    write_index(con, layer, revision, index_rows(con, layer, revision))
+    known = index_rows_of_written(con, layer, revision, written) if written is not None else None
+    if known is not None:
+        checksum, count, rows = known
+    else:
+        checksum, count = query_checksum(
+            con, "geom", "properties", "FROM main.zones_revision_data WHERE layer = ? AND revision = ? ORDER BY fid",
+            (layer, revision))
+        rows = index_rows(con, layer, revision)
+    write_index(con, layer, revision, rows)
     rev = Revision(layer, revision, created_utc, token_name, source_file, count, checksum, action, note)
     con.execute(
         "INSERT INTO main.zones_revisions (layer, revision, created_utc, token_name, source_file, feature_count, "
@@ -336,6 +356,11 @@ def read_revision_data(path: Path, layer: str, revision: int) -> gpd.GeoDataFram
         con.execute("COMMIT")
     finally:
         con.close()
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
     geoms = shapely.from_wkb(np.array([d[0] for d in data], dtype=object))
     records = [json.loads(d[1]) for d in data]
     frame = pd.DataFrame.from_records(records, columns=[c for c, _ in cols]) if records else \

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from geodata import PLAN_FILE
 from geodata.plan_file import read_entries
 from zones.shares import ShareError, ShareReport, ShareTarget, share_report, validate_shares
@@ -22,6 +20,8 @@ def shares_of_store(provider, shares: list[ShareTarget]) -> ShareReport:
     """The share check on the layers' arrays (geodata.layer_arrays: no geometry is kept): use and
     filter columns are factorised once per layer and store generation (LayerArrays.codes), so a
     request sums with one `np.bincount` per group."""
+    import numpy as np
+
     ids = set(provider.layer_ids())
 
     def areas_of(t: ShareTarget) -> dict[str, float]:
@@ -40,5 +40,28 @@ def shares_of_store(provider, shares: list[ShareTarget]) -> ShareReport:
         sums = np.bincount(use, weights=area, minlength=len(names))
         counts = np.bincount(use, minlength=len(names))
         return {n: float(a) for n, a, c in zip(names, sums, counts) if c}
+
+    return share_report(shares, areas_of)
+
+
+def shares_of_gpkg(path: Path, shares: list[ShareTarget]) -> ShareReport:
+    """The same check straight on the GeoPackage file, for one run from the terminal: the groups
+    that read one layer through one filter column are summed in one scan over the areas stored
+    at write time (geodata.stored_areas), so no geometry is read unless a feature was edited
+    elsewhere since."""
+    from geodata.stored_areas import area_sums
+
+    values: dict[tuple[str, str], set[str]] = {}
+    for t in shares:
+        values.setdefault((t.layer, t.filter_field), set()).add(t.filter_value)
+    sums = {(layer, field): area_sums(path, layer, [field, "use"] if field else ["use"],
+                                      (field, sorted(wanted)) if field else None)
+            for (layer, field), wanted in values.items()}
+
+    def areas_of(t: ShareTarget) -> dict[str, float]:
+        found = sums[(t.layer, t.filter_field)] or {}
+        if t.filter_field:
+            return {use: a for (value, use), a in found.items() if value == t.filter_value}
+        return {use: a for (use,), a in found.items()}
 
     return share_report(shares, areas_of)

@@ -4,7 +4,8 @@ Layers are stored in the metric CRS (`zones.crs.METRIC`) so areas read straight 
 
 Replacing a layer is one SQLite transaction inside the GeoPackage (see
 `geodata.gpkg_tx`): the new features are written once, straight into the store
-(`geodata.gpkg_write`: table, R-tree and metadata as GDAL writes them), together
+(`geodata.gpkg_write`: table, R-tree and metadata as GDAL writes them, and the features'
+planar areas, geodata.stored_areas), together
 with the revision record and a bump of the store's generation counter, and
 committed at once. A write killed
 at any moment leaves the store as it was (SQLite rolls the unfinished
@@ -33,14 +34,14 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import NamedTuple
-
-import geopandas as gpd
-import pyogrio
+from typing import TYPE_CHECKING, NamedTuple
 
 from geodata.retention import DEFAULT_KEEP_REVISIONS
-from zones.area import METRIC_CRS_NAME
+from zones.crs import METRIC
 from zones.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:  # GeoPandas only where a layer is read or written: opening the store needs none
+    import geopandas as gpd
 
 # Layer ids become SQLite table names and URL path segments.
 LAYER_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -209,7 +210,7 @@ class GeoPackageStore:
             raise StoreError(f"refusing to store layer {layer!r} without a CRS")
         if not self.path.exists():
             raise StoreError(f"no GeoPackage at {self.path}; create the store first")
-        metric = gdf.to_crs(METRIC_CRS_NAME)
+        metric = gdf.to_crs(METRIC)
         return replace_layer_tx(self.path, layer, metric, token_name=token_name,
                                 source_file=source_file, action=action, note=note,
                                 keep_revisions=self.keep_revisions,
@@ -274,10 +275,12 @@ class GeoPackageStore:
 
     @staticmethod
     def _write_layers(tmp: Path, layers: Mapping[str, gpd.GeoDataFrame], fresh: bool) -> None:
+        import pyogrio
+
         for i, (layer, gdf) in enumerate(layers.items()):
             if gdf.crs is None:
                 raise StoreError(f"refusing to store layer {layer!r} without a CRS")
-            out = gdf.to_crs(METRIC_CRS_NAME)
+            out = gdf.to_crs(METRIC)
             append_file = not (fresh and i == 0)
             pyogrio.write_dataframe(
                 out, tmp, layer=layer, driver="GPKG", promote_to_multi=True,

@@ -157,17 +157,16 @@ def _make_valid(geoms: np.ndarray) -> np.ndarray:
 
 def _repair_invalid(geoms: np.ndarray, ids: list[str], report: ValidationReport, skip: np.ndarray) -> np.ndarray:
     check = np.flatnonzero(~skip)
-    reasons = shapely.is_valid_reason(geoms[check])
-    inv_pos = np.flatnonzero(reasons != "Valid Geometry")
-    invalid = check[inv_pos]
+    invalid = check[~shapely.is_valid(geoms[check])]  # the reasons, as text, only for those
     if not len(invalid):
         return geoms
+    reasons = shapely.is_valid_reason(geoms[invalid])
     fixed = np.array([_polygonal(g) for g in _make_valid(geoms[invalid])], dtype=object)
     before = shapely.area(geoms[invalid])
     after = shapely.area(fixed)
     out = geoms.copy()
     for k, i in enumerate(invalid):
-        reason = str(reasons[inv_pos[k]])
+        reason = str(reasons[k])
         change = float(after[k] - before[k])
         report.add(Finding(
             "invalid_geometry", "error",
@@ -203,7 +202,12 @@ def _duplicate_ids(ids: list[str], report: ValidationReport) -> None:
 
 def _slivers(geoms: np.ndarray, ids: list[str], report: ValidationReport) -> None:
     present = np.flatnonzero(~shapely.is_missing(geoms))
-    parts, owner = shapely.get_parts(geoms[present], return_index=True)
+    g = geoms[present]
+    # A Polygon is its own only part: only multi-part features are split (most parcels are not)
+    multi = shapely.get_type_id(g) != 3
+    parts, owner = shapely.get_parts(g[multi], return_index=True)
+    parts = np.concatenate([g[~multi], parts])
+    owner = np.concatenate([np.flatnonzero(~multi), np.flatnonzero(multi)[owner]])
     if not len(parts):
         return
     area = shapely.area(parts)
@@ -211,7 +215,7 @@ def _slivers(geoms: np.ndarray, ids: list[str], report: ValidationReport) -> Non
     with np.errstate(divide="ignore", invalid="ignore"):
         thinness = np.where(perim > 0, 4 * math.pi * area / perim ** 2, 0.0)
     sliver = (area < SLIVER_MAX_M2) | (thinness < SLIVER_THINNESS)
-    for k in np.flatnonzero(sliver):
+    for k in np.flatnonzero(sliver)[np.argsort(owner[sliver], kind="stable")]:
         i = present[owner[k]]
         report.add(Finding("sliver", "warning",
                            f"feature {ids[i]} has a sliver part of {area[k]:,.2f} m² (thinness {thinness[k]:.4f})",
@@ -290,15 +294,10 @@ def _clean_coverage(g: np.ndarray, tree: STRtree):
     smaller than their sum, which (3) rules out. Cost: one sort of the edges, one query of the
     edges used once, one coverage union.
     """
-    parts, part_owner = shapely.get_parts(shapely.orient_polygons(g), return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    same_ring = coord_ring[:-1] == coord_ring[1:]
-    start, end = coords[:-1][same_ring], coords[1:][same_ring]
-    owner = part_owner[ring_part[coord_ring[:-1][same_ring]]]
-    forward = (start[:, 0] < end[:, 0]) | ((start[:, 0] == end[:, 0]) & (start[:, 1] < end[:, 1]))
+    start, end, forward, owner = _edges(g)
     key = np.where(forward[:, None], np.hstack([start, end]), np.hstack([end, start]))
-    order = np.lexsort(key.T[::-1])
+    del start, end
+    order = _key_order(key)
     key, forward, owner = key[order], forward[order], owner[order]
     new_group = np.ones(len(key), dtype=bool)
     new_group[1:] = (key[1:] != key[:-1]).any(axis=1)
@@ -321,6 +320,55 @@ def _clean_coverage(g: np.ndarray, tree: STRtree):
     if not union.is_valid or abs(union.area - total) > max(NOISE_M2, 1e-9 * total):
         return None
     return union
+
+
+def _edges(g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(start, end, forward, owner) of every ring edge of the polygons `g`, with exteriors run
+    counter-clockwise and holes clockwise: `forward` says the edge runs from its smaller end (by x,
+    then y) to its larger, `owner` whose edge it is. A Polygon without holes (most parcels) is one
+    ring: its coordinates are read once and its orientation taken from its signed area, without
+    making a new geometry per part and ring; the others are oriented and split by GEOS."""
+    simple = (shapely.get_type_id(g) == 3) & (shapely.get_num_interior_rings(g) == 0)
+    coords, coord_ring = shapely.get_coordinates(g[simple], return_index=True)
+    ring_owner = np.flatnonzero(simple)
+    same = coord_ring[:-1] == coord_ring[1:]
+    a, b = coords[:-1], coords[1:]
+    ring = coord_ring[:-1][same]
+    twice_area = np.bincount(ring, weights=(a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1])[same], minlength=len(ring_owner))
+    start, end = a[same], b[same]
+    forward = (start[:, 0] < end[:, 0]) | ((start[:, 0] == end[:, 0]) & (start[:, 1] < end[:, 1]))
+    forward ^= twice_area[ring] < 0  # a clockwise exterior runs each edge the other way once oriented
+    owner = ring_owner[ring]
+    rest = np.flatnonzero(~simple)
+    if len(rest):
+        parts, part_owner = shapely.get_parts(shapely.orient_polygons(g[rest]), return_index=True)
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        rc, rc_ring = shapely.get_coordinates(rings, return_index=True)
+        same = rc_ring[:-1] == rc_ring[1:]
+        s2, e2 = rc[:-1][same], rc[1:][same]
+        f2 = (s2[:, 0] < e2[:, 0]) | ((s2[:, 0] == e2[:, 0]) & (s2[:, 1] < e2[:, 1]))
+        start, end = np.concatenate([start, s2]), np.concatenate([end, e2])
+        forward = np.concatenate([forward, f2])
+        owner = np.concatenate([owner, rest[part_owner[ring_part[rc_ring[:-1][same]]]]])
+    return start, end, forward, owner
+
+
+def _key_order(key: np.ndarray) -> np.ndarray:
+    """An order of the (n, 4) edge keys in which equal keys are adjacent: by a 64-bit hash of the
+    key's bits (one integer sort), checked exactly; on a collision, by the keys themselves."""
+    bits = (key + 0.0).view(np.uint64)  # + 0.0: -0.0 and 0.0 are one coordinate
+    h = np.zeros(len(key), dtype=np.uint64)
+    for k, mult in enumerate((0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)):
+        h ^= bits[:, k] * np.uint64(mult)
+        h ^= h >> np.uint64(29)
+    order = np.argsort(h, kind="stable")
+    hs, ks = h[order], key[order]
+    same_hash = hs[1:] == hs[:-1]
+    if np.any(same_hash & (ks[1:] != ks[:-1]).any(axis=1)):  # two keys, one hash: sort the keys
+        return np.lexsort(key.T[::-1])
+    # equal keys under different hashes cannot happen (the hash is a function of the key), and
+    # a run of one hash holds one key: equal keys are adjacent
+    return order
 
 
 @lru_cache(maxsize=256)

@@ -60,6 +60,8 @@ class WriteGuard:
                        code="layer_in_use", layer=layer, plan_targets=targets, siting_rules=rules)
 
     def _plan_breaks(self, layer: str, proposed: gpd.GeoDataFrame) -> list[str]:
+        if not any(target.layer == layer for target in self.dependents.plan):
+            return []  # a layer no target measures (parcels): its ids are neither listed nor read back
         ids = _ids(proposed)
         stored = set(self._stored_ids(layer))
         out = []

@@ -88,3 +88,24 @@ def test_a_clean_tiling_with_a_gap_and_a_stacked_copy():
     assert [f.kind for f in rep.findings] == ["gap"] and abs(rep.findings[0].area_m2 - gap.area) < 1e-9
     _, rep = _run(tiles + [tiles[3]])
     assert rep.counts["duplicate_geometry"] == 1 and rep.counts["overlap"] == 1 and rep.counts["gap"] == 1
+
+
+def test_a_clean_coverage_drawn_either_way_round_is_proven_clean_from_its_edges():
+    """Parcels drawn clockwise, as multipolygons or with a hole filled by another parcel still form a
+    clean coverage: the edge proof accepts it (no pairwise intersections), and a missing parcel is a gap."""
+    from shapely import STRtree
+
+    from geodata.validation import _clean_coverage, validate
+
+    cells = [shapely.box(x * 10, y * 10, x * 10 + 10, y * 10 + 10) for x in range(12) for y in range(12)]
+    cells[5] = shapely.reverse(cells[5])
+    cells[6] = shapely.MultiPolygon([shapely.reverse(cells[6])])
+    holed = shapely.Polygon(shapely.box(20, 20, 30, 30).exterior, [shapely.box(22, 22, 24, 24).exterior])
+    cells[2 * 12 + 2] = holed
+    cells.append(shapely.reverse(shapely.box(22, 22, 24, 24)))
+    g = np.array(cells, dtype=object)
+    union = _clean_coverage(g, STRtree(g))
+    assert union is not None and union.area == 120 * 120
+    gap = np.array(cells[:50] + cells[51:], dtype=object)
+    _, report = validate(gap, [str(i) for i in range(len(gap))])
+    assert report.counts == {"gap": 1} and report.findings[0].area_m2 == 100

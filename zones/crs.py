@@ -20,21 +20,28 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
-
-import numpy as np
-import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
-from pyproj.transformer import TransformerGroup
+from typing import TYPE_CHECKING, Any
 
 from zones.errors import GeoInputFault
 
+if TYPE_CHECKING:
+    import numpy as np
+    from pyproj import CRS, Transformer
+
+# The names are plain text, so a command that only prints or compares them (the CLI's help, a
+# share check) starts without PROJ, numpy or GEOS; the functions below import those when called.
 METRIC = "EPSG:5186"  # where every area is measured and every layer stored
 LON_LAT = "EPSG:4326"  # WGS 84 longitude, latitude (x, y here; its own axis order is lat, lon)
 CRS84 = "OGC:CRS84"  # WGS 84 longitude, latitude in that order: GeoJSON's only CRS (RFC 7946)
-METRIC_CRS = CRS.from_user_input(METRIC)
-WGS84 = CRS.from_user_input(LON_LAT)
+
+
+def __getattr__(name: str) -> Any:
+    """METRIC_CRS and WGS84: the pyproj CRS objects of METRIC and LON_LAT, made when first asked for."""
+    if name == "METRIC_CRS":
+        return _crs(METRIC)
+    if name == "WGS84":
+        return _crs(LON_LAT)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # The Republic of Korea's outermost points lie at Baengnyeongdo 124.6°E, Dokdo 131.9°E, Marado 33.1°N
 # and Goseong 38.6°N. Half a degree (45-55 km) around them keeps a survey that reaches past the
@@ -116,6 +123,9 @@ def crs_name(value: Any) -> str:
 @lru_cache(maxsize=256)
 def _epsg_of(text: str) -> str | None:
     """The EPSG (or CRS84) name of a CRS PROJ reads by another spelling (WKT, PROJ string)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     try:
         crs = CRS.from_user_input(text)
     except CRSError:
@@ -129,6 +139,9 @@ def _epsg_of(text: str) -> str | None:
 @lru_cache(maxsize=256)
 def _usable(name: str) -> bool | None:
     """None for a name PROJ does not know; else whether it gives map positions (degrees or metres)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     try:
         crs = CRS.from_user_input(name)
     except CRSError:
@@ -139,6 +152,9 @@ def _usable(name: str) -> bool | None:
 def pyproj_crs(value: str) -> CRS:
     """The pyproj CRS for any spelling `crs_name` reads, and for a WKT or PROJ string without an EPSG
     code (an old .prj); GeoInputFault "unknown_crs" when PROJ cannot read it."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     text = value.strip() if isinstance(value, str) else value
     if isinstance(text, str) and (_CRS84_SPELLING.match(text) or _EPSG_SPELLING.match(text)):
         return _crs(crs_name(text))
@@ -151,6 +167,8 @@ def pyproj_crs(value: str) -> CRS:
 
 @lru_cache(maxsize=256)
 def _crs(name: str) -> CRS:
+    from pyproj import CRS
+
     return CRS.from_user_input(name)
 
 
@@ -188,13 +206,15 @@ def equal_area_crs() -> str:
     from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
 
     lat, lon = EQUAL_AREA_CENTRE
-    return ProjectedCRS(conversion=LambertAzimuthalEqualAreaConversion(lat, lon), geodetic_crs=METRIC_CRS.geodetic_crs,
+    return ProjectedCRS(conversion=LambertAzimuthalEqualAreaConversion(lat, lon), geodetic_crs=_crs(METRIC).geodetic_crs,
                         name=f"KGD2002 / Lambert azimuthal equal-area {lat:g}N {lon:g}E").to_wkt()
 
 
 @lru_cache(maxsize=64)
 def transformer(src: str, dst: str) -> Transformer:
     """Cached x, y-ordered (always_xy) transformer; building one costs ~1 ms, using one ~1 µs/point."""
+    from pyproj import CRS, Transformer
+
     return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
 
 
@@ -205,6 +225,9 @@ def best_transformer(src: str, dst: str) -> tuple[Transformer, str, float | None
 
     Imports use this one, not `transformer`, so the transformation the report names is the one applied.
     """
+    from pyproj import CRS
+    from pyproj.transformer import TransformerGroup
+
     group = TransformerGroup(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
     if not group.transformers:
         raise GeoInputFault("no_transformation", f"PROJ has no usable transformation to {dst} here", dst=dst)
@@ -221,6 +244,9 @@ def reproject(geoms: Any, src: str, dst: str, tr: Transformer | None = None) -> 
 
     `tr` is the transformer to use (default: the cached `transformer(src, dst)`).
     """
+    import numpy as np
+    import shapely
+
     if tr is None:
         if same_crs(src, dst):
             return geoms
@@ -241,6 +267,8 @@ def to_lonlat(geoms: Any, src: str) -> Any:
 
 def in_korea(lon: Any, lat: Any) -> np.ndarray:
     """Whether each lon, lat lies in the Korea extent (NaN and infinity do not)."""
+    import numpy as np
+
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     return ((KOREA_LON_RANGE[0] <= lon) & (lon <= KOREA_LON_RANGE[1])
             & (KOREA_LAT_RANGE[0] <= lat) & (lat <= KOREA_LAT_RANGE[1]))
@@ -248,11 +276,35 @@ def in_korea(lon: Any, lat: Any) -> np.ndarray:
 
 def lonlat_of(x: Any, y: Any, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """x, y in `crs` as WGS 84 longitude, latitude (inf where the transformation fails)."""
+    import numpy as np
+
     if is_lon_lat(crs):
         return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     with np.errstate(all="ignore"):
         lon, lat = transformer(crs, LON_LAT).transform(x, y, errcheck=False)
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def box_in_korea(minx: float, miny: float, maxx: float, maxy: float, crs: str, steps: int = 64) -> bool:
+    """Whether every position of the rectangle (in `crs`) lies in the Korea extent, from its outline
+    alone: a projection maps the rectangle onto the region its outline encloses, so when the outline
+    (`steps` points a side) lies a hundredth of a degree inside the box, all of it does. False
+    means "look at each position" (`lonlat_of`, `in_korea`), not that one lies outside.
+
+    >>> box_in_korea(160_000, 270_000, 200_000, 300_000, METRIC), box_in_korea(139.6, 35.6, 139.8, 35.8, LON_LAT)
+    (True, False)
+    """
+    import numpy as np
+
+    if not all(map(np.isfinite, (minx, miny, maxx, maxy))):
+        return False
+    t = np.linspace(0.0, 1.0, steps)
+    x = np.concatenate([minx + (maxx - minx) * t, np.full(steps, maxx), maxx - (maxx - minx) * t, np.full(steps, minx)])
+    y = np.concatenate([np.full(steps, miny), miny + (maxy - miny) * t, np.full(steps, maxy), maxy - (maxy - miny) * t])
+    lon, lat = lonlat_of(x, y, crs)
+    margin = 0.01
+    return bool(((KOREA_LON_RANGE[0] + margin <= lon) & (lon <= KOREA_LON_RANGE[1] - margin)
+                 & (KOREA_LAT_RANGE[0] + margin <= lat) & (lat <= KOREA_LAT_RANGE[1] - margin)).all())
 
 
 def check_in_korea(xy: Any, crs: str, label: str | None = None) -> None:
@@ -271,6 +323,8 @@ def check_in_korea(xy: Any, crs: str, label: str | None = None) -> None:
     zones.errors.GeoInputFault: coordinates like 126.69, 35.15 look like degrees but the crs is EPSG:5174; drop the crs to send lon, lat
     >>> check_in_korea([[171400, 284900]], "EPSG:5186")
     """
+    import numpy as np
+
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     label = label or crs
     x, y = xy[:, 0], xy[:, 1]

@@ -26,20 +26,36 @@ class JimokMappingError(InvalidInput):
     default_code = "invalid_jimok_mapping"
 
 
+def jimok_groups(groups: Mapping[str, list[str]], where: str = "", kind: str = "land-use class ") -> dict[str, str]:
+    """{지목 code: group} from {group: [codes]}, refusing an unknown code or one named under two groups;
+    messages start with `where` (e.g. the file and table) and call a group a `kind`. Codes left out
+    are the caller's to judge.
+
+    >>> jimok_groups({"industrial": ["장", "창"], "support": ["대"]})
+    {'장': 'industrial', '창': 'industrial', '대': 'support'}
+    >>> jimok_groups({"a": ["대"], "b": ["대"]})
+    Traceback (most recent call last):
+    ...
+    zones.landuse_shares.JimokMappingError: 지목 '대' is in both 'a' and 'b'
+    """
+    out: dict[str, str] = {}
+    for name, codes in groups.items():
+        for code in codes:
+            if code not in JIMOK_CODES:
+                raise JimokMappingError(f"{where}{kind}{name!r} names {code!r}, which is not a 지목 code")
+            if code in out:
+                raise JimokMappingError(f"{where}지목 {code!r} is in both {out[code]!r} and {name!r}")
+            out[code] = name
+    return out
+
+
 def class_of_jimok(classes: Mapping[str, list[str]]) -> dict[str, str]:
     """{지목 code: class} from {class: [codes]}, refusing a mapping that is not a partition of the 28 codes.
 
     >>> class_of_jimok({"a": list("전답"), "b": [c for c in "과목임광염대장학차주창도철제천구유양수공체원종사묘잡"]})["답"]
     'a'
     """
-    out: dict[str, str] = {}
-    for name, codes in classes.items():
-        for code in codes:
-            if code not in JIMOK_CODES:
-                raise JimokMappingError(f"land-use class {name!r} names {code!r}, which is not a 지목 code")
-            if code in out:
-                raise JimokMappingError(f"지목 {code!r} is in both {out[code]!r} and {name!r}")
-            out[code] = name
+    out = jimok_groups(classes)
     missing = [c for c in JIMOK_CODES if c not in out]
     if missing:
         raise JimokMappingError(f"지목 codes with no land-use class: {''.join(missing)}")

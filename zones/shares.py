@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Literal
 
 from zones.crs import METRIC
 from zones.errors import InvalidInput
+
+if TYPE_CHECKING:  # pandas only where a table is summed: the share check itself needs none
+    import pandas as pd
 
 Status = Literal["ok", "over", "under", "missing"]
 
@@ -139,9 +140,12 @@ def area_by_use(table: pd.DataFrame, filter_field: str = "", filter_value: str =
     """use -> summed `area_column` of the rows whose `filter_field` equals `filter_value` (all rows
     without a filter); a missing use counts as "" (no use).
 
+    >>> import pandas as pd
     >>> area_by_use(pd.DataFrame({"use": ["a", "b", "a", None], "area_m2": [1.0, 2.0, 3.0, 4.0]}))
     {'': 4.0, 'a': 4.0, 'b': 2.0}
     """
+    import pandas as pd
+
     if table is None or not len(table) or area_column not in table.columns:
         return {}
     if filter_field:
@@ -155,6 +159,8 @@ def area_by_use(table: pd.DataFrame, filter_field: str = "", filter_value: str =
 
 
 def _table(rows: pd.DataFrame | Iterable[Mapping] | None) -> pd.DataFrame | None:
+    import pandas as pd
+
     if rows is None or isinstance(rows, pd.DataFrame):
         return rows
     return pd.DataFrame.from_records(list(rows))

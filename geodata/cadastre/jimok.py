@@ -5,8 +5,7 @@ import tomllib
 from pathlib import Path
 
 from geodata import DATA_DIR
-from zones.landuse_shares import JimokMappingError, class_of_jimok
-from zones.pnu import JIMOK_CODES
+from zones.landuse_shares import class_of_jimok, jimok_groups
 
 JIMOK_FILE = DATA_DIR / "jimok_classes.toml"
 OTHER_USE = "other"  # the statutory use of a 지목 [statutory_uses] leaves out
@@ -25,12 +24,4 @@ def load_jimok_classes(path: Path = JIMOK_FILE) -> dict[str, str]:
 def load_statutory_uses(path: Path = JIMOK_FILE) -> dict[str, str]:
     """{지목 code: parcel use of the statutory rules} from `[statutory_uses]`; codes left out are OTHER_USE.
     Refuses an unknown code or one named under two uses."""
-    out: dict[str, str] = {}
-    for use, codes in _read(path).get("statutory_uses", {}).items():
-        for code in codes:
-            if code not in JIMOK_CODES:
-                raise JimokMappingError(f"{path.name} [statutory_uses]: {use!r} names {code!r}, which is not a 지목 code")
-            if code in out:
-                raise JimokMappingError(f"{path.name} [statutory_uses]: 지목 {code!r} is in both {out[code]!r} and {use!r}")
-            out[code] = use
-    return out
+    return jimok_groups(_read(path).get("statutory_uses", {}), where=f"{path.name} [statutory_uses]: ", kind="")
