@@ -22,7 +22,8 @@ import shapely
 
 from geodata.gpkg_rtree import fill_rtree
 from geodata.revisions import quote
-from geodata.stored_areas import feature_areas, write_areas
+from geodata.share_file import share_keys
+from geodata.stored_areas import feature_areas, index_group_keys, write_areas
 from zones.crs import METRIC, METRIC_CRS
 from zones.errors import InvalidInput
 
@@ -201,6 +202,7 @@ def write_layer(con: sqlite3.Connection, layer: str, gdf: gpd.GeoDataFrame) -> W
     except (sqlite3.InterfaceError, OverflowError) as exc:
         raise WriteProblem(f"the layer could not be written as a GeoPackage table: {exc}") from None
     write_areas(con, layer, FID_COLUMN, GEOM_COLUMN, fids.tolist(), feature_areas(geoms).tolist())
+    index_group_keys(con, layer, [k for k in share_keys(layer) if set(k) <= set(columns)])
     rtree = f"rtree_{layer}_{GEOM_COLUMN}"
     con.execute(f"CREATE VIRTUAL TABLE main.{quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
     indexed = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(

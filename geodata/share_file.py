@@ -16,6 +16,22 @@ def load_shares(path: Path = PLAN_FILE) -> list[ShareTarget]:
     return shares
 
 
+def share_keys(layer: str, path: Path = PLAN_FILE) -> list[list[str]]:
+    """The column lists the share check groups `layer` by: its filter field (if any), then `use`.
+
+    >>> share_keys("parcels")
+    [['zone', 'use']]
+    >>> share_keys("fez_districts")
+    []
+    """
+    keys: list[list[str]] = []
+    for t in load_shares(path):
+        key = [t.filter_field, "use"] if t.filter_field else ["use"]
+        if t.layer == layer and key not in keys:
+            keys.append(key)
+    return keys
+
+
 def shares_of_store(provider, shares: list[ShareTarget]) -> ShareReport:
     """The share check on the layers' arrays (geodata.layer_arrays: no geometry is kept): use and
     filter columns are factorised once per layer and store generation (LayerArrays.codes), so a

@@ -149,3 +149,16 @@ def test_kizone_shares_starts_without_the_geometry_libraries(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).resolve().parents[1])
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, []], done.stderr
+
+
+def test_the_share_columns_are_indexed_so_the_sums_read_no_geometry(tmp_path):
+    path = _store(tmp_path)
+    with sqlite3.connect(path) as con:
+        plan = " ".join(r[-1] for r in con.execute(
+            "EXPLAIN QUERY PLAN SELECT l.zone, l.use, a.area_m2 FROM parcels l "
+            f"LEFT JOIN {area_table('parcels')} a ON a.fid = l.fid WHERE l.zone IN ('fez_districts')"))
+    assert "COVERING INDEX zones_keys_parcels_zone_use" in plan, plan
+    _same(area_sums(path, "parcels", ["zone", "use"]), _measured(path))
+    with sqlite3.connect(path) as con:  # as a tool that rebuilt the layer leaves it: same sums, read from the rows
+        con.execute("DROP INDEX zones_keys_parcels_zone_use")
+    _same(area_sums(path, "parcels", ["zone", "use"]), _measured(path))
