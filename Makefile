@@ -48,7 +48,7 @@ bench: $(STAMP) system-deps
 # Serving the cadastral map: tile latency by zoom (cold, warm) and a complex's bbox read, PostGIS ST_AsMVT beside
 # (make bench-tiles N=1000000, or STORE=path/store.gpkg for a store with a dataset already imported)
 bench-tiles: $(STAMP) system-deps
-	$(PY) -m bench.bench_tiles $(if $(STORE),--store "$(STORE)",--n $(or $(N),1000000)) --work out/bench-tiles
+	$(PY) -m bench.tiles $(if $(STORE),--store "$(STORE)",--n $(or $(N),1000000)) --work out/bench-tiles
 
 # Only the parcel benchmark against PostGIS (BENCH_PARCEL_SIZES=100000 for the smaller size alone)
 bench-parcels: $(STAMP) system-deps

@@ -1,6 +1,6 @@
 """Serving the parcel dataset: vector-tile latency by zoom (cold and warm) and one complex's bbox read.
 
-`python -m bench.bench_tiles --store PATH` (a store with an imported dataset beside it) or
+`python -m bench.tiles --store PATH` (a store with an imported dataset beside it) or
 `--n 1000000` (generates and imports that many lots of 시도 29 first, under --work). `bench.scale`
 can call `run(store)` for its own N.
 
@@ -194,7 +194,7 @@ def write(rows: list[tuple[str, float, str]], n: int) -> None:
                  f"load {load[0]:.1f} at the end (shared machine)\n\n"
                  "Cold: first request of a tile in a fresh server (footers already read); warm: the same tile "
                  "again (cache keyed by the dataset's generation). HTTP, one worker, one kept-alive client "
-                 "(bench/bench_tiles.py).\n\n| step | value | unit |\n|---|---:|---|\n")
+                 "(bench/tiles.py).\n\n| step | value | unit |\n|---|---:|---|\n")
         for name, value, unit in rows:
             fh.write(f"| {name} | {value:,.2f} | {unit} |\n")
 
