@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from api.ogc import CRS84, CRS_URIS, GEOJSON, HTML, JSON, STORAGE_CRS, base_url, link
+from api.ogc import CRS84, HTML, JSON, base_url, feature_collection_doc, link
 from geodata.cadastre.bbox_reader import ParcelIndex
 from geodata.cadastre.vector_tiles import (EXTENT, MAX_ZOOM, MIN_PARCEL_ZOOM, MVT_MEDIA_TYPE, ORIGIN, PARCEL_LAYER,
                                            SUMMARY_LAYER, TILE_PIXELS, WEB_MERCATOR)
@@ -49,27 +49,14 @@ def lonlat_extent(index: ParcelIndex) -> list[float]:
 def collection_doc(request: Request, index: ParcelIndex) -> dict:
     base = base_url(request)
     url = f"{base}/collections/{COLLECTION_ID}"
-    return {
-        "id": COLLECTION_ID,
-        "title": f"{TITLE_KO} · {TITLE_EN}",
-        "title_ko": TITLE_KO,
-        "title_en": TITLE_EN,
-        "description": (f"The imported continuous cadastral map: {index.rows:,} parcels with PNU, JIBUN and 지목 "
-                        f"(kizone import-parcels). Items need a bbox to stay small; vector tiles draw parcels from "
-                        f"zoom {MIN_PARCEL_ZOOM} and a density grid below it."),
-        "itemType": "feature",
-        "extent": {"spatial": {"bbox": [lonlat_extent(index)], "crs": CRS84.uri}},
-        "crs": CRS_URIS,
-        "storageCrs": STORAGE_CRS.uri,
-        "links": [
-            link(f"{url}?f=json", "self", JSON, "this collection"),
-            link(f"{url}?f=html", "alternate", HTML, "this collection as HTML"),
-            link(f"{url}/items?f=json", "items", GEOJSON, "Parcels as GeoJSON (use bbox)"),
-            link(f"{url}/items?f=html", "items", HTML, "Parcels as HTML"),
-            link(f"{url}/tiles", REL_TILESETS_VECTOR, JSON, "Vector tiles (MVT) of the parcels"),
-            link(f"{base}/maps/cadastre", "related", HTML, "Cadastral map · 연속지적도 지도"),
-        ],
-    }
+    return feature_collection_doc(
+        url, COLLECTION_ID, title=f"{TITLE_KO} · {TITLE_EN}", title_ko=TITLE_KO, title_en=TITLE_EN,
+        description=(f"The imported continuous cadastral map: {index.rows:,} parcels with PNU, JIBUN and 지목 "
+                     f"(kizone import-parcels). Items need a bbox to stay small; vector tiles draw parcels from "
+                     f"zoom {MIN_PARCEL_ZOOM} and a density grid below it."),
+        bbox=lonlat_extent(index), items_title="Parcels", items_hint=" (use bbox)",
+        more_links=[link(f"{url}/tiles", REL_TILESETS_VECTOR, JSON, "Vector tiles (MVT) of the parcels"),
+                    link(f"{base}/maps/cadastre", "related", HTML, "Cadastral map · 연속지적도 지도")])
 
 
 def tile_matrix_set() -> dict:

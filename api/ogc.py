@@ -219,6 +219,32 @@ def link(href: str, rel: str, type_: str, title: str = "") -> dict:
     return out
 
 
+def feature_collection_doc(url: str, collection_id: str, *, title: str, title_ko: str, title_en: str,
+                           description: str, bbox: list[float], items_title: str, more_links: list[dict],
+                           items_hint: str = "") -> dict:
+    """The OGC API - Features document of one collection at `url`: what every collection states the
+    same way (item type, CRSs, extent in CRS84, its self/alternate/items links), then `more_links`.
+    `items_hint` follows the GeoJSON items link's title (what a client must add to keep a page small)."""
+    return {
+        "id": collection_id,
+        "title": title,
+        "title_ko": title_ko,
+        "title_en": title_en,
+        "description": description,
+        "itemType": "feature",
+        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84.uri}},
+        "crs": CRS_URIS,
+        "storageCrs": STORAGE_CRS.uri,
+        "links": [
+            link(f"{url}?f=json", "self", JSON, "this collection"),
+            link(f"{url}?f=html", "alternate", HTML, "this collection as HTML"),
+            link(f"{url}/items?f=json", "items", GEOJSON, f"{items_title} as GeoJSON{items_hint}"),
+            link(f"{url}/items?f=html", "items", HTML, f"{items_title} as HTML"),
+            *more_links,
+        ],
+    }
+
+
 def with_params(url: str, params: dict[str, str]) -> str:
     return f"{url}?{urlencode(params)}" if params else url
 

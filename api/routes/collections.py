@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api import html
 from api.cadastre_docs import collection_doc as cadastre_collection_doc
 from api.feature_cache import FeatureCache, ServedLayer
-from api.ogc import (CRS84, CRS_URIS, GEOJSON, HTML, JSON, STORAGE_CRS, ServedCrs, base_url, format_query, link,
+from api.ogc import (CRS84, GEOJSON, HTML, JSON, STORAGE_CRS, ServedCrs, base_url, feature_collection_doc, format_query, link,
                      parse_bbox, parse_crs, path_segment, reject_unknown_params, self_and_alternate, wants_html, with_params)
 from api.ogc_models import Collection, Collections, Feature, FeatureCollection, problem_responses
 from api.problems import Problem
@@ -78,24 +78,12 @@ async def collection_doc(request: Request, cache: FeatureCache, layer_id: str) -
         ("collection", layer_id), lambda: (provider.layer(layer_id).info, layer_extent(provider.layer(layer_id))))
     base = base_url(request)
     url = f"{base}/collections/{path_segment(layer_id)}"
-    return {
-        "id": layer_id,
-        "title": info.title if info else layer_id,  # both names: QGIS and ogrinfo show only this one
-        "title_ko": info.title_ko if info else layer_id,
-        "title_en": info.title_en if info else layer_id,
-        "description": info.description if info else "imported layer",
-        "itemType": "feature",
-        "extent": {"spatial": {"bbox": [[minx, miny, maxx, maxy]], "crs": CRS84.uri}},
-        "crs": CRS_URIS,
-        "storageCrs": STORAGE_CRS.uri,
-        "links": [
-            link(f"{url}?f=json", "self", JSON, "this collection"),
-            link(f"{url}?f=html", "alternate", HTML, "this collection as HTML"),
-            link(f"{url}/items?f=json", "items", GEOJSON, "Features as GeoJSON"),
-            link(f"{url}/items?f=html", "items", HTML, "Features as HTML"),
-            link(f"{base}/maps/overview", "related", HTML, "Overview map"),
-        ],
-    }
+    return feature_collection_doc(
+        url, layer_id,
+        title=info.title if info else layer_id,  # both names: QGIS and ogrinfo show only this one
+        title_ko=info.title_ko if info else layer_id, title_en=info.title_en if info else layer_id,
+        description=info.description if info else "imported layer", bbox=[minx, miny, maxx, maxy],
+        items_title="Features", more_links=[link(f"{base}/maps/overview", "related", HTML, "Overview map")])
 
 
 @router.get("/collections", response_model=Collections, responses={200: {"content": _HTML_200}, **problem_responses(400)},
