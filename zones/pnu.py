@@ -129,21 +129,6 @@ def pnu_faults(pnu: pd.Series) -> pd.Series:
     return pd.Series(np.asarray(PNU_FAULTS, dtype=object)[fault], index=pnu.index, dtype=object)
 
 
-def dong8(pnu: pd.Series) -> pd.Series:
-    """The first 8 digits of the legal-dong code (시도, 시군구, 읍면동), as the boundary sets key dongs."""
-    return pnu.astype("string").str.slice(0, 8)
-
-
-def sido_of(pnu: pd.Series) -> pd.Series:
-    """The 2-digit 시도 code."""
-    return pnu.astype("string").str.slice(0, 2)
-
-
-def sigungu_of(pnu: pd.Series) -> pd.Series:
-    """The 5-digit 시군구 code."""
-    return pnu.astype("string").str.slice(0, 5)
-
-
 def jimok_of(jibun: pd.Series) -> pd.Series:
     """The land-category code at the end of each `JIBUN` ("" where none of the 28 codes ends it)."""
     index = jimok_index(text_matrix(jibun.astype("string").fillna(""), "utf-8"), "utf-8")
