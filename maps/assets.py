@@ -37,12 +37,6 @@ def leaflet_dir() -> Path:
     return Path(leaflet.BASE_DIR)
 
 
-def leaflet_version() -> str:
-    from xstatic.pkg import leaflet
-
-    return leaflet.VERSION
-
-
 @lru_cache(maxsize=1)
 def leaflet_js() -> str:
     js = (leaflet_dir() / "leaflet.js").read_text(encoding="utf-8")
