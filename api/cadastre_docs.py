@@ -15,8 +15,8 @@ from fastapi import Request
 from api.ogc import CRS84, HTML, JSON, base_url, feature_collection_doc, link
 from geodata.cadastre.bbox_reader import ParcelIndex
 from geodata.cadastre.vector_tiles import (EXTENT, MAX_ZOOM, MIN_PARCEL_ZOOM, MVT_MEDIA_TYPE, ORIGIN, PARCEL_LAYER,
-                                           SUMMARY_LAYER, TILE_PIXELS, WEB_MERCATOR)
-from zones.crs import LON_LAT, METRIC, transformer
+                                           SUMMARY_LAYER, TILE_PIXELS)
+from zones.crs import LON_LAT, METRIC, WEB_MERCATOR, transformer
 
 COLLECTION_ID = "cadastre"
 TITLE_KO = "연속지적도"
@@ -78,7 +78,7 @@ def tile_matrix_set_limits(index: ParcelIndex) -> list[dict]:
     box = index.box
     if box is None:
         return []
-    minx, miny, maxx, maxy = transformer(METRIC, WEB_MERCATOR).transform_bounds(*box, densify_pts=21)
+    minx, miny, maxx, maxy = transformer(METRIC).transform_bounds(*box, densify_pts=21)
     limits = []
     for z in range(MAX_ZOOM + 1):
         size = 2 * ORIGIN / (1 << z)

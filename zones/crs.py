@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 METRIC = "EPSG:5186"  # where every area is measured and every layer stored
 LON_LAT = "EPSG:4326"  # WGS 84 longitude, latitude (x, y here; its own axis order is lat, lon)
 CRS84 = "OGC:CRS84"  # WGS 84 longitude, latitude in that order: GeoJSON's only CRS (RFC 7946)
+WEB_MERCATOR = "EPSG:3857"  # the CRS of web map tiles (OGC WebMercatorQuad), never of a measurement
 
 
 def __getattr__(name: str) -> Any:

@@ -34,10 +34,9 @@ import shapely
 from geodata.cadastre import mvt
 from geodata.cadastre.bbox_reader import Box, Partition, ParcelIndex, ParcelIndexes, ReadStats
 from geodata.cadastre.jimok import load_jimok_classes
-from zones.crs import METRIC, transformer
+from zones.crs import METRIC, WEB_MERCATOR, transformer
 from zones.errors import NotFound
 
-WEB_MERCATOR = "EPSG:3857"
 ORIGIN = 20037508.342789244  # half the extent of WebMercatorQuad in metres
 EXTENT = 4096  # MVT units per tile side
 TILE_PIXELS = 256
