@@ -78,7 +78,7 @@ def tile_matrix_set_limits(index: ParcelIndex) -> list[dict]:
     box = index.box
     if box is None:
         return []
-    minx, miny, maxx, maxy = transformer(METRIC).transform_bounds(*box, densify_pts=21)
+    minx, miny, maxx, maxy = transformer(METRIC, WEB_MERCATOR).transform_bounds(*box, densify_pts=21)
     limits = []
     for z in range(MAX_ZOOM + 1):
         size = 2 * ORIGIN / (1 << z)
